@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian 12 machine: the Debian packages the
+# interop, Python and deployment suites run against, then the npm dependencies (which also build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+PACKAGES=(
+  python3-zmq python3-msgpack python3-flask python3-django   # Python handler + interop
+  mongrel2-core                                              # Mongrel2 compatibility suite
+  iproute2 openssl curl                                      # network namespaces, TLS certs
+)
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+
+npm ci --no-audit --no-fund
