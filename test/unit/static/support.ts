@@ -40,6 +40,14 @@ export interface RawResponse {
  * reads the response until the server closes the connection.
  */
 export function rawGet(port: number, target: string, extraHeaders = ""): Promise<RawResponse> {
+  return rawRequest(
+    port,
+    `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${extraHeaders}\r\n`,
+  );
+}
+
+/** Writes `head` (a whole request, as latin1) and reads until the server closes. */
+export function rawRequest(port: number, head: string): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
@@ -66,11 +74,6 @@ export function rawGet(port: number, target: string, extraHeaders = ""): Promise
         body: all.subarray(split + 4),
       });
     });
-    socket.write(
-      Buffer.from(
-        `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${extraHeaders}\r\n`,
-        "latin1",
-      ),
-    );
+    socket.write(Buffer.from(head, "latin1"));
   });
 }
