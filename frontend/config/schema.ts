@@ -1,0 +1,120 @@
+/**
+ * The config file's schema: JSON, every object strict (an unknown key is a problem, so typos are
+ * caught), defaults filled in. Cross-field checks live in validate.ts; docs/config.md documents
+ * every key. Route targets are a union on `kind` so `static` and `proxy` can be added later.
+ */
+import { z } from "zod";
+
+const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().min(1);
+const bytes = z.number().int().min(0);
+const endpoint = z
+  .string()
+  .regex(/^(tcp|ipc|inproc):\/\/.+/, "expected a ZeroMQ endpoint such as tcp://127.0.0.1:9997 or ipc:///path");
+
+export const TlsSchema = z.strictObject({
+  key: z.string().min(1),
+  cert: z.string().min(1),
+});
+
+export const ListenerSchema = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  port,
+  tls: TlsSchema.optional(),
+});
+
+export const HandlerTargetSchema = z.strictObject({
+  kind: z.literal("handler"),
+  group: z.string().min(1),
+});
+
+/** What a route leads to. Later: `static` (a directory) and `proxy` (an HTTP upstream). */
+export const RouteTargetSchema = z.discriminatedUnion("kind", [HandlerTargetSchema]);
+
+export const RouteSchema = z.strictObject({
+  /** Path prefix, matched on segment boundaries: `/api` matches `/api` and `/api/x`, not `/apix`. */
+  path: z.string().startsWith("/", "a route path starts with /"),
+  target: RouteTargetSchema,
+});
+
+export const HostSchema = z.strictObject({
+  /** Exact names (`example.com`), wildcards (`*.example.com`), or `*` for any name. */
+  names: z.array(z.string().min(1)).min(1),
+  /** Serve requests whose Host matches no host entry. At most one host may say so. */
+  default: z.boolean().default(false),
+  routes: z.array(RouteSchema).min(1),
+});
+
+export const GroupSchema = z.strictObject({
+  protocol: z.enum(["ferry", "mongrel2"]).default("ferry"),
+  requests: endpoint,
+  replies: endpoint,
+  events: endpoint,
+  /** ms from dispatch until the reply head; then 504. */
+  timeout: ms.default(30_000),
+  /** Largest request body sent inline in the request message. */
+  inlineBodyLimit: bytes.default(1024 * 1024),
+  heartbeat: z
+    .strictObject({
+      /** Expected ms between handler heartbeats (a handler's own `interval` wins). */
+      interval: ms.default(1000),
+      /** Heartbeats missed before a handler counts as lost. */
+      misses: z.number().int().min(1).default(3),
+    })
+    .prefault({}),
+  queue: z
+    .strictObject({
+      /** Requests that may wait for a free handler. 0 = none: busy means 503 at once. */
+      length: z.number().int().min(0).default(1024),
+      /** ms a request may wait for a free handler before 503. */
+      wait: ms.default(5000),
+    })
+    .prefault({}),
+  /** ZeroMQ high-water mark of the requests socket, per handler. */
+  sendHighWaterMark: z.number().int().min(1).default(64),
+});
+
+export const LimitsSchema = z.strictObject({
+  headerBytes: z.number().int().min(1024).default(16 * 1024),
+  bodyBytes: bytes.default(8 * 1024 * 1024),
+  headerTimeout: ms.default(10_000),
+  keepAliveTimeout: ms.default(5000),
+  maxConnections: z.number().int().min(1).default(10_000),
+  /** Response bytes buffered for one slow client before the connection is closed. */
+  connectionQueueBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+});
+
+export const ControlSchema = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  port,
+});
+
+export const ConfigSchema = z.strictObject({
+  /** Prefix of the frontend id (`<name>-<random hex>`). */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only (1-64)")
+    .default("ferry"),
+  listeners: z.array(ListenerSchema).min(1),
+  hosts: z.array(HostSchema).min(1),
+  groups: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only"), GroupSchema),
+  limits: LimitsSchema.prefault({}),
+  control: ControlSchema.optional(),
+  shutdown: z
+    .strictObject({
+      /** ms to finish in-flight requests after SIGTERM/SIGINT. */
+      grace: ms.default(10_000),
+    })
+    .prefault({}),
+});
+
+export type RawConfig = z.output<typeof ConfigSchema>;
+export type ListenerConfig = z.output<typeof ListenerSchema>;
+export type HostConfig = z.output<typeof HostSchema>;
+export type RouteConfig = z.output<typeof RouteSchema>;
+export type RouteTarget = z.output<typeof RouteTargetSchema>;
+export type LimitsConfig = z.output<typeof LimitsSchema>;
+export type GroupConfig = z.output<typeof GroupSchema> & { readonly name: string };
+export type Config = Readonly<Omit<RawConfig, "groups">> & {
+  readonly groups: Readonly<Record<string, GroupConfig>>;
+};

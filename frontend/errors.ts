@@ -1,0 +1,63 @@
+/**
+ * Every error the frontend can produce, by stable code. Codes with a status reach clients (as
+ * the response status, an `x-ferry-error` header and a JSON body); codes without one stop the
+ * process or a command (config, startup). docs/errors.md lists the same table; a test keeps the
+ * two in agreement. Match on `code`, never on message text.
+ */
+export const FerryErrors = {
+  FERRY_BAD_REQUEST: { status: 400, cause: "The request could not be parsed as HTTP/1.x." },
+  FERRY_HEADER_TIMEOUT: { status: 408, cause: "The client did not send its headers within limits.headerTimeout." },
+  FERRY_NO_ROUTE: { status: 404, cause: "No host or route matches the request." },
+  FERRY_BODY_TOO_LARGE: { status: 413, cause: "The body is larger than the group's inlineBodyLimit (streamed bodies are not supported yet)." },
+  FERRY_HEADERS_TOO_LARGE: { status: 431, cause: "The request head is larger than limits.headerBytes." },
+  FERRY_HANDLER_ERROR: { status: 500, cause: "The handler answered with an `error` message; its code sets the status (see protocol wire errors)." },
+  FERRY_BAD_REPLY: { status: 502, cause: "The handler's reply could not be written (invalid status or header)." },
+  FERRY_HANDLER_LOST: { status: 502, cause: "The handler holding the request stopped heart-beating, or left, and the request could not be re-sent." },
+  FERRY_NO_HANDLER: { status: 503, cause: "No live handler in the route's group; answered at once with Retry-After." },
+  FERRY_QUEUE_FULL: { status: 503, cause: "Every handler is busy and the group's wait queue is full, or the request waited longer than queue.wait." },
+  FERRY_REPLY_TIMEOUT: { status: 504, cause: "No reply head within the group's timeout; the handler gets `cancel`." },
+  FERRY_CONFIG_INVALID: { status: undefined, cause: "The config file failed validation; every problem is listed with its path." },
+  FERRY_CONFIG_READ: { status: undefined, cause: "The config file could not be read or is not JSON." },
+  FERRY_UNSUPPORTED: { status: undefined, cause: "The config asks for something this build does not implement yet (a mongrel2 group, a TLS listener)." },
+  FERRY_LISTEN_FAILED: { status: undefined, cause: "A listener or group socket could not bind its address." },
+  FERRY_USAGE: { status: undefined, cause: "The command line could not be understood." },
+} as const satisfies Record<string, { status: number | undefined; cause: string }>;
+
+export type FerryErrorCode = keyof typeof FerryErrors;
+
+export class FerryError extends Error {
+  override readonly name = "FerryError";
+  readonly status: number | undefined;
+  constructor(
+    readonly code: FerryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.status = FerryErrors[code].status;
+  }
+}
+
+/** Problems found in a config, each with the path of the offending key. */
+export class ConfigError extends FerryError {
+  constructor(
+    readonly problems: readonly ConfigProblem[],
+    readonly file?: string,
+  ) {
+    super(
+      "FERRY_CONFIG_INVALID",
+      `${file ?? "config"}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n` +
+        problems.map((p) => `  ${p.path || "(root)"}: ${p.message}`).join("\n"),
+    );
+  }
+}
+
+export interface ConfigProblem {
+  /** Dotted path with [i] indices, e.g. `groups.api.timeout`, `listeners[0].port`. */
+  path: string;
+  message: string;
+}
+
+export function isFerryError(err: unknown): err is FerryError {
+  return err instanceof FerryError;
+}

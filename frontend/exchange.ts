@@ -1,0 +1,63 @@
+/**
+ * One HTTP request and its response while the frontend holds it: what the group needs to deliver
+ * it to a handler and what the responder needs to answer it. A class (not ad-hoc objects) so the
+ * hot path sees one shape.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Connection } from "./connections.js";
+import type { HandlerGroup } from "./groups/types.js";
+import type { RouteMatch } from "./routes.js";
+
+export interface ExchangeObserver {
+  /** Called once, when the exchange is done (answered, failed, or its client left). */
+  exchangeDone(ex: Exchange): void;
+}
+
+export class Exchange {
+  /** The group the route leads to, once the exchange is handed to it. */
+  group: HandlerGroup | undefined = undefined;
+  /** Set by the group while it holds the exchange (claimer, deadlines...). */
+  claimer: string | undefined = undefined;
+  attempt = 0;
+  /** performance.now() deadline of the current wait (queue wait, then reply timeout). */
+  deadline = 0;
+  /** The encoded request message, kept until claimed in case it must be re-sent. */
+  payload: Buffer | undefined = undefined;
+  /** Request body read so far (inline bodies only). */
+  body: Buffer | undefined = undefined;
+  bodyChunks: Buffer[] | undefined = undefined;
+  bodyLength = 0;
+  /** Response accounting, for the access log. */
+  status = 0;
+  bytes = 0;
+  headSent = false;
+  done = false;
+  /** The client went away before the response finished. */
+  aborted = false;
+  /** Stable error code when the frontend answered instead of a handler. */
+  error: string | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly conn: Connection,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly started: number,
+    readonly route: RouteMatch | undefined,
+    readonly observer: ExchangeObserver,
+  ) {}
+
+  get method(): string {
+    return this.req.method ?? "GET";
+  }
+
+  get target(): string {
+    return this.req.url ?? "/";
+  }
+
+  /** Safe to deliver twice (RFC 9110 idempotent methods). */
+  get idempotent(): boolean {
+    const m = this.req.method;
+    return m === "GET" || m === "HEAD" || m === "OPTIONS" || m === "PUT" || m === "DELETE";
+  }
+}

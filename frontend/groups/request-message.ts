@@ -1,0 +1,40 @@
+/** The `request` message for an exchange: built once per delivery, encoded once. */
+import { encodeToHandler, type HeaderPair } from "../../protocol/index.js";
+import type { Exchange } from "../exchange.js";
+
+/** `rawHeaders` is [name, value, name, value...] in arrival order; names are lower-cased. */
+export function headerPairs(raw: readonly string[]): HeaderPair[] {
+  const pairs: HeaderPair[] = new Array<HeaderPair>(raw.length >> 1);
+  for (let i = 0, j = 0; i < raw.length; i += 2, j++) pairs[j] = [raw[i]!.toLowerCase(), raw[i + 1]!];
+  return pairs;
+}
+
+export function encodeRequest(ex: Exchange, fid: string, group: string, timeout: number): Buffer {
+  const req = ex.req;
+  const target = req.url ?? "/";
+  const q = target.indexOf("?");
+  const socket = ex.conn.socket;
+  return encodeToHandler({
+    kind: "request",
+    fid,
+    conn: ex.conn.id,
+    req: ex.id,
+    method: req.method ?? "GET",
+    target,
+    path: q === -1 ? target : target.slice(0, q),
+    query: q === -1 ? "" : target.slice(q + 1),
+    version: req.httpVersion === "1.0" ? "HTTP/1.0" : "HTTP/1.1",
+    headers: headerPairs(req.rawHeaders),
+    remote: socket.remoteAddress ?? "",
+    rport: socket.remotePort ?? 0,
+    scheme: "http",
+    host: req.headers.host ?? "",
+    route: ex.route?.prefix ?? "",
+    group,
+    body: ex.body ?? EMPTY,
+    timeout,
+    ...(ex.attempt > 0 ? { attempt: ex.attempt } : {}),
+  });
+}
+
+const EMPTY = new Uint8Array(0);

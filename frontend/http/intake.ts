@@ -1,0 +1,110 @@
+/**
+ * From a parsed HTTP request to a dispatched exchange: route, liveness (503 at once), inline
+ * body up to the group's limit (413 past it), `Expect: 100-continue`. Node's parser (llhttp)
+ * has already refused malformed requests; see client-error.ts for those.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Exchange, type ExchangeObserver } from "../exchange.js";
+import type { ConnectionTable } from "../connections.js";
+import type { HandlerGroup } from "../groups/types.js";
+import type { Counters } from "../metrics.js";
+import type { Router } from "../routes.js";
+import type { Responder } from "./respond.js";
+
+const EXCHANGE = Symbol("ferry.exchange");
+const INTAKE = Symbol("ferry.intake");
+type TaggedRequest = IncomingMessage & { [EXCHANGE]?: Exchange; [INTAKE]?: Intake };
+
+export interface IntakeContext {
+  readonly router: Router;
+  readonly groups: ReadonlyMap<string, HandlerGroup>;
+  readonly connections: ConnectionTable;
+  readonly responder: Responder;
+  readonly counters: Counters;
+  readonly observer: ExchangeObserver;
+  nextRequestId(): number;
+}
+
+export class Intake {
+  constructor(private readonly ctx: IntakeContext) {}
+
+  /** `request` and `checkContinue` events of node:http servers. */
+  handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    const ctx = this.ctx;
+    ctx.counters.requests++;
+    const conn = ctx.connections.of(req.socket);
+    if (conn === undefined || conn.closed) {
+      res.destroy();
+      return;
+    }
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const route = ctx.router.match(req.headers.host, q === -1 ? url : url.slice(0, q));
+    const ex = new Exchange(ctx.nextRequestId(), conn, req, res, performance.now(), route, ctx.observer);
+    conn.exchanges.add(ex);
+    if (route === undefined) return ctx.responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
+    const group = ctx.groups.get(route.target.group);
+    if (group === undefined || !group.hasLiveHandler()) {
+      ctx.counters.noHandler++;
+      return ctx.responder.fail(ex, "FERRY_NO_HANDLER", `no live handler in group "${route.target.group}"`, [
+        ["retry-after", "1"],
+      ]);
+    }
+    ex.group = group;
+    const headers = req.headers;
+    const length = headers["content-length"];
+    if (length === undefined && headers["transfer-encoding"] === undefined) {
+      group.dispatch(ex);
+      return;
+    }
+    const limit = group.inlineBodyLimit;
+    if (length !== undefined && Number(length) > limit) return this.tooLarge(ex);
+    if (expectsContinue) res.writeContinue();
+    const tagged = req as TaggedRequest;
+    tagged[EXCHANGE] = ex;
+    tagged[INTAKE] = this;
+    ex.bodyChunks = [];
+    req.on("data", onBodyData);
+    req.on("end", onBodyEnd);
+  }
+
+  tooLarge(ex: Exchange): void {
+    this.ctx.responder.fail(
+      ex,
+      "FERRY_BODY_TOO_LARGE",
+      `request body larger than ${ex.group?.inlineBodyLimit ?? 0} bytes (the group's inlineBodyLimit); streamed bodies are not supported yet`,
+    );
+  }
+
+  bodyComplete(ex: Exchange): void {
+    const chunks = ex.bodyChunks ?? [];
+    ex.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, ex.bodyLength);
+    ex.bodyChunks = undefined;
+    const group = ex.group!;
+    if (!group.hasLiveHandler()) {
+      this.ctx.counters.noHandler++;
+      this.ctx.responder.fail(ex, "FERRY_NO_HANDLER", `no live handler in group "${group.name}"`, [["retry-after", "1"]]);
+      return;
+    }
+    group.dispatch(ex);
+  }
+}
+
+// Shared listeners (`this` is the request), so reading a body costs no closure per request.
+function onBodyData(this: TaggedRequest, chunk: Buffer): void {
+  const ex = this[EXCHANGE];
+  if (ex === undefined || ex.done || ex.bodyChunks === undefined) return;
+  ex.bodyLength += chunk.length;
+  if (ex.bodyLength > (ex.group?.inlineBodyLimit ?? 0)) {
+    ex.bodyChunks = undefined;
+    this[INTAKE]?.tooLarge(ex);
+    return;
+  }
+  ex.bodyChunks.push(chunk);
+}
+
+function onBodyEnd(this: TaggedRequest): void {
+  const ex = this[EXCHANGE];
+  if (ex === undefined || ex.done || ex.bodyChunks === undefined) return;
+  this[INTAKE]?.bodyComplete(ex);
+}

@@ -1,0 +1,29 @@
+/**
+ * Plain counters, bumped on the hot path (a field increment, nothing else). control.ts exposes
+ * them to Prometheus by reading them at scrape time.
+ */
+export class Counters {
+  connectionsOpened = 0;
+  requests = 0;
+  responses = 0;
+  /** Requests that never reached a handler because HTTP parsing failed. */
+  malformedRequests = 0;
+  /** Messages on the replies socket that failed to decode (or had the wrong frames/topic). */
+  malformedMessages = 0;
+  /** Replies for a finished, closed or unknown [conn, req]. */
+  repliesDropped = 0;
+  /** Replies or claims from a handler other than the request's claimer. */
+  repliesFromLoser = 0;
+  noHandler = 0;
+  queueFull = 0;
+  timeouts = 0;
+  handlerLost = 0;
+  resent = 0;
+  disconnects = 0;
+  badReplies = 0;
+  slowClientsClosed = 0;
+  handlersUp = 0;
+  handlersLost = 0;
+}
+
+export type CounterName = keyof Counters;

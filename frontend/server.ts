@@ -1,0 +1,229 @@
+/**
+ * The frontend: listeners (node:http), the connection table, handler groups, housekeeping and
+ * graceful stop. A library: it emits events and never logs; main.ts attaches the logger.
+ *
+ * Events: `listening` {address}, `access` AccessRecord, `client-error` {conn, code, error},
+ * `handler-up`, `handler-lost`, `protocol-error` (see groups/types.ts), `error` (non-fatal).
+ */
+import { EventEmitter } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { randomBytes } from "node:crypto";
+import type { Config } from "./config/schema.js";
+import { ConnectionTable } from "./connections.js";
+import { FerryError } from "./errors.js";
+import type { Exchange, ExchangeObserver } from "./exchange.js";
+import { createGroup, type HandlerGroup } from "./groups/index.js";
+import { answerClientError, clientErrorCode } from "./http/client-error.js";
+import { Intake } from "./http/intake.js";
+import { Responder } from "./http/respond.js";
+import { Counters } from "./metrics.js";
+import { Router } from "./routes.js";
+import type { Transport } from "./transport/types.js";
+
+export interface AccessRecord {
+  method: string;
+  path: string;
+  status: number;
+  bytes: number;
+  ms: number;
+  conn: number;
+  req: number;
+  hid: string | undefined;
+  error: string | undefined;
+  aborted: boolean;
+}
+
+export interface FrontendOptions {
+  transport: Transport;
+  /** Override the frontend id (tests); default `<name>-<16 hex>`. */
+  fid?: string;
+}
+
+export class Frontend extends EventEmitter implements ExchangeObserver {
+  readonly fid: string;
+  readonly counters = new Counters();
+  readonly connections = new ConnectionTable();
+  readonly groups = new Map<string, HandlerGroup>();
+  readonly servers: Server[] = [];
+  readonly addresses: string[] = [];
+  private readonly responder: Responder;
+  private readonly intake: Intake;
+  private requestSeq = 0;
+  private ticker: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    private readonly options: FrontendOptions,
+  ) {
+    super();
+    this.fid = options.fid ?? `${config.name}-${randomBytes(8).toString("hex")}`;
+    this.responder = new Responder(this.counters, config.limits.connectionQueueBytes);
+    this.intake = new Intake({
+      router: new Router(config.hosts),
+      groups: this.groups,
+      connections: this.connections,
+      responder: this.responder,
+      counters: this.counters,
+      observer: this,
+      nextRequestId: () => ++this.requestSeq,
+    });
+  }
+
+  async start(): Promise<void> {
+    for (const listener of this.config.listeners) {
+      if (listener.tls) throw new FerryError("FERRY_UNSUPPORTED", "TLS listeners are not available in this build yet");
+    }
+    const context = {
+      fid: this.fid,
+      transport: this.options.transport,
+      connections: this.connections,
+      responder: this.responder,
+      counters: this.counters,
+      events: this as EventEmitter,
+    };
+    for (const group of Object.values(this.config.groups)) {
+      const created = createGroup(group, context);
+      try {
+        await created.open();
+      } catch (err) {
+        await this.closeGroups();
+        throw new FerryError("FERRY_LISTEN_FAILED", `group "${group.name}": ${(err as Error).message}`, { cause: err });
+      }
+      this.groups.set(group.name, created);
+    }
+    const groupConfigs = Object.values(this.config.groups);
+    const shortest = Math.min(...groupConfigs.map((g) => Math.min(g.timeout, g.heartbeat.interval * g.heartbeat.misses, g.queue.wait)));
+    const tickMs = Math.max(5, Math.min(250, Math.floor(shortest / 8)));
+    this.ticker = setInterval(() => this.tick(), tickMs);
+    try {
+      for (const listener of this.config.listeners) await this.listen(listener.host, listener.port);
+    } catch (err) {
+      await this.stop(0);
+      throw new FerryError("FERRY_LISTEN_FAILED", (err as Error).message, { cause: err });
+    }
+  }
+
+  private listen(host: string, port: number): Promise<void> {
+    const limits = this.config.limits;
+    const server = createServer({
+      maxHeaderSize: limits.headerBytes,
+      headersTimeout: limits.headerTimeout,
+      requestTimeout: Math.max(300_000, limits.headerTimeout),
+      keepAliveTimeout: limits.keepAliveTimeout,
+      noDelay: true,
+    });
+    server.maxConnections = limits.maxConnections;
+    server.on("connection", (socket: Socket) => this.onConnection(socket));
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => this.intake.handle(req, res, false));
+    server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.intake.handle(req, res, true));
+    server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        const a = server.address();
+        const address = a && typeof a === "object" ? `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}` : String(a);
+        this.addresses.push(address);
+        this.emit("listening", { address });
+        resolve();
+      });
+    });
+  }
+
+  private onConnection(socket: Socket): void {
+    this.counters.connectionsOpened++;
+    this.connections.open(socket);
+    socket.once("close", () => this.onSocketClose(socket));
+  }
+
+  private onSocketClose(socket: Socket): void {
+    const conn = this.connections.of(socket);
+    if (conn === undefined) return;
+    this.connections.close(conn);
+    for (const ex of conn.exchanges) {
+      if (ex.done) continue;
+      ex.aborted = true;
+      ex.group?.abandon(ex);
+      ex.done = true;
+      this.exchangeDone(ex);
+    }
+  }
+
+  private onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const code = clientErrorCode(err);
+    const conn = this.connections.of(socket);
+    if (code === undefined) {
+      socket.destroy();
+      return;
+    }
+    this.counters.malformedRequests++;
+    if (this.listenerCount("client-error") > 0) {
+      this.emit("client-error", { conn: conn?.id, code, error: err.code ?? err.message });
+    }
+    answerClientError(socket, code, conn !== undefined && conn.exchanges.size > 0);
+  }
+
+  exchangeDone(ex: Exchange): void {
+    ex.conn.exchanges.delete(ex);
+    this.counters.responses++;
+    if (this.listenerCount("access") > 0) {
+      const record: AccessRecord = {
+        method: ex.method,
+        path: ex.target,
+        status: ex.status,
+        bytes: ex.bytes,
+        ms: Math.round((performance.now() - ex.started) * 100) / 100,
+        conn: ex.conn.id,
+        req: ex.id,
+        hid: ex.claimer,
+        error: ex.error,
+        aborted: ex.aborted,
+      };
+      this.emit("access", record);
+    }
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    for (const group of this.groups.values()) group.tick(now);
+  }
+
+  /** Exchanges not done yet, across groups and connections. */
+  get inflight(): number {
+    let n = 0;
+    for (const conn of this.connections.values()) n += conn.exchanges.size;
+    return n;
+  }
+
+  /**
+   * Stop accepting, let in-flight exchanges finish (every response now closes its connection),
+   * then close. After `graceMs`, whatever is left is cut off.
+   */
+  stop(graceMs: number): Promise<void> {
+    this.stopping ??= this.drain(graceMs);
+    return this.stopping;
+  }
+
+  private async drain(graceMs: number): Promise<void> {
+    this.responder.stopping = true;
+    for (const server of this.servers) {
+      server.close();
+      server.closeIdleConnections();
+    }
+    const deadline = performance.now() + graceMs;
+    while (this.inflight > 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const server of this.servers) server.closeIdleConnections();
+    }
+    for (const conn of [...this.connections.values()]) conn.socket.destroy();
+    if (this.ticker) clearInterval(this.ticker);
+    await this.closeGroups();
+  }
+
+  private async closeGroups(): Promise<void> {
+    await Promise.all([...this.groups.values()].map((g) => g.close()));
+  }
+}

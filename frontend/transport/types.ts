@@ -1,0 +1,60 @@
+/**
+ * The frontend's view of one handler group's sockets. Only transport/zmq.ts knows ZeroMQ; the
+ * rest of the frontend (and every unit test, via transport/memory.ts) talks to this interface.
+ *
+ * Per group the frontend BINDS three sockets: PUSH `requests` (load-balanced to handlers),
+ * SUB `replies` (topic = frontend id or "*"), PUB `events` (topic = handler id or "*").
+ */
+
+/** Where one group's three sockets bind (ZeroMQ endpoints: `tcp://host:port`, `ipc://path`). */
+export interface GroupEndpoints {
+  readonly requests: string;
+  readonly replies: string;
+  readonly events: string;
+}
+
+export interface GroupSocketOptions {
+  /**
+   * High-water mark of the requests socket (messages per handler pipe). Small, so a busy handler
+   * stops receiving work and requests wait in the frontend's bounded queue instead.
+   */
+  readonly sendHighWaterMark: number;
+  /** Topics the replies socket subscribes to (the frontend id and "*"). */
+  readonly subscribe: readonly string[];
+}
+
+/**
+ * Receives every message that arrives on the replies socket, as raw frames. Called synchronously
+ * for each message of a batch; it must not throw (malformed input is the receiver's to count).
+ */
+export type FramesSink = (frames: readonly Buffer[]) => void;
+
+/** One group's bound sockets. */
+export interface GroupSockets {
+  /**
+   * Hand one request payload (one frame) to the requests socket without waiting. Returns false,
+   * keeping nothing, when no connected handler can take it now (no peer, or every pipe at its
+   * high-water mark): the caller queues the request and tries again later.
+   */
+  trySend(payload: Buffer): boolean;
+  /** Publish a two-frame event `[topic, payload]`. Never blocks: PUB drops past its HWM. */
+  publish(topic: string, payload: Buffer): void;
+  /** Start the receive loop; `sink` gets every message from the replies socket. Call once. */
+  start(sink: FramesSink): void;
+  /** Counters of the socket layer (send failures and the like), for metrics. */
+  readonly stats: TransportStats;
+  /** Close the three sockets. Queued outgoing events get `lingerMs` to leave. */
+  close(lingerMs?: number): Promise<void>;
+}
+
+export interface TransportStats {
+  /** Sends the socket layer refused after trySend accepted them (should stay 0). */
+  sendErrors: number;
+  /** Receive-loop failures other than the socket closing. */
+  receiveErrors: number;
+}
+
+/** Opens groups' sockets. `zmqTransport` in production, `MemoryTransport` in unit tests. */
+export interface Transport {
+  open(endpoints: GroupEndpoints, options: GroupSocketOptions): Promise<GroupSockets>;
+}
