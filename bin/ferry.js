@@ -7,7 +7,7 @@ const entries = {
   check: "../dist/frontend/main.js",
   keygen: "../dist/frontend/keygen.js",
   handler: "../dist/handler/main.js",
-  dev: "../dist/frontend/dev.js",
+  dev: "./dev.js",
 };
 const usage = `usage: ferry <command> [options]
 

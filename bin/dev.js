@@ -1,0 +1,36 @@
+// `ferry dev` (what `npm start` runs): the frontend on its built-in config plus one handler
+// serving examples/hello, as two real processes, the way they run in production. Ctrl-C (or
+// SIGTERM) stops both gracefully.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("./ferry.js", import.meta.url));
+const hello = fileURLToPath(new URL("../dist/examples/hello/index.js", import.meta.url));
+
+export async function main() {
+  const children = [
+    spawn(process.execPath, [bin, "frontend"], { stdio: "inherit" }),
+    spawn(process.execPath, [bin, "handler", hello], { stdio: "inherit" }),
+  ];
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill(signal);
+  };
+  process.on("SIGINT", () => stop("SIGTERM"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  const codes = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          child.once("exit", (code) => {
+            // One side gone means the pair is broken: stop the other too.
+            stop("SIGTERM");
+            resolve(code ?? 1);
+          });
+        }),
+    ),
+  );
+  process.exitCode = codes.every((c) => c === 0) ? 0 : 1;
+}
