@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHash, randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { Agent, request } from "undici";
 import {
   ProxyRouteConfigSchema,
@@ -211,7 +212,7 @@ describe("proxy: streaming", () => {
       for (let off = 65536; off < payload.length; off += 65536)
         yield payload.subarray(off, off + 65536);
     }
-    const r = await call(s.origin, "/up", { method: "POST", body: body() });
+    const r = await call(s.origin, "/up", { method: "POST", body: Readable.from(body()) });
     expect(JSON.parse(r.text)).toEqual({
       bytes: payload.length,
       sha256: createHash("sha256").update(payload).digest("hex"),
