@@ -1,0 +1,19 @@
+/** Options every scenario reads (from the command line, see cli.ts). */
+export interface BenchOptions {
+  durationS: number;
+  rounds: number;
+  threads: number;
+  connections: number;
+  warmupS: number;
+  /** Clients for the connections scenario (idle keep-alive and long-poll). */
+  clients: number;
+  /** Requests one TS handler process works on at once in the scaling scenario. */
+  capacity: number;
+  /** Run only stacks whose id contains one of these. */
+  only: string[];
+  /** Profile the Ferry frontend and handlers in the hello scenario (V8 .cpuprofile). */
+  profile: boolean;
+  /** Where profiles go when `profile` is set (the harness picks it). */
+  profileDir?: string;
+  log(message: string): void;
+}

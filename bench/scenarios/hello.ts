@@ -1,0 +1,54 @@
+/** 1. Hello world: requests per second, Ferry against Mongrel2 and bare node:http. */
+import {
+  emptyResult,
+  ratioOf,
+  startAll,
+  stopAllStarted,
+  throughputRounds,
+  throughputRow,
+} from "../measure.js";
+import type { BenchOptions } from "../options.js";
+import type { ScenarioResult } from "../report/types.js";
+import { helloStacks } from "../stacks/catalog.js";
+
+export async function hello(opts: BenchOptions): Promise<ScenarioResult> {
+  const result = emptyResult(
+    "hello",
+    "Hello world",
+    "req/s",
+    true,
+    `wrk -t${opts.threads} -c${opts.connections} -d${opts.durationS}s GET / ("Hello, World!"), ` +
+      `${opts.warmupS}s warm-up, ${opts.rounds} rounds with the stacks interleaved; median (min-max).`,
+  );
+  const started = await startAll(helloStacks(opts), opts, result);
+  try {
+    const samples = await throughputRounds(started, "/", opts);
+    for (const s of started)
+      result.rows.push(throughputRow(s.id, s.label, samples.get(s.id) ?? []));
+  } finally {
+    await stopAllStarted(started);
+  }
+  ratioOf(result, "Ferry + TS handler / Mongrel2 + same TS handler", "ferry-ts", "mongrel2-ts", {
+    op: ">=",
+    value: 1.3,
+  });
+  ratioOf(result, "Ferry + TS handler / bare node:http", "ferry-ts", "node-bare", {
+    op: ">=",
+    value: 0.5,
+  });
+  ratioOf(result, "Ferry + 2 TS handlers / Ferry + 1", "ferry-ts-x2", "ferry-ts");
+  ratioOf(
+    result,
+    "frontend swap, TS handler in Mongrel2 mode: Ferry / Mongrel2",
+    "ferry-m2-ts",
+    "mongrel2-ts",
+  );
+  ratioOf(
+    result,
+    "frontend swap, reference zeromq.js handler: Ferry / Mongrel2",
+    "ferry-m2-node",
+    "mongrel2-node",
+  );
+  ratioOf(result, "Mongrel2: zeromq.js handler / Python handler", "mongrel2-node", "mongrel2-py");
+  return result;
+}

@@ -1,0 +1,112 @@
+/**
+ * Ferry: the built frontend (`node bin/ferry.js frontend --config FILE`) with N handler processes
+ * of one kind. The config is written per run (tcp on loopback, free ports, like the Mongrel2
+ * stack, so a frontend swap changes nothing else).
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePorts } from "../../test/support/ports.js";
+import { ROOT, hardNofile, start, type Proc } from "../processes.js";
+import { waitHttp } from "./ready.js";
+import { stackTemp } from "./temp.js";
+import type { Stack, StackOptions } from "./types.js";
+import { FERRY_HANDLERS, type FerryHandler } from "./ferry-handlers.js";
+
+export const FERRY_BIN = join(ROOT, "bin", "ferry.js");
+const FRONTEND_BUILT = join(ROOT, "dist", "frontend", "main.js");
+
+export interface FerryEndpoints {
+  requests: string;
+  replies: string;
+  events: string;
+}
+
+function config(
+  port: number,
+  ends: FerryEndpoints,
+  protocol: "ferry" | "mongrel2",
+  extra: Record<string, unknown>,
+) {
+  return {
+    name: "bench",
+    listeners: [{ host: "127.0.0.1", port }],
+    hosts: [
+      {
+        names: ["*"],
+        default: true,
+        routes: [{ path: "/", target: { kind: "handler", group: "app" } }],
+      },
+    ],
+    groups: { app: { protocol, ...ends, ...extra } },
+    // Room for the connections scenario (10,000 idle clients that stay a while).
+    limits: { maxConnections: 30_000, keepAliveTimeout: 120_000 },
+  };
+}
+
+export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
+  const handler = FERRY_HANDLERS[kind];
+  return {
+    id: `ferry-${kind}${handlers > 1 ? `-x${handlers}` : ""}`,
+    label: `Ferry + ${handler.label}${handlers > 1 ? ` x${handlers}` : ""}`,
+    tools: handler.tools,
+    unavailable() {
+      if (!existsSync(FRONTEND_BUILT)) return "frontend not built (dist/frontend/main.js)";
+      return handler.unavailable();
+    },
+    async start(options: StackOptions = {}) {
+      const dir = stackTemp("ferry-");
+      const [port, rq, rp, ev] = (await freePorts(4)) as [number, number, number, number];
+      const ends = {
+        requests: `tcp://127.0.0.1:${rq}`,
+        replies: `tcp://127.0.0.1:${rp}`,
+        events: `tcp://127.0.0.1:${ev}`,
+      };
+      const file = join(dir, "ferry.json");
+      writeFileSync(
+        file,
+        JSON.stringify(config(port, ends, handler.protocol, handler.groupConfig ?? {}), null, 2),
+      );
+      const nodeArgs: string[] = [];
+      if (options.profileDir !== undefined) {
+        mkdirSync(options.profileDir, { recursive: true });
+        nodeArgs.push(
+          "--cpu-prof",
+          "--cpu-prof-dir",
+          options.profileDir,
+          "--cpu-prof-name",
+          `frontend-${process.hrtime.bigint()}.cpuprofile`,
+        );
+      }
+      const frontend = start(
+        "ferry-frontend",
+        process.execPath,
+        [...nodeArgs, FERRY_BIN, "frontend", "--config", file],
+        {
+          nofile: hardNofile(),
+          env: { FERRY_LOG_LEVEL: "warn", LOG_LEVEL: "warn" },
+        },
+      );
+      const procs: Proc[] = [];
+      const n = options.handlers ?? handlers;
+      for (let i = 0; i < n; i++) procs.push(handler.start(ends, i, options));
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        await waitHttp(`${url}/`);
+      } catch (err) {
+        const logs = [frontend, ...procs]
+          .map((p) => `--- ${p.name}:\n${p.output().slice(-1500)}`)
+          .join("\n");
+        await Promise.all([frontend, ...procs].map((p) => p.stop()));
+        throw new Error(`${String(err)}\n${logs}`);
+      }
+      return {
+        url,
+        frontendPid: frontend.pid,
+        async stop() {
+          await Promise.all(procs.map((p) => p.stop()));
+          await frontend.stop();
+        },
+      };
+    },
+  };
+}
