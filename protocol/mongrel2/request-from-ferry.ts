@@ -55,23 +55,31 @@ function ordered(headers: M2Headers, format: M2HeaderFormat | undefined): M2Head
 }
 
 /**
- * The Mongrel2 request for a Ferry request: PATH first, then the client's headers, then METHOD
- * VERSION URI QUERY FRAGMENT PATTERN URL_SCHEME REMOTE_ADDR (absent QUERY/FRAGMENT omitted).
+ * The Mongrel2 request for a Ferry request. JSON: PATH, the client's headers (x-forwarded-for
+ * first), METHOD VERSION URI QUERY FRAGMENT PATTERN URL_SCHEME REMOTE_ADDR (absent QUERY and
+ * FRAGMENT omitted). Tnetstring: Mongrel2 writes its dict back to front, so the order differs.
  * A WebSocket upgrade becomes METHOD `WEBSOCKET_HANDSHAKE` with the accept key as body.
  */
 export function m2RequestFromFerry(msg: RequestMsg, options: M2RequestOptions): M2Request {
   const target = splitTarget(msg.target);
   const wsKey = msg.headers.find(([n]) => n.toLowerCase() === "sec-websocket-key")?.[1];
   const handshake = msg.upgrade === "websocket" && wsKey !== undefined;
-  const headers: M2Headers = [["PATH", target.path], ...groupHeaders(msg.headers, msg.remote)];
-  headers.push(["METHOD", handshake ? "WEBSOCKET_HANDSHAKE" : msg.method], ["VERSION", msg.version]);
-  headers.push(["URI", target.uri]);
-  if (target.query !== undefined) headers.push(["QUERY", target.query]);
-  if (target.fragment !== undefined) headers.push(["FRAGMENT", target.fragment]);
-  headers.push(["PATTERN", options.pattern ?? (msg.route === "" ? "/" : msg.route)]);
-  headers.push(["URL_SCHEME", msg.scheme], ["REMOTE_ADDR", msg.remote]);
+  const server: M2Headers = [["VERSION", msg.version], ["URI", target.uri]];
+  if (target.query !== undefined) server.push(["QUERY", target.query]);
+  if (target.fragment !== undefined) server.push(["FRAGMENT", target.fragment]);
+  server.push(["PATTERN", options.pattern ?? (msg.route === "" ? "/" : msg.route)]);
+  server.push(["URL_SCHEME", msg.scheme]);
+  const method: [string, string] = ["METHOD", handshake ? "WEBSOCKET_HANDSHAKE" : msg.method];
+  const remote: [string, string] = ["REMOTE_ADDR", msg.remote];
+  const client = groupHeaders(msg.headers, msg.remote);
+  const path: [string, string] = ["PATH", target.path];
+  // Mongrel2's two writers order keys differently; both orders are reproduced byte for byte.
+  const headers: M2Headers =
+    options.format === "tnetstring"
+      ? [...client, path, ...server, method, remote].reverse()
+      : [path, ...client, method, ...server, remote];
   const body = handshake ? Buffer.from(webSocketAccept(wsKey)) : (msg.body ?? new Uint8Array(0));
-  return { uuid: options.uuid, id: msg.conn, path: target.path, headers: ordered(headers, options.format), body };
+  return { uuid: options.uuid, id: msg.conn, path: target.path, headers, body };
 }
 
 function setHeader(headers: M2Headers, name: string, value: string, after: string): M2Headers {

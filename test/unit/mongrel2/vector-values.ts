@@ -5,7 +5,15 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { M2HeaderFormat, M2Headers, M2Reply, M2ReplyDraft, M2Request, TnetInput, TnetValue } from "../../../protocol/mongrel2/index.js";
+import type {
+  M2HeaderFormat,
+  M2Headers,
+  M2Reply,
+  M2ReplyDraft,
+  M2Request,
+  TnetInput,
+  TnetValue,
+} from "../../../protocol/mongrel2/index.js";
 
 export type Codec = "netstring" | "tnetstring" | "request" | "reply";
 export interface ValidVector {
@@ -48,7 +56,8 @@ export function jsonToBytes(v: unknown): Buffer {
 export function tnetToJson(v: TnetValue): unknown {
   if (v instanceof Uint8Array) return bytesToJson(v);
   if (Array.isArray(v)) return v.map(tnetToJson);
-  if (v instanceof Map) return Object.fromEntries([...v.entries()].map(([k, x]) => [k, tnetToJson(x)]));
+  if (v instanceof Map)
+    return Object.fromEntries([...v.entries()].map(([k, x]) => [k, tnetToJson(x)]));
   return v;
 }
 export function jsonToTnet(v: unknown): TnetInput {
@@ -69,7 +78,14 @@ export interface RequestJson {
   body: string | Bin;
 }
 export function requestToJson(r: M2Request & { format: M2HeaderFormat }): RequestJson {
-  return { uuid: r.uuid, id: r.id, path: r.path, format: r.format, headers: r.headers, body: bytesToJson(r.body) };
+  return {
+    uuid: r.uuid,
+    id: r.id,
+    path: r.path,
+    format: r.format,
+    headers: r.headers,
+    body: bytesToJson(r.body),
+  };
 }
 export function jsonToRequest(v: RequestJson): M2Request {
   return { uuid: v.uuid, id: v.id, path: v.path, headers: v.headers, body: jsonToBytes(v.body) };
@@ -87,6 +103,11 @@ export function replyToJson(r: M2Reply): ReplyJson {
   return out;
 }
 export function jsonToReply(v: ReplyJson): M2ReplyDraft {
-  if (v.extended) return { uuid: v.uuid, ids: v.ids, extended: { name: v.extended.name, args: jsonToTnet(v.extended.args) } };
+  if (v.extended)
+    return {
+      uuid: v.uuid,
+      ids: v.ids,
+      extended: { name: v.extended.name, args: jsonToTnet(v.extended.args) },
+    };
   return { uuid: v.uuid, ids: v.ids, body: jsonToBytes(v.body) };
 }
