@@ -102,7 +102,7 @@ describe("mongrel2 round trips", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 60 }), (s) => {
         const json = stringifyJson(s);
-        expect(/[\u0000-\u001f]/.test(json)).toBe(false);
+        expect([...json].some((c) => c.charCodeAt(0) < 0x20)).toBe(false);
         expect(parseJson(json)).toBe(s);
         expect(JSON.parse(json)).toBe(s);
       }),
