@@ -31,3 +31,7 @@ export const ProxyRouteConfigSchema = z.strictObject({
 export type ProxyRouteInput = z.input<typeof ProxyRouteConfigSchema>;
 /** The config after validation: defaults applied. */
 export type ProxyRouteConfig = z.output<typeof ProxyRouteConfigSchema>;
+
+/** The same config as a member of the frontend's route-target union (`kind: "proxy"`). */
+export const ProxyTargetSchema = ProxyRouteConfigSchema.extend({ kind: z.literal("proxy") });
+export type ProxyTarget = z.output<typeof ProxyTargetSchema>;

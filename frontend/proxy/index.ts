@@ -1,4 +1,10 @@
-export { ProxyRouteConfigSchema, type ProxyRouteConfig, type ProxyRouteInput } from "./config.js";
+export {
+  ProxyRouteConfigSchema,
+  ProxyTargetSchema,
+  type ProxyRouteConfig,
+  type ProxyRouteInput,
+  type ProxyTarget,
+} from "./config.js";
 export {
   proxyRequest,
   closeProxyPools,

@@ -23,3 +23,7 @@ export const StaticRouteConfigSchema = z.strictObject({
 export type StaticRouteInput = z.input<typeof StaticRouteConfigSchema>;
 /** The config after validation: defaults applied. */
 export type StaticRouteConfig = z.output<typeof StaticRouteConfigSchema>;
+
+/** The same config as a member of the frontend's route-target union (`kind: "static"`). */
+export const StaticTargetSchema = StaticRouteConfigSchema.extend({ kind: z.literal("static") });
+export type StaticTarget = z.output<typeof StaticTargetSchema>;

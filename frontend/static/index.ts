@@ -1,7 +1,9 @@
 export {
   StaticRouteConfigSchema,
+  StaticTargetSchema,
   type StaticRouteConfig,
   type StaticRouteInput,
+  type StaticTarget,
 } from "./config.js";
 export { serveStatic } from "./serve-static.js";
 export { mapRequestPath, type MappedPath } from "./request-path.js";

@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { Agent, request } from "undici";
 import {
   ProxyRouteConfigSchema,
+  ProxyTargetSchema,
   UpstreamPools,
   createProxyHandler,
   type ProxyRouteInput,
@@ -302,6 +303,9 @@ describe("proxy: failures", () => {
 
   it("refuses bad route configs", () => {
     expect(ProxyRouteConfigSchema.safeParse({ upstream: "ftp://x" }).success).toBe(false);
+    expect(ProxyTargetSchema.parse({ kind: "proxy", upstream: "http://[::1]:8080/" }).kind).toBe(
+      "proxy",
+    );
     expect(ProxyRouteConfigSchema.safeParse({ upstream: "not a url" }).success).toBe(false);
     expect(ProxyRouteConfigSchema.safeParse({ upstream: "http://a", timeout: 1 }).success).toBe(
       false,

@@ -7,7 +7,7 @@ import {
 } from "../../../frontend/static/index.js";
 import { parseEntityTags, ifRangeAllows } from "../../../frontend/static/conditional.js";
 import { acceptableCodings } from "../../../frontend/static/encodings.js";
-import { StaticRouteConfigSchema } from "../../../frontend/static/config.js";
+import { StaticRouteConfigSchema, StaticTargetSchema } from "../../../frontend/static/config.js";
 
 describe("parseRange", () => {
   it("parses, clamps, sorts and merges", () => {
@@ -177,5 +177,7 @@ describe("Accept-Encoding and config", () => {
       false,
     );
     expect(StaticRouteConfigSchema.safeParse({ dir: "" }).success).toBe(false);
+    expect(StaticTargetSchema.parse({ kind: "static", dir: "/srv" }).kind).toBe("static");
+    expect(StaticTargetSchema.safeParse({ kind: "proxy", dir: "/srv" }).success).toBe(false);
   });
 });
