@@ -12,7 +12,14 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CurveKeyError, CurveKeyErrorCode, checkKey, keyPairFromText, keyPairOf, publicKeyFromText } from "../protocol/curve-keys.js";
+import {
+  CurveKeyError,
+  CurveKeyErrorCode,
+  checkKey,
+  keyPairFromText,
+  keyPairOf,
+  publicKeyFromText,
+} from "../protocol/curve-keys.js";
 
 export { CurveKeyError, CurveKeyErrorCode } from "../protocol/curve-keys.js";
 
@@ -31,7 +38,9 @@ export interface FrontendCurveSources {
   allowFile?: string | undefined;
 }
 
-export function frontendCurveSourcesFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCurveSources {
+export function frontendCurveSourcesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): FrontendCurveSources {
   return {
     secretKey: nonEmpty(env.FERRY_CURVE_SECRET_KEY),
     secretKeyFile: nonEmpty(env.FERRY_CURVE_SECRET_KEY_FILE),
@@ -48,7 +57,8 @@ export function frontendCurveSourcesFromEnv(env: NodeJS.ProcessEnv = process.env
 export function loadFrontendCurve(sources: FrontendCurveSources): FrontendCurve | undefined {
   const hasAllow = sources.allow !== undefined || sources.allowFile !== undefined;
   if (sources.secretKey === undefined && sources.secretKeyFile === undefined) {
-    if (hasAllow) throw sourceError("an allow-list of handler keys is set but no secret key for the frontend");
+    if (hasAllow)
+      throw sourceError("an allow-list of handler keys is set but no secret key for the frontend");
     return undefined;
   }
   if (sources.secretKey !== undefined && sources.secretKeyFile !== undefined) {
@@ -60,9 +70,11 @@ export function loadFrontendCurve(sources: FrontendCurveSources): FrontendCurve 
       : keyPairFromText(readText(sources.secretKeyFile!), sources.secretKeyFile!);
   const allow = new Set<string>();
   if (sources.allow !== undefined) {
-    for (const key of sources.allow.split(/[\s,]+/).filter(Boolean)) allow.add(checkKey(key, "FERRY_CURVE_ALLOW"));
+    for (const key of sources.allow.split(/[\s,]+/).filter(Boolean))
+      allow.add(checkKey(key, "FERRY_CURVE_ALLOW"));
   }
-  if (sources.allowFile !== undefined) for (const key of readAllowFile(sources.allowFile)) allow.add(key);
+  if (sources.allowFile !== undefined)
+    for (const key of readAllowFile(sources.allowFile)) allow.add(key);
   if (allow.size === 0) throw sourceError("CURVE is on but no handler public key is allowed");
   return Object.freeze({ ...pair, allow });
 }
@@ -101,13 +113,18 @@ export function exposedEndpoints(endpoints: readonly string[]): string[] {
     if (!match) return false;
     const [, transport, rest] = match;
     if (transport === "ipc" || transport === "inproc") return false;
-    const host = (rest ?? "").replace(/^.*;/, "").replace(/:\d+$|:\*$/, "").replace(/^\[|\]$/g, "");
+    const host = (rest ?? "")
+      .replace(/^.*;/, "")
+      .replace(/:\d+$|:\*$/, "")
+      .replace(/^\[|\]$/g, "");
     return !isLoopback(host);
   });
 }
 
 function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "lo" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return (
+    host === "localhost" || host === "lo" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
 function readText(path: string): string {

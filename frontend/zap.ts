@@ -56,12 +56,32 @@ export function answerZapRequest(
   }
   const publicKey = z85Encode(key);
   const allowed = allow.has(publicKey);
-  const decision = { ...base, allowed, publicKey, reason: allowed ? "key allowed" : "key not on the allow-list" };
-  return { reply: replyFrames(requestId, allowed ? "200" : "400", decision.reason, allowed ? publicKey : ""), decision };
+  const decision = {
+    ...base,
+    allowed,
+    publicKey,
+    reason: allowed ? "key allowed" : "key not on the allow-list",
+  };
+  return {
+    reply: replyFrames(
+      requestId,
+      allowed ? "200" : "400",
+      decision.reason,
+      allowed ? publicKey : "",
+    ),
+    decision,
+  };
 }
 
 function replyFrames(requestId: Buffer, status: string, text: string, userId = ""): Buffer[] {
-  return [Buffer.from(VERSION), requestId, Buffer.from(status), Buffer.from(text), Buffer.from(userId), Buffer.alloc(0)];
+  return [
+    Buffer.from(VERSION),
+    requestId,
+    Buffer.from(status),
+    Buffer.from(text),
+    Buffer.from(userId),
+    Buffer.alloc(0),
+  ];
 }
 
 /** Serves ZAP requests on a ROUTER socket until it closes; emits one event per decision. */
