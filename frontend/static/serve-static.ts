@@ -89,6 +89,8 @@ async function serve(
         break;
       }
     }
+  } else if (mapped.trailingSlash) {
+    entry = null; // "/file.txt/" names a directory that does not exist
   }
   if (entry === null || !entry.stats.isFile()) {
     sendPlain(res, 404, "not found");

@@ -1,0 +1,122 @@
+/**
+ * `ferry frontend [--config FILE]` and `ferry check FILE`. The only place the frontend logs:
+ * it turns the Frontend's events into pino lines.
+ */
+import { ConfigError, FerryError, isFerryError } from "./errors.js";
+import { checkConfigFile, loadConfig } from "./config/load.js";
+import { protocolAvailable } from "./groups/index.js";
+import { createLogger, type Logger } from "./logging.js";
+import { Frontend, type AccessRecord } from "./server.js";
+import { startControl, type Control } from "./control.js";
+import { zmqTransport } from "./transport/zmq.js";
+
+const USAGE = `usage: ferry frontend [--config FILE]
+       ferry check FILE
+
+Environment: FERRY_CONFIG, FERRY_HOST, FERRY_PORT, FERRY_REQUESTS, FERRY_REPLIES, FERRY_EVENTS,
+FERRY_LOG_LEVEL (see docs/config.md).
+`;
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  try {
+    if (command === "check") return check(args);
+    if (command === "frontend") return await frontend(args);
+    throw new FerryError("FERRY_USAGE", `unknown command ${String(command)}`);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function fail(err: unknown): never {
+  if (isFerryError(err)) {
+    process.stderr.write(`ferry: ${err.code}: ${err.message}\n`);
+    if (err.code === "FERRY_USAGE") process.stderr.write(USAGE);
+    process.exit(err.code === "FERRY_USAGE" ? 2 : 1);
+  }
+  process.stderr.write(`ferry: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}
+
+function check(args: string[]): void {
+  const file = args[0];
+  if (file === undefined || args.length > 1 || file.startsWith("-")) {
+    throw new FerryError("FERRY_USAGE", "check takes one config file");
+  }
+  const config = checkConfigFile(file);
+  const unavailable = Object.values(config.groups).filter((g) => !protocolAvailable(g.protocol));
+  const routes = config.hosts.reduce((n, h) => n + h.routes.length, 0);
+  process.stdout.write(
+    `ok: ${file}: ${config.listeners.length} listener(s), ${config.hosts.length} host(s), ${routes} route(s), ` +
+      `${Object.keys(config.groups).length} group(s)\n`,
+  );
+  for (const g of unavailable) {
+    process.stdout.write(`note: group "${g.name}" uses protocol "${g.protocol}", not available in this build yet\n`);
+  }
+}
+
+function parseFrontendArgs(args: string[]): { file: string | undefined } {
+  let file: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--config" || arg === "-c") {
+      file = args[++i];
+      if (file === undefined) throw new FerryError("FERRY_USAGE", "--config needs a file");
+    } else if (arg.startsWith("--config=")) {
+      file = arg.slice("--config=".length);
+    } else if (arg === "--help" || arg === "-h") {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else {
+      throw new FerryError("FERRY_USAGE", `unknown option ${arg}`);
+    }
+  }
+  return { file };
+}
+
+async function frontend(args: string[]): Promise<void> {
+  const { file } = parseFrontendArgs(args);
+  const { config, source } = loadConfig({ file, env: process.env });
+  const log = createLogger();
+  const server = new Frontend(config, { transport: zmqTransport });
+  attachLogging(server, log);
+  log.info({ fid: server.fid, config: source }, "starting");
+  await server.start();
+  let control: Control | undefined;
+  if (config.control) {
+    control = await startControl(server, config.control.host, config.control.port);
+    log.info({ address: control.address }, "control listening");
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal }, "second signal: exiting now");
+      log.flush();
+      process.exit(1);
+    }
+    log.info({ signal, inflight: server.inflight, grace: config.shutdown.grace }, "stopping");
+    void (async () => {
+      await server.stop(config.shutdown.grace);
+      await control?.close();
+      log.info({ served: server.counters.responses }, "stopped");
+      log.flush();
+      process.exit(0);
+    })();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+function attachLogging(server: Frontend, log: Logger): void {
+  server.on("listening", (info: { address: string }) => log.info({ address: info.address, fid: server.fid }, "listening"));
+  const access = log.child({ type: "access" });
+  server.on("access", (r: AccessRecord) => access.info(r));
+  server.on("handler-up", (info: object) => log.info(info, "handler up"));
+  server.on("handler-lost", (info: object) => log.warn(info, "handler lost"));
+  server.on("protocol-error", (info: object) => log.warn(info, "malformed message (counted; logged once per group and code)"));
+  server.on("client-error", (info: object) => log.debug(info, "malformed request"));
+  server.on("error", (err: unknown) => log.error({ err }, "error"));
+}
+
+export { ConfigError };

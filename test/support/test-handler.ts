@@ -1,0 +1,187 @@
+/**
+ * A minimal handler process speaking protocol v1 with zeromq and protocol/ only (no SDK), for the
+ * frontend's integration tests. What it does is chosen by the request path:
+ *
+ *   /echo...          one-message reply: JSON {method, path, query, body, conn, req, attempt, hid}
+ *   /delay/MS         claim, reply (echo) after MS ms
+ *   /never            claim, never reply              /silent  no claim, no reply
+ *   /only/HID         echo if this handler's id is HID, else silent
+ *   /crash            claim, then SIGKILL itself
+ *   /stream/N         head without length, N data chunks "chunk-i\n", then end (chunked)
+ *   /collect/N        hold until N such requests, then ONE head+end to all of them ("all:N")
+ *   /unknown          reply to a made-up [conn, req] first, then echo
+ *   /garbage          publish malformed messages first, then echo
+ *   /error/CODE       an `error` message with that code      /close   a `close` message
+ *
+ * Usage: tsx test/support/test-handler.ts --requests EP --replies EP --events EP
+ *        [--hid ID] [--interval MS] [--log-requests]
+ * Prints "ready <hid>" once its sockets are connected.
+ */
+import { Publisher, Pull, Subscriber } from "zeromq";
+import { randomBytes } from "node:crypto";
+import { encodeToFrontend, decodeToHandler, type Draft, type RequestMsg, type ToFrontendMsg } from "../../protocol/index.js";
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i === -1 ? fallback : process.argv[i + 1];
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
+
+const hid = arg("hid", `test-${randomBytes(4).toString("hex")}`);
+const interval = Number(arg("interval", "1000"));
+const pull = new Pull({ linger: 0 });
+const pub = new Publisher({ linger: 200 });
+const sub = new Subscriber({ linger: 0 });
+pull.connect(arg("requests"));
+pub.connect(arg("replies"));
+sub.connect(arg("events"));
+sub.subscribe(hid);
+sub.subscribe("*");
+
+let inflight = 0;
+const outbox: Array<[string, Buffer]> = [];
+let sending = false;
+async function pump(): Promise<void> {
+  if (sending) return;
+  sending = true;
+  while (outbox.length > 0) await pub.send(outbox.shift()!);
+  sending = false;
+}
+function send(topic: string, msg: Draft<ToFrontendMsg>): void {
+  outbox.push([topic, encodeToFrontend(msg)]);
+  void pump();
+}
+function sendRaw(frames: Array<string | Buffer>): void {
+  outbox.push(frames as [string, Buffer]);
+  void pump();
+}
+const hello = (kind: "hello" | "heartbeat") => send("*", { kind, hid, capacity: 64, inflight, interval, agent: "ferry-test-handler" });
+hello("hello");
+const beat = setInterval(() => hello("heartbeat"), interval);
+
+function echo(r: RequestMsg): void {
+  const body = Buffer.from(
+    JSON.stringify({
+      method: r.method,
+      path: r.path,
+      query: r.query,
+      body: r.body ? Buffer.from(r.body).toString("utf8") : "",
+      conn: r.conn,
+      req: r.req,
+      attempt: r.attempt ?? 0,
+      hid,
+      headers: r.headers,
+    }),
+  );
+  send(r.fid, { kind: "head", hid, to: [[r.conn, r.req]], status: 200, headers: [["content-type", "application/json"]], body, end: true });
+  inflight--;
+}
+
+const collected = new Map<number, RequestMsg[]>();
+
+const logRequests = process.argv.includes("--log-requests");
+
+function handle(r: RequestMsg): void {
+  inflight++;
+  if (logRequests) process.stdout.write(`request ${r.method} ${r.target}\n`);
+  const parts = r.path.split("/");
+  const claim = () => send(r.fid, { kind: "claim", hid, conn: r.conn, req: r.req });
+  switch (parts[1]) {
+    case "delay":
+      claim();
+      setTimeout(() => echo(r), Number(parts[2] ?? 100));
+      return;
+    case "never":
+      claim();
+      return;
+    case "silent":
+      return;
+    case "only":
+      return parts[2] === hid ? echo(r) : undefined;
+    case "crash":
+      claim();
+      setTimeout(() => process.kill(process.pid, "SIGKILL"), 20);
+      return;
+    case "stream": {
+      const n = Number(parts[2] ?? 3);
+      const to: [number, number][] = [[r.conn, r.req]];
+      send(r.fid, { kind: "head", hid, to, status: 200, headers: [["content-type", "text/plain"]] });
+      for (let i = 0; i < n; i++) send(r.fid, { kind: "data", hid, to, data: Buffer.from(`chunk-${i}\n`) });
+      send(r.fid, { kind: "end", hid, to });
+      inflight--;
+      return;
+    }
+    case "collect": {
+      const n = Number(parts[2] ?? 2);
+      const list = collected.get(n) ?? [];
+      list.push(r);
+      collected.set(n, list);
+      if (list.length < n) return claim();
+      collected.delete(n);
+      const to = list.map((m) => [m.conn, m.req] as [number, number]);
+      send(r.fid, { kind: "head", hid, to, status: 200, headers: [], body: Buffer.from(`all:${n}`), end: true });
+      inflight -= n;
+      return;
+    }
+    case "unknown":
+      send(r.fid, { kind: "head", hid, to: [[r.conn + 100_000, r.req + 100_000]], status: 200, headers: [], body: Buffer.from("WRONG"), end: true });
+      return echo(r);
+    case "garbage":
+      sendGarbage(r);
+      return echo(r);
+    case "error":
+      send(r.fid, { kind: "error", hid, to: [[r.conn, r.req]], code: parts[2] ?? "APP_ERROR", message: "test error" });
+      inflight--;
+      return;
+    case "close":
+      send(r.fid, { kind: "close", hid, to: [[r.conn, r.req]] });
+      inflight--;
+      return;
+    default:
+      return echo(r);
+  }
+}
+
+function sendGarbage(r: RequestMsg): void {
+  sendRaw([r.fid]);
+  sendRaw([r.fid, Buffer.from("not msgpack at all")]);
+  sendRaw([r.fid, Buffer.from([0x81, 0xa1])]);
+  sendRaw(["wrong-topic", encodeToFrontend({ kind: "head", hid, to: [[r.conn, r.req]], status: 200, headers: [], body: Buffer.from("WRONG"), end: true })]);
+  outbox.push([r.fid, Buffer.from([0x93, 1, 2, 3])]);
+  void pump();
+}
+
+async function receiveRequests(): Promise<void> {
+  for await (const [payload] of pull) {
+    if (!payload) continue;
+    try {
+      const msg = decodeToHandler(payload);
+      if (msg.kind === "request") handle(msg);
+    } catch (err) {
+      process.stderr.write(`bad request message: ${String(err)}\n`);
+    }
+  }
+}
+
+async function receiveEvents(): Promise<void> {
+  for await (const [topic, payload] of sub) {
+    if (!topic || !payload) continue;
+    try {
+      const msg = decodeToHandler(payload);
+      process.stdout.write(`event ${msg.kind} ${JSON.stringify({ ...msg, v: undefined })}\n`);
+    } catch {
+      // events the test does not care about
+    }
+  }
+}
+
+process.on("SIGTERM", () => {
+  send("*", { kind: "goodbye", hid, inflight });
+  clearInterval(beat);
+  setTimeout(() => process.exit(0), 50);
+});
+
+process.stdout.write(`ready ${hid}\n`);
+void receiveRequests();
+void receiveEvents();
