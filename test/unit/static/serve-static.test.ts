@@ -10,7 +10,7 @@ import {
   type StaticRouteInput,
 } from "../../../frontend/static/index.js";
 import { tempDir } from "../../support/tmp.js";
-import { serveHandler, type TestServer } from "./support.js";
+import { rawGet, serveHandler, type TestServer } from "./support.js";
 
 const tmp = tempDir("ferry-static-");
 const root = join(tmp.path, "root");
@@ -93,6 +93,10 @@ describe("static: basics", () => {
     expect(r.status).toBe(301);
     expect(r.headers["location"]).toBe("/sub/?q=1");
     expect((await get(origin, "/noindex/")).status).toBe(404);
+    // "//sub" must not become Location "//sub/", a link to the host "sub".
+    expect((await rawGet(Number(new URL(origin).port), "//sub")).headers.get("location")).toBe(
+      "/sub/",
+    );
   });
 
   it("honours index: false and a list of index names", async () => {
@@ -104,6 +108,7 @@ describe("static: basics", () => {
 
   it("404 for a missing file, 405 with Allow for other methods", async () => {
     expect((await get(origin, "/nope.txt")).status).toBe(404);
+    expect((await get(origin, "/hello.txt/")).status).toBe(404);
     const r = await get(origin, "/hello.txt", {}, "POST");
     expect(r.status).toBe(405);
     expect(r.headers["allow"]).toBe("GET, HEAD");
