@@ -6,6 +6,7 @@ import { Packr } from "msgpackr";
 import { ProtocolError, ProtocolErrorCode as E } from "./errors.js";
 import { PROTOCOL_VERSION } from "./kinds.js";
 import { checkField } from "./fields.js";
+import { checkMessageBytes, int64ToUint64, type MapShape } from "./msgpack-check.js";
 import { ToFrontendSchema, ToHandlerSchema, type FieldSpec } from "./schema.js";
 import type { Draft, ToFrontendMsg, ToHandlerMsg } from "./types.js";
 
@@ -14,6 +15,7 @@ const packr = new Packr({
   variableMapSize: true, // fixmap/map16 by size, as other msgpack encoders write
   mapsAsObjects: true,
   int64AsType: "number", // 64-bit ints past 2^53 decode inexact and fail validation
+  // bin decodes as a view of the received buffer (no copy); receivers own their buffers.
   moreTypes: false,
   bundleStrings: false,
   encodeUndefinedAsNil: false,
@@ -21,14 +23,13 @@ const packr = new Packr({
 
 const UINT32_MAX = 0xffff_ffff;
 
-function wireValue(value: unknown): unknown {
-  // msgpackr writes integers past 32 bits as float64; BigInt makes them msgpack integers.
-  if (typeof value === "number" && Number.isInteger(value) && value > UINT32_MAX) {
-    return BigInt(value);
-  }
-  if (Array.isArray(value)) return value.map(wireValue);
-  return value;
+/** Whether any id in a `to` list needs 64 bits. */
+function hasWideTarget(to: readonly (readonly number[])[]): boolean {
+  for (const pair of to) if (pair[0]! > UINT32_MAX || pair[1]! > UINT32_MAX) return true;
+  return false;
 }
+
+const toBigInt = (n: number): number | bigint => (n > UINT32_MAX ? BigInt(n) : n);
 
 function encodeWith(schema: Readonly<Record<string, readonly FieldSpec[]>>, msg: object): Buffer {
   const source = msg as Record<string, unknown>;
@@ -36,16 +37,28 @@ function encodeWith(schema: Readonly<Record<string, readonly FieldSpec[]>>, msg:
   const fields = typeof kind === "string" && Object.hasOwn(schema, kind) ? schema[kind] : undefined;
   if (!fields) throw new ProtocolError(E.UnknownKind, `cannot encode kind ${String(kind)}`);
   const out: Record<string, unknown> = { v: PROTOCOL_VERSION, kind };
+  let wide = false;
   for (const field of fields) {
-    const value = source[field.name];
-    if (value === undefined) {
+    let value = source[field.name];
+    if (value === undefined || value === null) {
       if (field.required) throw new ProtocolError(E.MissingField, "required", field.name);
       continue;
     }
     checkField(field.type, value, field.name);
-    out[field.name] = wireValue(value);
+    // msgpackr writes integers past 32 bits as float64; as BigInt they become msgpack integers.
+    if ((field.type === "id" || field.type === "uint") && (value as number) > UINT32_MAX) {
+      value = BigInt(value as number);
+      wide = true;
+    } else if (field.type === "targets" && hasWideTarget(value as number[][])) {
+      value = (value as number[][]).map((pair) => pair.map(toBigInt));
+      wide = true;
+    }
+    out[field.name] = value;
   }
-  return packr.pack(out);
+  const bytes = packr.pack(out);
+  // msgpackr writes a BigInt below 2^63 as int64; canonical form is uint64, as other encoders write.
+  if (wide) int64ToUint64(bytes);
+  return bytes;
 }
 
 /** Encode a message a frontend sends to handlers. Validates it first. */
@@ -58,16 +71,20 @@ export function encodeToFrontend(msg: Draft<ToFrontendMsg>): Buffer {
   return encodeWith(ToFrontendSchema, msg);
 }
 
-function unpack(bytes: Uint8Array): unknown {
+function unpack(bytes: Uint8Array): [Record<string, unknown>, MapShape] {
+  const shape = checkMessageBytes(bytes);
+  let value: unknown;
   try {
-    return packr.unpack(bytes);
+    value = packr.unpack(bytes);
   } catch (err) {
+    // Not expected after checkMessageBytes; kept so that only ProtocolError ever leaves.
     const text = err instanceof Error ? err.message : String(err);
-    if (text.includes("end of buffer not reached")) {
-      throw new ProtocolError(E.TrailingBytes, "bytes after the message");
-    }
     throw new ProtocolError(E.Decode, `not msgpack: ${text}`);
   }
+  if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new ProtocolError(E.NotMap, "message is not a map");
+  }
+  return [value as Record<string, unknown>, shape];
 }
 
 function decodeWith(
@@ -75,14 +92,11 @@ function decodeWith(
   other: Readonly<Record<string, readonly FieldSpec[]>>,
   bytes: Uint8Array,
 ): unknown {
-  const value = unpack(bytes);
-  if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Uint8Array) {
-    throw new ProtocolError(E.NotMap, "message is not a map");
-  }
-  const map = value as Record<string, unknown>;
-  const v = Object.hasOwn(map, "v") ? map.v : undefined;
+  const [map, shape] = unpack(bytes);
+  const v = Object.hasOwn(map, "v") && !shape.floatKeys.has("v") ? map.v : undefined;
   if (v !== PROTOCOL_VERSION) {
-    throw new ProtocolError(E.Version, `unsupported version ${JSON.stringify(v) ?? "none"}`, "v");
+    const shown = Object.hasOwn(map, "v") ? String(map.v).slice(0, 32) : "none";
+    throw new ProtocolError(E.Version, `unsupported version ${shown}`, "v");
   }
   const kind = Object.hasOwn(map, "kind") ? map.kind : undefined;
   if (typeof kind !== "string") throw new ProtocolError(E.UnknownKind, "kind missing", "kind");
@@ -93,17 +107,19 @@ function decodeWith(
     }
     throw new ProtocolError(E.UnknownKind, `unknown kind ${kind.slice(0, 64)}`, "kind");
   }
-  // Unknown fields are ignored: only known ones are copied into the result.
+  // Unknown fields are ignored: only known ones are copied into the result, in schema order.
   const out: Record<string, unknown> = { v, kind };
   for (const field of fields) {
-    const present = Object.hasOwn(map, field.name);
-    if (!present || map[field.name] === undefined) {
+    const value = Object.hasOwn(map, field.name) ? map[field.name] : undefined;
+    // nil means absent, for every field.
+    if (value === undefined || value === null) {
       if (field.required) throw new ProtocolError(E.MissingField, "required", field.name);
       continue;
     }
-    // nil for an optional field means absent.
-    if (map[field.name] === null && !field.required) continue;
-    out[field.name] = checkField(field.type, map[field.name], field.name);
+    if (shape.floatKeys.has(field.name)) {
+      throw new ProtocolError(E.FieldType, "floats are never used in v1", field.name);
+    }
+    out[field.name] = checkField(field.type, value, field.name);
   }
   return out;
 }

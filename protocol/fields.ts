@@ -3,20 +3,24 @@ import { ProtocolError, ProtocolErrorCode as E } from "./errors.js";
 import { Limits } from "./limits.js";
 import type { FieldType } from "./schema.js";
 
-const utf8 = new TextEncoder();
-
 function fail(code: E, path: string, message: string): never {
   throw new ProtocolError(code, message, path);
 }
 
-function byteLength(s: string): number {
+/** ES2024 String method, in Node since 20. */
+type WellFormed = string & { isWellFormed(): boolean };
+
+/** UTF-8 length of `s`, or a number <= max when that is certain without counting. */
+function byteLength(s: string, max: number): number {
   // Fast path: a string of n UTF-16 units is at most 3n UTF-8 bytes.
-  return s.length * 3 <= Limits.maxString ? s.length : utf8.encode(s).length;
+  return s.length * 3 <= max ? s.length : Buffer.byteLength(s, "utf8");
 }
 
 function checkString(value: unknown, path: string, max: number): string {
   if (typeof value !== "string") fail(E.FieldType, path, "expected a string");
-  if (byteLength(value) > max) fail(E.Limit, path, `string longer than ${max} bytes`);
+  if (byteLength(value, max) > max) fail(E.Limit, path, `string longer than ${max} bytes`);
+  // A lone surrogate has no UTF-8 form; msgpackr would write bytes no peer can decode.
+  if (!(value as WellFormed).isWellFormed()) fail(E.FieldType, path, "string has a lone surrogate");
   return value;
 }
 
@@ -52,7 +56,10 @@ export function checkField(type: FieldType, value: unknown, path: string): unkno
       return checkString(value, path, Limits.maxString);
     case "hid": {
       const s = checkString(value, path, Limits.maxId);
-      if (s.length === 0 || s.includes("\0")) fail(E.FieldType, path, "expected a non-empty id");
+      // Ids are ZeroMQ topics: "*" is every frontend's or handler's topic, never one peer's.
+      if (s.length === 0 || s.includes("\0") || s === "*") {
+        fail(E.FieldType, path, "expected a non-empty id, not \"*\"");
+      }
       return s;
     }
     case "id":

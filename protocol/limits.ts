@@ -13,6 +13,8 @@ export const Limits = {
   maxBinary: 64 * 1024 * 1024,
   /** Bytes in a frontend or handler id (they are ZeroMQ topics). */
   maxId: 128,
+  /** Nesting of arrays and maps (v1 messages nest 3 deep; unknown fields may nest more). */
+  maxDepth: 32,
   /** Largest connection or request id: ids stay exact in every language's doubles. */
   maxId53: Number.MAX_SAFE_INTEGER,
 } as const;
