@@ -10,6 +10,8 @@ import {
   encodeToFrontend,
   encodeToHandler,
   isProtocolError,
+  ToFrontendSchema,
+  ToHandlerSchema,
   type Draft,
   type ToFrontendMsg,
   type ToHandlerMsg,
@@ -318,6 +320,12 @@ let deep: unknown = 0;
 for (let i = 0; i < 40; i++) deep = [deep];
 bad("unknown field nested 40 deep (past limit)", "to-frontend", { ...claimWire, x: deep }, "ERR_LIMIT");
 
+// The field table of schema.ts, for implementations in other languages (and decode_vectors.py).
+const schemaJson = {
+  "to-handler": ToHandlerSchema,
+  "to-frontend": ToFrontendSchema,
+};
+writeFileSync(VECTORS_DIR + "ferry-schema.json", JSON.stringify(schemaJson, null, 1) + "\n");
 writeFileSync(VECTORS_DIR + "ferry-valid.json", JSON.stringify(valid, null, 1) + "\n");
 writeFileSync(VECTORS_DIR + "ferry-invalid.json", JSON.stringify(invalid, null, 1) + "\n");
 console.log(`${valid.length} valid, ${invalid.length} invalid vectors written to ${VECTORS_DIR}`);
