@@ -1,0 +1,330 @@
+/**
+ * The low-level handler API: a connection to one or more frontends. Receives requests (as
+ * Exchanges) and events, says hello/heartbeat, claims slow requests, keeps the number of
+ * requests in flight under the concurrency limit, and drains gracefully.
+ * It emits events and never prints.
+ */
+import { EventEmitter } from "node:events";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import {
+  decodeToHandler,
+  isProtocolError,
+  type CancelMsg,
+  type DisconnectMsg,
+  type HeaderPair,
+  type Target,
+  type WsEventMsg,
+} from "../protocol/index.js";
+import { ClaimTimer } from "./claim-timer.js";
+import { Exchange, type ExchangeState } from "./exchange.js";
+import type { ExchangeOwner } from "./exchange-owner.js";
+import { ReplyWriter, toBytes, type BodyInit } from "./reply-writer.js";
+import type { FrontendEndpoints, Transport } from "./transport/types.js";
+
+export const DEFAULT_ENDPOINTS: FrontendEndpoints = Object.freeze({
+  requests: "tcp://127.0.0.1:9997",
+  replies: "tcp://127.0.0.1:9996",
+  events: "tcp://127.0.0.1:9998",
+});
+
+export const AGENT = "ferry-ts/0.1";
+
+export interface ConnectionOptions {
+  /** Frontends to connect to (default: one, on the frontend's built-in endpoints). */
+  frontends?: FrontendEndpoints[];
+  /** Use this transport instead of ZeroMQ (tests). */
+  transport?: Transport;
+  /** Requests worked on at once; at the limit the handler stops taking requests. Default 64. */
+  concurrency?: number;
+  /** Milliseconds between heartbeats. Default 1000. */
+  heartbeatMs?: number;
+  /** An explicit claim goes out when the app has not replied within this many ms. Default 10. */
+  claimAfterMs?: number;
+  /** Handler id; default `<host>-<pid>-<random>`. */
+  hid?: string;
+}
+
+export interface ConnectionEvents {
+  /** A new request: answer it through the Exchange. */
+  request: [exchange: Exchange];
+  /** A client went away (also for connections with no request in flight here). */
+  disconnect: [event: DisconnectMsg];
+  cancel: [event: CancelMsg];
+  /** A WebSocket message for a connection this handler holds. */
+  ws: [event: WsEventMsg];
+  /** A frontend subscribed (first start or restart); hello was sent to it. */
+  peer: [fid: string];
+  /** A message that could not be decoded, or had the wrong frames; it was dropped. */
+  malformed: [source: string, reason: string];
+  /** The app threw or rejected while handling `exchange` (it was answered 500 or closed). */
+  appError: [err: unknown, exchange: Exchange];
+}
+
+interface DrainOptions {
+  /** Give up waiting for active requests after this long. Default 30 s. */
+  timeoutMs?: number;
+}
+
+export function newHandlerId(): string {
+  return `${hostname().slice(0, 60)}-${process.pid}-${randomBytes(4).toString("hex")}`;
+}
+
+export class HandlerConnection extends EventEmitter<ConnectionEvents> implements ExchangeOwner {
+  readonly hid: string;
+  readonly writer: ReplyWriter;
+  readonly concurrency: number;
+  private readonly transport: Transport;
+  private readonly heartbeatMs: number;
+  private readonly claims: ClaimTimer;
+  /** fid -> req -> exchange, for every exchange not done (active or deferred). */
+  private readonly table = new Map<string, Map<number, Exchange>>();
+  private active = 0;
+  private deferredCount = 0;
+  private paused = false;
+  private draining = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private dirty: Exchange[] = [];
+  private flushScheduled = false;
+  private idleWaiters: Array<() => void> = [];
+  private started = false;
+
+  constructor(options: ConnectionOptions & { transport: Transport }) {
+    super();
+    this.hid = options.hid ?? newHandlerId();
+    this.transport = options.transport;
+    this.concurrency = Math.max(1, options.concurrency ?? 64);
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.writer = new ReplyWriter((topic, payload) => this.transport.publish(topic, payload));
+    this.claims = new ClaimTimer(options.claimAfterMs ?? 10);
+  }
+
+  /** Requests being worked on (deferred ones not counted). */
+  get inflight(): number {
+    return this.active;
+  }
+
+  /** Requests held for a later answer. */
+  get deferredRequests(): number {
+    return this.deferredCount;
+  }
+
+  get congested(): boolean {
+    return this.transport.queuedBytes > 8 * 1024 * 1024;
+  }
+
+  whenUncongested(): Promise<void> {
+    return this.transport.whenBelow(4 * 1024 * 1024);
+  }
+
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    this.transport.start(this.hid, {
+      request: (payload) => this.onRequest(payload),
+      event: (payload) => this.onEvent(payload),
+      peer: (fid) => {
+        this.sayHello("hello");
+        this.emit("peer", fid);
+      },
+      malformed: (source, reason) => this.emit("malformed", source, reason),
+    });
+    this.sayHello("hello");
+    this.heartbeat = setInterval(() => this.sayHello("heartbeat"), this.heartbeatMs);
+    return this;
+  }
+
+  /** Find a request this handler holds. */
+  exchange(fid: string, req: number): Exchange | undefined {
+    return this.table.get(fid)?.get(req);
+  }
+
+  /** One complete response (head + body + end) to many requests of one frontend at once. */
+  reply(fid: string, to: Target[], status: number, headers: HeaderPair[], body?: BodyInit): void {
+    const bytes = toBytes(body);
+    this.writer.head(this.hid, fid, to, status, headers, bytes, true);
+    this.forget(fid, to);
+  }
+
+  /** Body bytes to many requests of one frontend at once (their heads were sent before). */
+  deliver(fid: string, to: Target[], data: BodyInit, end = false): void {
+    this.writer.data(this.hid, fid, to, toBytes(data), end);
+    if (end) this.forget(fid, to);
+  }
+
+  /** End many responses at once. */
+  endAll(fid: string, to: Target[]): void {
+    this.writer.end(this.hid, fid, to);
+    this.forget(fid, to);
+  }
+
+  /** Close many connections at once. */
+  closeAll(fid: string, to: Target[]): void {
+    this.writer.close(this.hid, fid, to);
+    this.forget(fid, to);
+  }
+
+  /**
+   * Graceful stop: `goodbye`, take no new requests, finish the active ones, then close.
+   * Deferred requests are left to the frontend (it re-sends or fails them when we are gone).
+   */
+  async drain(options: DrainOptions = {}): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.writer.goodbye(this.hid, this.active);
+    await this.transport.stopRequests();
+    // Whatever arrives from now on is ours to finish: claim it at once.
+    for (const byReq of this.table.values()) for (const ex of byReq.values()) ex.claim();
+    await this.whenIdle(options.timeoutMs ?? 30_000);
+    this.writer.goodbye(this.hid, 0);
+    await this.close();
+  }
+
+  /** Stop at once: stop heartbeats, close sockets (after sending what is queued). */
+  async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.claims.stop();
+    this.flushAll();
+    await this.transport.close();
+  }
+
+  // ------------------------------------------------------------ ExchangeOwner
+
+  scheduleFlush(exchange: Exchange): void {
+    this.dirty.push(exchange);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushAll());
+  }
+
+  deferred(exchange: Exchange): void {
+    exchange.state = "deferred";
+    this.deferredCount++;
+    this.releaseSlot();
+  }
+
+  finished(exchange: Exchange, previous: ExchangeState): void {
+    const byReq = this.table.get(exchange.fid);
+    if (byReq?.get(exchange.req) === exchange) {
+      byReq.delete(exchange.req);
+      if (byReq.size === 0) this.table.delete(exchange.fid);
+    }
+    if (previous === "deferred") this.deferredCount--;
+    else if (previous === "active") this.releaseSlot();
+  }
+
+  // ------------------------------------------------------------ receiving
+
+  private onRequest(payload: Buffer): void {
+    let msg;
+    try {
+      msg = decodeToHandler(payload);
+    } catch (err) {
+      this.emit("malformed", "requests", isProtocolError(err) ? `${err.code}: ${err.message}` : String(err));
+      return;
+    }
+    if (msg.kind !== "request") {
+      this.emit("malformed", "requests", `kind ${msg.kind} on the requests socket`);
+      return;
+    }
+    const exchange = new Exchange(msg, this);
+    let byReq = this.table.get(msg.fid);
+    if (!byReq) this.table.set(msg.fid, (byReq = new Map()));
+    byReq.set(msg.req, exchange);
+    this.active++;
+    if (this.active >= this.concurrency && !this.paused) {
+      this.paused = true;
+      this.transport.pauseRequests();
+    }
+    // Streamed bodies and requests arriving while draining are claimed at once.
+    if (msg.stream || this.draining) exchange.claim();
+    else this.claims.add(exchange);
+    if (this.listenerCount("request") === 0) {
+      exchange.fail("UNAVAILABLE", "no request listener");
+      return;
+    }
+    this.emit("request", exchange);
+  }
+
+  private onEvent(payload: Buffer): void {
+    let msg;
+    try {
+      msg = decodeToHandler(payload);
+    } catch (err) {
+      this.emit("malformed", "events", isProtocolError(err) ? `${err.code}: ${err.message}` : String(err));
+      return;
+    }
+    switch (msg.kind) {
+      case "disconnect": {
+        if (msg.req !== undefined) this.exchange(msg.fid, msg.req)?.abort("client disconnected");
+        else this.abortConnection(msg.fid, msg.conn);
+        this.emit("disconnect", msg);
+        return;
+      }
+      case "cancel":
+        this.exchange(msg.fid, msg.req)?.abort(`cancelled: ${msg.reason}`);
+        this.emit("cancel", msg);
+        return;
+      case "credit":
+        this.exchange(msg.fid, msg.req)?.addCredit(msg.bytes);
+        return;
+      case "body":
+        this.exchange(msg.fid, msg.req)?.body.push(msg.data, msg.end === true);
+        return;
+      case "ws":
+        this.emit("ws", msg);
+        return;
+      case "request":
+        this.emit("malformed", "events", "request on the events socket");
+        return;
+    }
+  }
+
+  private abortConnection(fid: string, conn: number): void {
+    const byReq = this.table.get(fid);
+    if (!byReq) return;
+    for (const ex of [...byReq.values()]) if (ex.conn === conn) ex.abort("client disconnected");
+  }
+
+  private forget(fid: string, to: Target[]): void {
+    const byReq = this.table.get(fid);
+    if (!byReq) return;
+    for (const [, req] of to) {
+      byReq.get(req)?.settle();
+    }
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private flushAll(): void {
+    this.flushScheduled = false;
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const ex of dirty) ex.flush();
+  }
+
+  private releaseSlot(): void {
+    this.active--;
+    if (this.paused && this.active < this.concurrency) {
+      this.paused = false;
+      this.transport.resumeRequests();
+    }
+    if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private whenIdle(timeoutMs: number): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private sayHello(kind: "hello" | "heartbeat"): void {
+    this.writer.hello(kind, this.hid, this.concurrency, this.active, this.heartbeatMs, AGENT);
+  }
+}

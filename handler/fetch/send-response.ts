@@ -1,0 +1,47 @@
+/**
+ * Sends a Fetch `Response` through an Exchange. A body that is complete within one turn of the
+ * event loop leaves as one `head` message; a streamed body leaves as `data` messages as it is
+ * produced, waiting for flow-control credit when the request has a window.
+ */
+import type { HeaderPair } from "../../protocol/index.js";
+import type { Exchange } from "../exchange.js";
+
+/** Connection-level headers the frontend owns. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding"]);
+
+export function responseHeaders(headers: Headers): HeaderPair[] {
+  const out: HeaderPair[] = [];
+  // Iteration keeps each Set-Cookie separate (Fetch spec "sort and combine").
+  for (const [name, value] of headers) if (!HOP_BY_HOP.has(name)) out.push([name, value]);
+  return out;
+}
+
+export async function sendResponse(ex: Exchange, response: Response): Promise<void> {
+  ex.writeHead(response.status, responseHeaders(response.headers));
+  const body = response.body;
+  if (!body) {
+    ex.end();
+    return;
+  }
+  const reader = body.getReader();
+  // A client that goes away must also stop a body that waits for its next chunk (SSE).
+  const onAbort = () => void reader.cancel().catch(() => {});
+  const signal = ex.signal;
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || ex.aborted) break;
+      if (!ex.write(value)) await ex.writable();
+    }
+  } catch (err) {
+    if (!ex.aborted) throw err;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  if (ex.aborted) {
+    await reader.cancel().catch(() => {});
+    return;
+  }
+  ex.end();
+}

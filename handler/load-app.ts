@@ -1,0 +1,86 @@
+/**
+ * Finds and loads the app module named on the command line. A `.ts` path inside this package
+ * (e.g. `examples/hello/index.ts`) maps to its compiled twin under `dist/`; a directory means
+ * its index; anything else that is not a file is imported as a package name.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, extname, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { HandlerError } from "./errors.js";
+
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "ferry") return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+const TS = new Set([".ts", ".mts", ".tsx"]);
+
+function compiledTwin(tsPath: string): string | undefined {
+  const root = packageRoot();
+  const rel = relative(root, tsPath);
+  if (rel.startsWith("..") || rel.startsWith("dist")) return undefined;
+  const js = join(root, "dist", rel.slice(0, -extname(rel).length) + ".js");
+  return existsSync(js) ? js : undefined;
+}
+
+function isFile(p: string): boolean {
+  return existsSync(p) && statSync(p).isFile();
+}
+
+/** The file (or package specifier) to import for `spec`. */
+export function resolveModule(spec: string, cwd = process.cwd()): string {
+  const abs = resolve(cwd, spec);
+  if (existsSync(abs) && statSync(abs).isDirectory()) {
+    for (const name of ["index.js", "index.mjs"]) if (isFile(join(abs, name))) return join(abs, name);
+    const twin = compiledTwin(join(abs, "index.ts"));
+    if (twin) return twin;
+    throw new HandlerError("ERR_MODULE", `${spec}: a directory with no index.js (or compiled index.ts)`);
+  }
+  if (TS.has(extname(abs))) {
+    const twin = compiledTwin(abs);
+    if (twin) return twin;
+    if (isFile(abs) && process.execArgv.some((a) => a.includes("tsx"))) return abs;
+    throw new HandlerError("ERR_MODULE", `${spec}: TypeScript source with no compiled twin in dist/ (run npm run build, or compile it)`);
+  }
+  if (isFile(abs)) return abs;
+  if (extname(abs) === "") {
+    if (isFile(abs + ".js")) return abs + ".js";
+    const twin = compiledTwin(abs + ".ts");
+    if (twin) return twin;
+  }
+  if (spec.startsWith(".") || spec.startsWith("/")) throw new HandlerError("ERR_MODULE", `${spec}: no such file`);
+  return spec; // a package name
+}
+
+/** Import the module and pick the app: `--export NAME`, else default, app, fetch, handler. */
+export async function loadApp(spec: string, exportName?: string): Promise<{ app: unknown; path: string }> {
+  const path = resolveModule(spec);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(path.startsWith("/") ? pathToFileURL(path).href : path)) as Record<string, unknown>;
+  } catch (err) {
+    throw new HandlerError("ERR_MODULE", `cannot load ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const names = exportName ? [exportName] : ["default", "app", "fetch", "handler"];
+  for (const name of names) {
+    let value = mod[name];
+    // CommonJS modules arrive as { default: module.exports }.
+    if (name === "default" && value && typeof value === "object" && "default" in value && !("fetch" in value)) {
+      value = (value as { default: unknown }).default;
+    }
+    if (value !== undefined) return { app: value, path };
+  }
+  throw new HandlerError("ERR_MODULE", `${path} has no export ${names.join(" / ")}`);
+}

@@ -1,0 +1,123 @@
+/**
+ * `ferry handler MODULE [--export NAME] [--connect FRONTENDS] [--concurrency N] [--kind K]`:
+ * loads an app module, serves it, logs with pino, drains on SIGTERM/SIGINT and exits 0.
+ */
+import { parseArgs } from "node:util";
+import { pino, type Logger } from "pino";
+import type { AppKind } from "./app-kind.js";
+import { DEFAULT_ENDPOINTS } from "./connection.js";
+import { CurveKeyError, handlerCurveSourcesFromEnv, loadHandlerCurve } from "./curve.js";
+import { parseFrontends } from "./endpoints.js";
+import { HandlerError } from "./errors.js";
+import { loadApp } from "./load-app.js";
+import { serve } from "./serve.js";
+
+const USAGE = `usage: ferry handler MODULE [options]
+
+  MODULE                 app module: a file, a directory (its index), examples/hello/index.ts
+                         (mapped to dist/), or a package name
+  --export NAME          export to serve (default: default, app, fetch, handler)
+  --connect FRONTENDS    "REQUESTS,REPLIES,EVENTS" or a host, several separated by ";"
+                         (default ${DEFAULT_ENDPOINTS.requests},${DEFAULT_ENDPOINTS.replies},${DEFAULT_ENDPOINTS.events})
+  --concurrency N        requests worked on at once (default 64)
+  --kind fetch|node      how to call the app (default: detected)
+  --heartbeat MS         heartbeat interval (default 1000)
+
+environment: FERRY_CONNECT, FERRY_CONCURRENCY, FERRY_EXPORT, FERRY_KIND, FERRY_HEARTBEAT,
+             FERRY_LOG_LEVEL (default info); CURVE: FERRY_CURVE_SECRET_KEY(_FILE),
+             FERRY_CURVE_SERVER_KEY(_FILE)
+`;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new HandlerError("ERR_USAGE", `${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function kindOf(value: string | undefined): AppKind | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value === "fetch" || value === "node") return value;
+  throw new HandlerError("ERR_USAGE", `--kind must be fetch or node, got ${JSON.stringify(value)}`);
+}
+
+async function run(argv: string[], log: Logger): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv.slice(1),
+    allowPositionals: true,
+    options: {
+      export: { type: "string" },
+      connect: { type: "string", multiple: true },
+      concurrency: { type: "string" },
+      kind: { type: "string" },
+      heartbeat: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const env = process.env;
+  const spec = positionals[0];
+  if (!spec || positionals.length > 1) throw new HandlerError("ERR_USAGE", "expected exactly one MODULE");
+  const connect = values.connect?.join(";") ?? env.FERRY_CONNECT;
+  const frontends = connect ? parseFrontends(connect) : [DEFAULT_ENDPOINTS];
+  const concurrency = positiveInt("--concurrency", values.concurrency ?? env.FERRY_CONCURRENCY, 64);
+  const heartbeatMs = positiveInt("--heartbeat", values.heartbeat ?? env.FERRY_HEARTBEAT, 1000);
+  const kind = kindOf(values.kind ?? env.FERRY_KIND);
+  const { app, path } = await loadApp(spec, values.export ?? (env.FERRY_EXPORT || undefined));
+
+  const curve = loadHandlerCurve(handlerCurveSourcesFromEnv(env));
+  const connection = serve(app, { frontends, concurrency, heartbeatMs, kind, curve });
+  const malformedSeen = new Set<string>();
+  connection.on("malformed", (source, reason) => {
+    if (malformedSeen.has(source)) return; // logged once per source
+    malformedSeen.add(source);
+    log.warn({ source, reason }, "malformed message dropped");
+  });
+  connection.on("appError", (err, ex) => {
+    log.error({ err, method: ex.request.method, target: ex.request.target, conn: ex.conn, req: ex.req }, "app error");
+  });
+  connection.on("peer", (fid) => log.info({ fid }, "frontend connected"));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, inflight: connection.inflight }, "draining");
+    connection.drain().then(
+      () => {
+        log.info("drained");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, "drain failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
+  log.info(
+    { hid: connection.hid, module: path, concurrency, frontends: frontends.map((f) => `${f.requests},${f.replies},${f.events}`) },
+    "handler ready",
+  );
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const log = pino({ name: "ferry-handler", level: process.env.FERRY_LOG_LEVEL ?? "info" });
+  try {
+    await run(argv, log);
+  } catch (err) {
+    if (err instanceof HandlerError || err instanceof CurveKeyError) {
+      process.stderr.write(`ferry handler: ${err.message}\n${err.code === "ERR_USAGE" ? USAGE : ""}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

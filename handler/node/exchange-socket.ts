@@ -1,0 +1,69 @@
+/**
+ * The Duplex a Node `http.Server` sees as the client's socket for one request (Node documents
+ * that 'connection' accepts any Duplex). Readable side: the request bytes. Writable side: what
+ * ServerResponse writes, parsed back into head and body for the Exchange. Write callbacks wait
+ * for flow-control credit, so `res.write()` returns false and 'drain' comes later, as on TCP.
+ */
+import { Duplex } from "node:stream";
+import type { Exchange } from "../exchange.js";
+import { ResponseParser } from "./response-parser.js";
+
+export class ExchangeSocket extends Duplex {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly remoteFamily: string;
+  readonly localAddress = "127.0.0.1";
+  readonly localPort = 0;
+  /** Set for https requests, as on a TLSSocket (Express's req.protocol reads it). */
+  readonly encrypted: boolean | undefined;
+  private readonly parser: ResponseParser;
+  private canWrite = true;
+
+  constructor(readonly exchange: Exchange) {
+    super({ allowHalfOpen: true });
+    const msg = exchange.request;
+    this.remoteAddress = msg.remote;
+    this.remotePort = msg.rport;
+    this.remoteFamily = msg.remote.includes(":") ? "IPv6" : "IPv4";
+    if (msg.scheme === "https") this.encrypted = true;
+    this.parser = new ResponseParser(
+      (status, headers) => exchange.writeHead(status, headers),
+      (chunk) => {
+        this.canWrite = exchange.write(chunk);
+      },
+    );
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.canWrite = true;
+    this.parser.push(chunk);
+    if (this.canWrite || this.exchange.aborted) callback();
+    else this.exchange.writable().then(() => callback(), callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    callback();
+  }
+
+  // net.Socket methods http.Server may call; nothing to tune on an in-memory stream.
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  address(): { address: string; family: string; port: number } {
+    return { address: this.localAddress, family: "IPv4", port: this.localPort };
+  }
+}

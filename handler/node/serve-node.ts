@@ -1,0 +1,86 @@
+/**
+ * Runs a Node `(req, res)` listener (Express, Connect, Koa's callback()) for each request of a
+ * connection, with genuine IncomingMessage/ServerResponse objects: a real `http.Server`, never
+ * listening, parses each request from an ExchangeSocket and writes its response back into it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createContext, type HandlerContext } from "../context.js";
+import type { HandlerConnection } from "../connection.js";
+import type { Exchange } from "../exchange.js";
+import { ExchangeSocket } from "./exchange-socket.js";
+import { requestHead } from "./request-head.js";
+
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+const CONTEXT = Symbol.for("ferry.context");
+
+/** The Ferry context of a request served by a Node listener (connection and request ids, defer). */
+export function contextOf(req: IncomingMessage): HandlerContext | undefined {
+  return (req as unknown as Record<symbol, HandlerContext | undefined>)[CONTEXT];
+}
+
+async function pumpStreamedBody(ex: Exchange, socket: ExchangeSocket): Promise<void> {
+  try {
+    for await (const chunk of ex.body) {
+      if (socket.destroyed) return;
+      socket.push(`${chunk.length.toString(16)}\r\n`, "latin1");
+      socket.push(chunk);
+      socket.push("\r\n", "latin1");
+    }
+    if (!socket.destroyed) socket.push("0\r\n\r\n", "latin1");
+  } catch {
+    socket.destroy();
+  }
+}
+
+export function nodeListener(listener: NodeListener, connection: HandlerConnection): (ex: Exchange) => void {
+  const server = createServer();
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket as unknown as ExchangeSocket;
+    const ex = socket.exchange;
+    (req as unknown as Record<symbol, HandlerContext>)[CONTEXT] = createContext(ex, connection);
+    res.once("finish", () => {
+      ex.end();
+      // One request per socket: once answered, let the server see the client go.
+      process.nextTick(() => socket.destroy());
+    });
+    res.once("close", () => {
+      // Closed before finishing: the app destroyed the socket, or the client went away.
+      if (!ex.finished && !ex.aborted) ex.close();
+    });
+    try {
+      const result = listener(req, res);
+      if (result instanceof Promise) result.catch((err: unknown) => onAppError(err, ex, res));
+    } catch (err) {
+      onAppError(err, ex, res);
+    }
+  });
+  server.on("clientError", (err: Error, socket) => {
+    const ex = (socket as ExchangeSocket).exchange;
+    connection.emit("appError", err, ex);
+    if (!ex.finished) ex.fail("BAD_REQUEST", "request not parseable by node:http");
+  });
+
+  const onAppError = (err: unknown, ex: Exchange, res: ServerResponse) => {
+    connection.emit("appError", err, ex);
+    if (!res.headersSent) {
+      res.statusCode = 500;
+      res.end();
+    } else {
+      res.destroy();
+    }
+  };
+
+  return (ex) => {
+    const socket = new ExchangeSocket(ex);
+    ex.onAbort = () => socket.destroy();
+    server.emit("connection", socket);
+    const inline = ex.body.inline;
+    socket.push(requestHead(ex.request, inline?.length));
+    if (inline !== undefined) {
+      if (inline.length > 0) socket.push(inline);
+    } else {
+      void pumpStreamedBody(ex, socket);
+    }
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * An in-memory transport for unit tests of the SDK: the test plays the frontend by calling
+ * request()/event() and reading `published`. Same contract as the ZeroMQ transport.
+ */
+import type { Transport, TransportSink } from "./types.js";
+
+export class MemoryTransport implements Transport {
+  readonly published: Array<{ topic: string; payload: Buffer }> = [];
+  hid = "";
+  paused = false;
+  stopped = false;
+  closed = false;
+  private sink: TransportSink | undefined;
+  private backlog: Buffer[] = [];
+  private listeners = new Set<() => void>();
+
+  get queuedBytes(): number {
+    return 0;
+  }
+
+  start(hid: string, sink: TransportSink): void {
+    this.hid = hid;
+    this.sink = sink;
+  }
+
+  publish(topic: string, payload: Buffer): void {
+    if (this.closed) return;
+    this.published.push({ topic, payload });
+    for (const l of this.listeners) l();
+  }
+
+  whenBelow(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Calls `fn` after every publish until it returns true. */
+  waitFor(fn: () => boolean, timeoutMs = 2000): Promise<void> {
+    if (fn()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        reject(new Error("timed out waiting for a published message"));
+      }, timeoutMs);
+      const check = () => {
+        if (!fn()) return;
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve();
+      };
+      this.listeners.add(check);
+    });
+  }
+
+  pauseRequests(): void {
+    this.paused = true;
+  }
+
+  resumeRequests(): void {
+    this.paused = false;
+    while (!this.paused && this.backlog.length > 0) this.sink?.request(this.backlog.shift()!);
+  }
+
+  async stopRequests(): Promise<void> {
+    this.stopped = true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** The frontend pushes a request: delivered now, or held while the handler is paused. */
+  request(payload: Buffer): void {
+    if (this.stopped) return;
+    if (this.paused) this.backlog.push(payload);
+    else this.sink?.request(payload);
+  }
+
+  /** The frontend publishes an event under `topic` (delivered if it is the hid or "*"). */
+  event(topic: string, payload: Buffer): void {
+    if (topic === this.hid || topic === "*") this.sink?.event(payload);
+  }
+
+  peer(topic: string): void {
+    this.sink?.peer(topic);
+  }
+
+  get backlogLength(): number {
+    return this.backlog.length;
+  }
+}
