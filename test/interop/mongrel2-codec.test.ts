@@ -1,0 +1,119 @@
+/**
+ * Ferry's Mongrel2 codec against a real Mongrel2 1.12: every request it sends decodes (including
+ * the raw control characters it leaves in JSON), and every reply Ferry encodes is obeyed: raw
+ * bytes, several ids, an empty body that closes, `ctl` keep-alive and cancel.
+ */
+import { connect, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Publisher, Pull } from "zeromq";
+import {
+  decodeM2Request,
+  encodeM2Ctl,
+  encodeM2Reply,
+  m2EventOf,
+  m2Header,
+  type DecodedM2Request,
+} from "../../protocol/mongrel2/index.js";
+import { startMongrel2, type Mongrel2Server } from "../support/mongrel2.js";
+import { freePorts } from "../support/ports.js";
+import { stopAll } from "../support/processes.js";
+
+const UUID = "54c6755b-9628-40a4-9a2d-cc82a816345e";
+
+class Client {
+  data = "";
+  readonly closed: Promise<void>;
+  constructor(readonly socket: Socket) {
+    socket.on("data", (c: Buffer) => (this.data += c.toString("latin1")));
+    socket.on("error", () => {});
+    this.closed = new Promise((r) => socket.once("close", () => r()));
+  }
+}
+
+for (const protocol of ["json", "tnetstring"] as const) {
+  describe(`Ferry's Mongrel2 codec vs Mongrel2 1.12 (${protocol})`, () => {
+    let m2: Mongrel2Server;
+    let pull: Pull;
+    let pub: Publisher;
+
+    const client = (text: string) => {
+      const c = new Client(connect(m2.port, "127.0.0.1"));
+      c.socket.write(text);
+      return c;
+    };
+    const receive = async (): Promise<DecodedM2Request> => {
+      const [frame] = await pull.receive();
+      return decodeM2Request(frame as Buffer);
+    };
+    /** Send a request and take it from Mongrel2 (skipping `@*` notices of earlier connections). */
+    const request = async (text: string): Promise<[Client, DecodedM2Request]> => {
+      const c = client(text);
+      for (;;) {
+        const req = await receive();
+        if (req.path !== "@*") return [c, req];
+      }
+    };
+
+    beforeAll(async () => {
+      const [sendPort, recvPort] = await freePorts(2);
+      m2 = await startMongrel2({
+        routes: {
+          "/": { sendSpec: `tcp://127.0.0.1:${sendPort}`, recvSpec: `tcp://127.0.0.1:${recvPort}`, sendIdent: UUID, protocol },
+        },
+      });
+      pull = new Pull({ receiveTimeout: 10_000 });
+      pull.connect(`tcp://127.0.0.1:${sendPort}`);
+      pub = new Publisher();
+      pub.connect(`tcp://127.0.0.1:${recvPort}`);
+    });
+
+    afterAll(async () => {
+      pull?.close();
+      pub?.close();
+      await m2?.stop();
+      await stopAll();
+    });
+
+    it("decodes a request with raw control characters and repeated headers, and answers it", async () => {
+      const [c, req] = await request(
+        "GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\nX-T: a\tb\x01c\r\nCookie: a=1\r\nCookie: b=2\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n",
+      );
+      expect(req.format).toBe(protocol);
+      expect(req.uuid).toBe(UUID);
+      expect(m2Header(req.headers, "x-t")).toBe("a\tb\u0001c");
+      expect(req.headers.find(([n]) => n === "cookie")?.[1]).toEqual(["a=1", "b=2"]);
+      expect(m2Header(req.headers, "x-forwarded-for")).toBe("127.0.0.1");
+      const ev = m2EventOf(req, { req: 1 });
+      expect(ev).toMatchObject({ type: "request", request: { method: "GET", path: "/a/b", query: "x=1", route: "/" } });
+      // PUB/SUB slow joiner: resend until the client sees the answer.
+      const reply = encodeM2Reply({ uuid: UUID, ids: [req.id], body: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" });
+      for (let i = 0; i < 100 && c.data === ""; i++) {
+        await pub.send(reply);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(c.data).toBe("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      c.socket.destroy();
+      const notice = await receive();
+      expect(m2EventOf(notice, { req: 0 })).toMatchObject({ type: "disconnect", message: { conn: req.id } });
+    });
+
+    it("one reply to two connections, then an empty body closes both", async () => {
+      const [a, ra] = await request("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
+      const [b, rb] = await request("GET /q HTTP/1.1\r\nHost: h\r\n\r\n");
+      expect(Buffer.from(ra.body).toString()).toBe("abc");
+      await pub.send(encodeM2Reply({ uuid: UUID, ids: [ra.id, rb.id], body: "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nboth" }));
+      await pub.send(encodeM2Reply({ uuid: UUID, ids: [ra.id, rb.id], body: "" }));
+      await Promise.all([a.closed, b.closed]);
+      expect([a.data, b.data]).toEqual(Array(2).fill("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nboth"));
+    });
+
+    it("ctl keep-alive is accepted, ctl cancel closes", async () => {
+      const [c, req] = await request("GET /k HTTP/1.1\r\nHost: h\r\n\r\n");
+      await pub.send(encodeM2Ctl(UUID, [req.id], { keepAlive: true }));
+      await pub.send(encodeM2Reply({ uuid: UUID, ids: [req.id], body: "HTTP/1.1 204 No Content\r\n\r\n" }));
+      await pub.send(encodeM2Ctl(UUID, [req.id], { cancel: true }));
+      await c.closed;
+      expect(c.data).toBe("HTTP/1.1 204 No Content\r\n\r\n");
+    });
+  });
+}
