@@ -1,0 +1,126 @@
+"""`wsgi.input` for a streamed request body (`stream: true`): `body` events fill it, the app's
+reads drain it, and the handler grants the frontend credit as the app consumes bytes, so no more
+than WINDOW bytes wait here at any time."""
+
+import io
+import threading
+
+#: Bytes of request body the frontend may send before more credit (and what we buffer at most).
+WINDOW = 256 * 1024
+#: Seconds a read waits for the next chunk before the upload counts as stalled.
+READ_TIMEOUT = 60.0
+
+
+class BodyAborted(IOError):
+    """The upload ended early: the client went away or the frontend cancelled the request."""
+
+
+class StreamedInput(io.RawIOBase):
+    def __init__(self, grant, window=WINDOW, timeout=READ_TIMEOUT):
+        """`grant(nbytes)` sends a `credit` to the frontend (called from the reading thread)."""
+        super().__init__()
+        self._grant = grant
+        self._window = window
+        self._timeout = timeout
+        self._cond = threading.Condition()
+        self._chunks = []
+        self._buffer = b""
+        self._eof = False
+        self._error = None
+        self._consumed = 0  # bytes read since the last credit
+
+    # ------------------------------------------------------------ producer (control thread)
+
+    def start(self):
+        self._grant(self._window)
+
+    def feed(self, data, end):
+        with self._cond:
+            if data:
+                self._chunks.append(data)
+            if end:
+                self._eof = True
+            self._cond.notify_all()
+
+    def abort(self, reason):
+        with self._cond:
+            if not self._eof:
+                self._error = reason
+            self._cond.notify_all()
+
+    # ------------------------------------------------------------ consumer (app thread)
+
+    def readable(self):
+        return True
+
+    def _fill(self):
+        """Wait for at least one more chunk; False at the end of the body."""
+        with self._cond:
+            waited = False
+            while not self._chunks and not self._eof and self._error is None:
+                if waited:
+                    raise BodyAborted("request body stalled")
+                waited = not self._cond.wait(self._timeout)
+            if self._chunks:
+                chunks, self._chunks = self._chunks, []
+                self._buffer += b"".join(chunks)
+                return True
+            if self._error is not None and not self._eof:
+                raise BodyAborted(self._error)
+            return False
+
+    def _take(self, n):
+        out, self._buffer = self._buffer[:n], self._buffer[n:]
+        self._consumed += len(out)
+        if self._consumed >= self._window // 2 and not self._eof:
+            self._grant(self._consumed)
+            self._consumed = 0
+        return out
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            while self._fill():
+                pass
+            return self._take(len(self._buffer))
+        if not self._buffer and size > 0:
+            self._fill()
+        return self._take(size)
+
+    def readinto(self, b):
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def readline(self, size=-1):
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0:
+                n = end + 1
+                break
+            if 0 <= size <= len(self._buffer) or not self._fill():
+                n = len(self._buffer)
+                break
+        if size is not None and 0 <= size < n:
+            n = size
+        return self._take(n)
+
+    def readlines(self, hint=-1):
+        lines = []
+        total = 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                return lines
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line

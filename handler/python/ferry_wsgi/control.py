@@ -1,0 +1,107 @@
+"""The control thread of a worker: hello and heartbeats, explicit claims, and events.
+
+It wakes every few milliseconds, so a request the app has not answered within `claim_after`
+gets its explicit claim no matter what the app threads are doing, and heartbeats keep going
+while an app blocks.
+"""
+
+import threading
+import time
+
+import zmq
+
+from .protocol import ProtocolError, decode_to_handler
+
+STAR = b"*"
+
+
+class Control(threading.Thread):
+    def __init__(self, worker, tick=0.005):
+        super().__init__(name="ferry-control", daemon=True)
+        self.worker = worker
+        self.transport = worker.transport
+        self.channel = worker.channel
+        self.inflight = worker.inflight
+        self.tick = tick
+        self.stopping = threading.Event()
+        self.first_peer = threading.Event()
+        self.hid = worker.transport.hid
+
+    def stop(self):
+        self.stopping.set()
+
+    def run(self):
+        w = self.worker
+        poller = zmq.Poller()
+        poller.register(self.transport.sub, zmq.POLLIN)
+        interval = w.heartbeat_ms / 1000.0
+        next_beat = time.monotonic() + interval
+        claim_after = w.claim_after
+        tick_ms = max(1, int(self.tick * 1000))
+        while not self.stopping.is_set():
+            try:
+                if poller.poll(tick_ms):
+                    self.read_events()
+                now = time.monotonic()
+                if self.inflight:
+                    due = now - claim_after
+                    for ex in list(self.inflight.values()):
+                        if not ex.sent and ex.started <= due:
+                            self.channel.claim(ex)
+                with self.channel.lock:
+                    fresh = self.transport.take_fresh()
+                if fresh:
+                    self.channel.hello("hello", w.capacity, len(self.inflight), w.heartbeat_ms)
+                    self.first_peer.set()
+                    w.on_peers(fresh)
+                if now >= next_beat:
+                    self.channel.hello("heartbeat", w.capacity, len(self.inflight), w.heartbeat_ms)
+                    next_beat = max(next_beat + interval, now + interval / 2)
+            except zmq.ContextTerminated:
+                return
+            except Exception as err:  # never let the heartbeat die
+                w.log(f"control thread error: {err!r}")
+                time.sleep(self.tick)
+
+    def read_events(self):
+        receive = self.transport.receive_event
+        for _ in range(1000):  # bounded: claims and heartbeats must not starve
+            frames = receive()
+            if frames is None:
+                return
+            if len(frames) != 2 or (frames[0] != self.hid and frames[0] != STAR):
+                if len(frames) != 2:
+                    self.worker.malformed("events", f"{len(frames)} frames, expected 2")
+                continue  # a prefix match of another handler's topic: not ours
+            try:
+                msg = decode_to_handler(frames[1])
+            except ProtocolError as err:
+                self.worker.malformed("events", f"{err.code}: {err}")
+                continue
+            self.on_event(msg)
+
+    def on_event(self, msg):
+        kind = msg["kind"]
+        inflight = self.inflight
+        if kind == "disconnect":
+            fid, conn, req = msg["fid"], msg["conn"], msg.get("req")
+            if req is not None:
+                ex = inflight.get((fid, conn, req))
+                if ex is not None:
+                    ex.cancel("client disconnected")
+                return
+            for ex in list(inflight.values()):
+                if ex.conn == conn and ex.fid == fid:
+                    ex.cancel("client disconnected")
+            return
+        ex = inflight.get((msg["fid"], msg["conn"], msg["req"]))
+        if ex is None:
+            return  # for a request we do not hold (or no longer)
+        if kind == "cancel":
+            ex.cancel(msg["reason"])
+        elif kind == "credit":
+            ex.add_credit(msg["bytes"])
+        elif kind == "body":
+            if ex.body is not None:
+                ex.body.feed(msg["data"], msg.get("end", False))
+        # `ws` frames: WSGI has no WebSocket API; the frontend times such upgrades out.

@@ -1,0 +1,116 @@
+"""Messages a handler sends, built directly in canonical field order (protocol/schema.ts).
+
+All of them leave through one `publish(topic, payload)` under one lock, so the messages about a
+request keep their order (a claim never overtakes the reply it announces) and the socket is used
+by one thread at a time.
+"""
+
+import threading
+
+from .protocol import PROTOCOL_VERSION, pack
+
+AGENT = "ferry-wsgi/0.1"
+STAR = b"*"
+
+
+class ReplyChannel:
+    def __init__(self, hid, publish, lock=None):
+        self.hid = hid
+        self.publish = publish  # (topic: bytes, payload: bytes) -> None, called under the lock
+        self.lock = lock or threading.Lock()
+
+    def _send(self, ex, msg):
+        payload = pack(msg)
+        with self.lock:
+            self.publish(ex.topic, payload)
+            ex.sent = True
+
+    def head(self, ex, status, headers, body=None, end=False):
+        msg = {
+            "v": PROTOCOL_VERSION,
+            "kind": "head",
+            "hid": self.hid,
+            "to": ex.to,
+            "status": status,
+            "headers": headers,
+        }
+        if body:
+            msg["body"] = body
+        if end:
+            msg["end"] = True
+        self._send(ex, msg)
+
+    def data(self, ex, data, end=False):
+        msg = {"v": PROTOCOL_VERSION, "kind": "data", "hid": self.hid, "to": ex.to, "data": data}
+        if end:
+            msg["end"] = True
+        self._send(ex, msg)
+
+    def end(self, ex):
+        self._send(ex, {"v": PROTOCOL_VERSION, "kind": "end", "hid": self.hid, "to": ex.to})
+
+    def close(self, ex):
+        self._send(ex, {"v": PROTOCOL_VERSION, "kind": "close", "hid": self.hid, "to": ex.to})
+
+    def error(self, ex, code, message, status=None):
+        msg = {
+            "v": PROTOCOL_VERSION,
+            "kind": "error",
+            "hid": self.hid,
+            "to": ex.to,
+            "code": code,
+            "message": message,
+        }
+        if status is not None:
+            msg["status"] = status
+        self._send(ex, msg)
+
+    def claim(self, ex):
+        """Claim `ex` unless a message about it already went out (which claimed it)."""
+        if ex.sent or ex.done:
+            return False
+        payload = pack(
+            {"v": PROTOCOL_VERSION, "kind": "claim", "hid": self.hid, "conn": ex.conn, "req": ex.req}
+        )
+        with self.lock:
+            if ex.sent or ex.done:
+                return False
+            self.publish(ex.topic, payload)
+            ex.sent = True
+        return True
+
+    def credit(self, ex, nbytes):
+        """Grant the frontend `nbytes` more of a streamed request body."""
+        payload = pack(
+            {
+                "v": PROTOCOL_VERSION,
+                "kind": "credit",
+                "hid": self.hid,
+                "conn": ex.conn,
+                "req": ex.req,
+                "bytes": nbytes,
+            }
+        )
+        with self.lock:
+            self.publish(ex.topic, payload)
+            ex.sent = True
+
+    def hello(self, kind, capacity, inflight, interval):
+        payload = pack(
+            {
+                "v": PROTOCOL_VERSION,
+                "kind": kind,
+                "hid": self.hid,
+                "capacity": capacity,
+                "inflight": inflight,
+                "interval": interval,
+                "agent": AGENT,
+            }
+        )
+        with self.lock:
+            self.publish(STAR, payload)
+
+    def goodbye(self, inflight):
+        payload = pack({"v": PROTOCOL_VERSION, "kind": "goodbye", "hid": self.hid, "inflight": inflight})
+        with self.lock:
+            self.publish(STAR, payload)

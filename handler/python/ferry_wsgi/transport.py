@@ -1,0 +1,156 @@
+"""The ZeroMQ side of a worker: the only module that touches sockets.
+
+Per worker process: PULL (requests), XPUB (replies; an XPUB so the worker sees each frontend
+subscribe, says hello to it at once and never publishes into the void) and SUB (events, topics =
+handler id and "*"), each connected to every frontend. ZeroMQ sockets are not thread-safe:
+PULL belongs to the main thread, SUB to the control thread, XPUB is used under the reply lock.
+"""
+
+import time
+
+import zmq
+
+STAR = b"*"
+#: Reply messages queued per frontend before a send waits (XPUB_NODROP: replies are never dropped).
+REPLY_HWM = 50_000
+#: How long a send may wait for a frontend that stopped reading before the message is dropped.
+SEND_TIMEOUT_MS = 5_000
+#: How long a reply waits for a frontend's subscription that has not arrived yet (slow joiner).
+PEER_WAIT = 1.0
+
+
+class Endpoints:
+    """The three endpoints of one frontend's handler group."""
+
+    __slots__ = ("requests", "replies", "events")
+
+    def __init__(self, requests, replies, events):
+        self.requests, self.replies, self.events = requests, replies, events
+
+    def __repr__(self):
+        return f"{self.requests},{self.replies},{self.events}"
+
+    def __eq__(self, other):
+        return isinstance(other, Endpoints) and repr(self) == repr(other)
+
+
+class ZmqTransport:
+    def __init__(self, frontends, hid, receive_hwm=2):
+        self.frontends = list(frontends)
+        self.hid = hid.encode("utf-8")
+        self.ctx = zmq.Context(io_threads=1)
+        common = {zmq.RECONNECT_IVL: 100, zmq.RECONNECT_IVL_MAX: 1000}
+        self.pull = self.ctx.socket(zmq.PULL)
+        self.pull.setsockopt(zmq.RCVHWM, max(1, receive_hwm))
+        self.pull.setsockopt(zmq.LINGER, 0)
+        self.pub = self.ctx.socket(zmq.XPUB)
+        self.pub.setsockopt(zmq.SNDHWM, REPLY_HWM)
+        self.pub.setsockopt(zmq.XPUB_NODROP, 1)
+        self.pub.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)
+        self.pub.setsockopt(zmq.LINGER, 2000)
+        self.sub = self.ctx.socket(zmq.SUB)
+        self.sub.setsockopt(zmq.LINGER, 0)
+        self.sub.setsockopt(zmq.SUBSCRIBE, self.hid)
+        self.sub.setsockopt(zmq.SUBSCRIBE, STAR)
+        for sock in (self.pull, self.pub, self.sub):
+            for opt, value in common.items():
+                sock.setsockopt(opt, value)
+        self.peers = set()  # topics (frontend ids) subscribed to our replies now
+        self.gone = set()  # frontend ids that unsubscribed (a restarted or stopped frontend)
+        self.fresh = []  # frontend ids that subscribed since the last take_fresh()
+        self.dropped = 0  # replies a frontend did not take in SEND_TIMEOUT_MS
+        self.requests_connected = False
+
+    # ------------------------------------------------------------ setup
+
+    def connect_replies_and_events(self):
+        for f in self.frontends:
+            self.pub.connect(f.replies)
+            self.sub.connect(f.events)
+
+    def connect_requests(self):
+        for f in self.frontends:
+            self.pull.connect(f.requests)
+        self.requests_connected = True
+
+    def stop_requests(self):
+        """Take no more requests (a disconnected PULL gets nothing new from the frontends)."""
+        if not self.requests_connected:
+            return
+        self.requests_connected = False
+        for f in self.frontends:
+            try:
+                self.pull.disconnect(f.requests)
+            except zmq.ZMQError:
+                pass
+
+    def close(self, linger_ms=2000):
+        self.pub.setsockopt(zmq.LINGER, linger_ms)
+        for sock in (self.pull, self.sub, self.pub):
+            sock.close()
+        self.ctx.term()
+
+    # ------------------------------------------------------------ replies (under the reply lock)
+
+    def pump_subscriptions(self):
+        """Read subscription changes from the XPUB; new frontend ids go to `fresh`."""
+        while True:
+            try:
+                frame = self.pub.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if not frame:
+                continue
+            topic = frame[1:]
+            if topic == STAR:
+                continue
+            if frame[0] == 1:
+                if topic not in self.peers:
+                    self.peers.add(topic)
+                    self.gone.discard(topic)
+                    self.fresh.append(topic)
+            else:
+                self.peers.discard(topic)
+                self.gone.add(topic)
+
+    def take_fresh(self):
+        """Frontend ids that subscribed since the last call (each gets a hello)."""
+        self.pump_subscriptions()
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+    def publish(self, topic, payload):
+        if topic is not STAR and topic not in self.peers and topic not in self.gone:
+            self._await_peer(topic)
+        try:
+            self.pub.send_multipart((topic, payload), copy=len(payload) < 65536)
+        except zmq.Again:
+            self.dropped += 1
+
+    def _await_peer(self, topic):
+        # A request came from this frontend, so its subscription is on the way: a reply sent
+        # before it arrives would be dropped by ZeroMQ.
+        deadline = time.monotonic() + PEER_WAIT
+        while topic not in self.peers:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.pub.poll(int(left * 1000) + 1, zmq.POLLIN):
+                return
+            self.pump_subscriptions()
+
+    # ------------------------------------------------------------ requests (main thread)
+
+    def receive_request(self, block):
+        """One request's frames, or None when none is waiting (block=False)."""
+        try:
+            return self.pull.recv_multipart(0 if block else zmq.NOBLOCK)
+        except zmq.Again:
+            return None
+
+    # ------------------------------------------------------------ events (control thread)
+
+    def receive_event(self):
+        """One event's frames, or None when none is waiting."""
+        try:
+            return self.sub.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            return None

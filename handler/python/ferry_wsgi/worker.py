@@ -1,0 +1,250 @@
+"""One worker process: a handler (one handler id) running the app on M threads.
+
+With one thread the app runs on the main thread, right where the request is received: no
+hand-off, no queue. With M threads the main thread takes a request only when a thread is free,
+so a busy worker leaves requests to the others.
+"""
+
+import os
+import queue
+import signal
+import socket
+import sys
+import threading
+import uuid
+
+import zmq
+
+from .body import StreamedInput
+from .control import Control
+from .environ import EnvironBuilder
+from .exchange import Exchange
+from .protocol import ProtocolError, decode_to_handler
+from .replies import ReplyChannel
+from .response import print_error, run_app
+from .transport import ZmqTransport
+
+#: Seconds a worker waits for its threads to finish claimed work when draining.
+DRAIN_TIMEOUT = 30.0
+
+
+def new_handler_id():
+    return f"{socket.gethostname()[:60]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        app,
+        frontends,
+        threads=1,
+        multiprocess=False,
+        heartbeat_ms=1000,
+        claim_after_ms=10,
+        hid=None,
+        on_ready=None,
+        label="",
+        stderr=None,
+        drain_timeout=DRAIN_TIMEOUT,
+    ):
+        self.app = app
+        self.frontends = list(frontends)
+        self.threads = max(1, int(threads))
+        self.capacity = self.threads
+        self.heartbeat_ms = int(heartbeat_ms)
+        self.claim_after = claim_after_ms / 1000.0
+        self.hid = hid or new_handler_id()
+        self.on_ready = on_ready
+        self.label = label
+        self.stderr = stderr or sys.stderr
+        self.drain_timeout = drain_timeout
+        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(2, self.threads))
+        self.channel = ReplyChannel(self.hid, self.transport.publish)
+        self.environ = EnvironBuilder(self.threads > 1, multiprocess, self.stderr)
+        self.inflight = {}  # (fid, conn, req) -> Exchange
+        self.draining = False
+        self.malformed_sources = set()
+        self.control = Control(self)
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+
+    # ------------------------------------------------------------ logging
+
+    def log(self, text):
+        try:
+            self.stderr.write(f"ferry-wsgi[{os.getpid()}]: {text}\n")
+            self.stderr.flush()
+        except Exception:
+            pass
+
+    def log_error(self, text, exc_info=None):
+        print_error(text, exc_info, self.stderr)
+
+    def malformed(self, source, reason):
+        if source not in self.malformed_sources:  # logged once per source
+            self.malformed_sources.add(source)
+            self.log(f"dropped a malformed message on {source}: {reason}")
+
+    def on_peers(self, fids):
+        pass
+
+    # ------------------------------------------------------------ lifecycle
+
+    def drain(self, *_):
+        """Signal handler (SIGTERM/SIGINT): stop taking requests, finish, exit."""
+        self.draining = True
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    def install_signals(self):
+        signal.signal(signal.SIGTERM, self.drain)
+        signal.signal(signal.SIGINT, self.drain)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the master reloads workers
+
+    def run(self):
+        """Serve until drained. Returns the exit code (0)."""
+        t = self.transport
+        t.connect_replies_and_events()
+        self.control.start()
+        while not self.draining and not self.control.first_peer.wait(0.05):
+            pass
+        if not self.draining:
+            t.connect_requests()
+            where = " ".join(repr(f) for f in self.frontends)
+            self.log(f"ready{self.label}: hid {self.hid}, {self.threads} thread(s), connected to {where}")
+            if self.on_ready:
+                self.on_ready(self)
+            try:
+                if self.threads == 1:
+                    self.serve_inline()
+                else:
+                    self.serve_threaded()
+            finally:
+                self.finish()
+        else:
+            self.finish()
+        return 0
+
+    def finish(self):
+        self.transport.stop_requests()
+        self.channel.goodbye(len(self.inflight))
+        self.control.stop()
+        self.control.join(2)
+        self.transport.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    # ------------------------------------------------------------ receiving
+
+    def _wait(self, poller):
+        for sock, _ in poller.poll():
+            if sock == self._wake_r:
+                try:
+                    os.read(self._wake_r, 512)
+                except BlockingIOError:
+                    pass
+
+    def _poller(self):
+        poller = zmq.Poller()
+        poller.register(self.transport.pull, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        return poller
+
+    def _stop_taking(self):
+        self.channel.goodbye(len(self.inflight))
+        self.transport.stop_requests()
+
+    def serve_inline(self):
+        receive = self.transport.receive_request
+        poller = self._poller()
+        handle = self.handle
+        while not self.draining:
+            frames = receive(False)
+            if frames is None:
+                self._wait(poller)
+                continue
+            handle(frames)
+        self._stop_taking()
+        # Whatever had already arrived is ours to finish.
+        while (frames := receive(False)) is not None:
+            handle(frames)
+
+    def serve_threaded(self):
+        slots = threading.Semaphore(self.threads)
+        work = queue.SimpleQueue()
+        pool = [
+            threading.Thread(target=self._thread_loop, args=(work, slots), name=f"ferry-app-{i}", daemon=True)
+            for i in range(self.threads)
+        ]
+        for thread in pool:
+            thread.start()
+        receive = self.transport.receive_request
+        poller = self._poller()
+        while not self.draining:
+            if not slots.acquire(timeout=0.2):
+                continue
+            frames = None
+            while not self.draining:
+                frames = receive(False)
+                if frames is not None:
+                    break
+                self._wait(poller)
+            if frames is None:
+                slots.release()
+                break
+            work.put(frames)
+        self._stop_taking()
+        while (frames := receive(False)) is not None:
+            work.put(frames)
+        for _ in pool:
+            work.put(None)
+        for thread in pool:
+            thread.join(self.drain_timeout)
+
+    def _thread_loop(self, work, slots):
+        handle = self.handle
+        while True:
+            frames = work.get()
+            if frames is None:
+                return
+            try:
+                handle(frames)
+            finally:
+                slots.release()
+
+    # ------------------------------------------------------------ one request
+
+    def handle(self, frames):
+        if len(frames) != 1:
+            self.malformed("requests", f"{len(frames)} frames, expected 1")
+            return
+        try:
+            msg = decode_to_handler(frames[0])
+        except ProtocolError as err:
+            self.malformed("requests", f"{err.code}: {err}")
+            return
+        if msg["kind"] != "request":
+            self.malformed("requests", f"kind {msg['kind']} on the requests socket")
+            return
+        ex = Exchange(msg["fid"], msg["conn"], msg["req"], msg.get("window"))
+        self.inflight[ex.key] = ex
+        try:
+            body_input = None
+            if msg.get("stream"):
+                # The body follows as `body` events to our topic: claim now, then grant credit.
+                self.channel.claim(ex)
+                body_input = ex.body = StreamedInput(lambda n: self.channel.credit(ex, n))
+                body_input.start()
+            environ = self.environ.build(msg, body_input)
+            run_app(self.app, environ, self.channel, ex, self.log_error)
+        except Exception:
+            self.log_error("request failed before the app ran", sys.exc_info())
+            try:
+                self.channel.error(ex, "INTERNAL", "the handler could not run the request")
+            except Exception:
+                pass
+        finally:
+            ex.done = True
+            del self.inflight[ex.key]
