@@ -31,13 +31,13 @@ export class ReplyWriter {
   ): void {
     const msg =
       body !== undefined && body.length > 0
-        ? { kind: "head" as const, hid, to, status, headers, body, end }
-        : { kind: "head" as const, hid, to, status, headers, end };
+        ? { kind: "head" as const, hid, to, status, headers, body, end: end || undefined }
+        : { kind: "head" as const, hid, to, status, headers, end: end || undefined };
     this.publish(fid, encodeToFrontend(msg));
   }
 
   data(hid: string, fid: string, to: Target[], data: Uint8Array, end?: boolean): void {
-    this.publish(fid, encodeToFrontend({ kind: "data", hid, to, data, end }));
+    this.publish(fid, encodeToFrontend({ kind: "data", hid, to, data, end: end || undefined }));
   }
 
   end(hid: string, fid: string, to: Target[]): void {

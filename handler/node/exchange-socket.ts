@@ -16,8 +16,8 @@ export class ExchangeSocket extends Duplex {
   readonly localPort = 0;
   /** Set for https requests, as on a TLSSocket (Express's req.protocol reads it). */
   readonly encrypted: boolean | undefined;
-  private readonly parser: ResponseParser;
-  private canWrite = true;
+  readonly #response: ResponseParser;
+  #canWrite = true;
 
   constructor(readonly exchange: Exchange) {
     super({ allowHalfOpen: true });
@@ -26,10 +26,10 @@ export class ExchangeSocket extends Duplex {
     this.remotePort = msg.rport;
     this.remoteFamily = msg.remote.includes(":") ? "IPv6" : "IPv4";
     if (msg.scheme === "https") this.encrypted = true;
-    this.parser = new ResponseParser(
+    this.#response = new ResponseParser(
       (status, headers) => exchange.writeHead(status, headers),
       (chunk) => {
-        this.canWrite = exchange.write(chunk);
+        this.#canWrite = exchange.write(chunk);
       },
     );
   }
@@ -37,9 +37,9 @@ export class ExchangeSocket extends Duplex {
   override _read(): void {}
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    this.canWrite = true;
-    this.parser.push(chunk);
-    if (this.canWrite || this.exchange.aborted) callback();
+    this.#canWrite = true;
+    this.#response.push(chunk);
+    if (this.#canWrite || this.exchange.aborted) callback();
     else this.exchange.writable().then(() => callback(), callback);
   }
 
