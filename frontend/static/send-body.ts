@@ -3,10 +3,40 @@
  * memory: `pipeline` respects the client's pace and destroys the file stream if the client goes.
  */
 import type { ServerResponse } from "node:http";
+import { createReadStream, type ReadStream } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
+import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import type { ByteRange } from "./ranges.js";
+
+/**
+ * Read size: the default 64 KiB costs throughput (several times fewer syscalls and wakeups at
+ * 128 KiB and up), while a slow client still holds at most about two chunks in memory.
+ */
+export const READ_CHUNK_BYTES = 128 * 1024;
+
+/**
+ * A stream over the handle's descriptor. The callback-based fs stream is much faster than
+ * `FileHandle.createReadStream`; it does not own the descriptor (the caller closes the handle,
+ * after `settled`).
+ */
+function rangeStream(handle: FileHandle, range: ByteRange): ReadStream {
+  return createReadStream("", {
+    fd: handle.fd,
+    start: range.start,
+    end: range.end,
+    autoClose: false,
+    highWaterMark: READ_CHUNK_BYTES,
+  });
+}
+
+/** Waits until no read is in flight on the descriptor, so closing the handle is safe. */
+async function settled(stream: ReadStream): Promise<void> {
+  if (stream.closed) return;
+  if (!stream.destroyed) stream.destroy();
+  await once(stream, "close");
+}
 
 /** Bytes `range.start..range.end` (inclusive) of the file, then the end of the response. */
 export async function sendRange(
@@ -14,8 +44,12 @@ export async function sendRange(
   handle: FileHandle,
   range: ByteRange,
 ): Promise<void> {
-  const stream = handle.createReadStream({ start: range.start, end: range.end, autoClose: false });
-  await pipeline(stream, res);
+  const stream = rangeStream(handle, range);
+  try {
+    await pipeline(stream, res);
+  } finally {
+    await settled(stream);
+  }
 }
 
 export interface MultipartLayout {
@@ -63,12 +97,12 @@ async function* multipartChunks(
 ): AsyncGenerator<Buffer> {
   for (const part of layout.parts) {
     yield part.head;
-    const stream = handle.createReadStream({
-      start: part.range.start,
-      end: part.range.end,
-      autoClose: false,
-    });
-    for await (const chunk of stream) yield chunk as Buffer;
+    const stream = rangeStream(handle, part.range);
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } finally {
+      await settled(stream);
+    }
   }
   yield layout.tail;
 }
