@@ -81,7 +81,12 @@ function unpack(bytes: Uint8Array): [Record<string, unknown>, MapShape] {
     const text = err instanceof Error ? err.message : String(err);
     throw new ProtocolError(E.Decode, `not msgpack: ${text}`);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Uint8Array) {
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    Array.isArray(value) ||
+    value instanceof Uint8Array
+  ) {
     throw new ProtocolError(E.NotMap, "message is not a map");
   }
   return [value as Record<string, unknown>, shape];

@@ -58,7 +58,7 @@ export function checkField(type: FieldType, value: unknown, path: string): unkno
       const s = checkString(value, path, Limits.maxId);
       // Ids are ZeroMQ topics: "*" is every frontend's or handler's topic, never one peer's.
       if (s.length === 0 || s.includes("\0") || s === "*") {
-        fail(E.FieldType, path, "expected a non-empty id, not \"*\"");
+        fail(E.FieldType, path, 'expected a non-empty id, not "*"');
       }
       return s;
     }

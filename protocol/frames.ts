@@ -65,13 +65,19 @@ export function decodeRequestFrames(frames: readonly Uint8Array[]): ToHandlerMsg
  * Decode an event received by handler `hid` on its SUB socket. Returns undefined for a message
  * published under another topic that merely starts with `hid` (not an error: it is someone else's).
  */
-export function decodeEventFrames(frames: readonly Uint8Array[], hid: string): ToHandlerMsg | undefined {
+export function decodeEventFrames(
+  frames: readonly Uint8Array[],
+  hid: string,
+): ToHandlerMsg | undefined {
   const { topic, payload } = splitTopicFrames(frames);
   return topicIsFor(topic, hid) ? decodeToHandler(payload) : undefined;
 }
 
 /** Decode a reply received by frontend `fid` on its SUB socket; undefined when for another topic. */
-export function decodeReplyFrames(frames: readonly Uint8Array[], fid: string): ToFrontendMsg | undefined {
+export function decodeReplyFrames(
+  frames: readonly Uint8Array[],
+  fid: string,
+): ToFrontendMsg | undefined {
   const { topic, payload } = splitTopicFrames(frames);
   return topicIsFor(topic, fid) ? decodeToFrontend(payload) : undefined;
 }

@@ -23,20 +23,26 @@ class Walker {
   sawFloat = false;
   /** Positions of int64 tokens (0xd3), collected only when asked for (see uint64Positions). */
   int64At: number[] | undefined;
-  private readonly view: DataView;
+  /** The text of the key `key()` read last (returning it would allocate a tuple per key). */
+  lastKey = "";
 
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  constructor(readonly bytes: Uint8Array) {}
 
   private need(pos: number, n: number): void {
     if (pos + n > this.bytes.length) throw new ProtocolError(E.Decode, "truncated msgpack");
   }
 
+  /** A big-endian length of `size` bytes at `pos`. */
+  count(pos: number, size: 1 | 2 | 4): number {
+    return this.len(pos, size);
+  }
+
   private len(pos: number, size: 1 | 2 | 4): number {
     this.need(pos, size);
-    if (size === 1) return this.bytes[pos]!;
-    return size === 2 ? this.view.getUint16(pos) : this.view.getUint32(pos);
+    const b = this.bytes;
+    if (size === 1) return b[pos]!;
+    if (size === 2) return (b[pos]! << 8) | b[pos + 1]!;
+    return b[pos]! * 0x1000000 + ((b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!);
   }
 
   private str(pos: number, n: number): number {
@@ -60,19 +66,32 @@ class Walker {
     return pos;
   }
 
-  /** Reads a map key (str only) and returns [its end, the key]. */
-  key(pos: number): [number, string] {
+  /** Reads a map key (str only) into `lastKey` when `keep`; returns the position after it. */
+  key(pos: number, keep: boolean): number {
     this.need(pos, 1);
     const b = this.bytes[pos]!;
     let start: number;
-    let n: number;
-    if (b >= 0xa0 && b <= 0xbf) [start, n] = [pos + 1, b & 0x1f];
-    else if (b === 0xd9) [start, n] = [pos + 2, this.len(pos + 1, 1)];
-    else if (b === 0xda) [start, n] = [pos + 3, this.len(pos + 1, 2)];
-    else if (b === 0xdb) [start, n] = [pos + 5, this.len(pos + 1, 4)];
+    if (b >= 0xa0 && b <= 0xbf) start = pos + 1;
+    else if (b === 0xd9) start = pos + 2;
+    else if (b === 0xda) start = pos + 3;
+    else if (b === 0xdb) start = pos + 5;
     else throw new ProtocolError(E.Decode, "map keys must be msgpack str");
+    const n = b <= 0xbf ? b & 0x1f : this.len(pos + 1, b === 0xd9 ? 1 : b === 0xda ? 2 : 4);
     const end = this.str(start, n);
-    return [end, keyDecoder.decode(this.bytes.subarray(start, end))];
+    if (keep) this.lastKey = this.keyText(start, end);
+    return end;
+  }
+
+  /** Keys are short and ASCII in practice; TextDecoder costs a native call per key. */
+  private keyText(start: number, end: number): string {
+    if (end - start > 24) return keyDecoder.decode(this.bytes.subarray(start, end));
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const c = this.bytes[i]!;
+      if (c >= 0x80) return keyDecoder.decode(this.bytes.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
   }
 
   /** Skips one value starting at `pos`, validating it; returns the position after it. */
@@ -133,7 +152,10 @@ class Walker {
         throw new ProtocolError(E.Decode, "0xc1 is never used in msgpack");
       default:
         // 0xc7-0xc9, 0xd4-0xd8: extension types (timestamps included) are not part of v1.
-        throw new ProtocolError(E.Decode, `msgpack extension types are not used (0x${b.toString(16)})`);
+        throw new ProtocolError(
+          E.Decode,
+          `msgpack extension types are not used (0x${b.toString(16)})`,
+        );
     }
   }
 
@@ -145,26 +167,42 @@ class Walker {
   private map(pos: number, n: number, depth: number): number {
     if (n > (this.bytes.length - pos) / 2) throw new ProtocolError(E.Decode, "truncated msgpack");
     for (let i = 0; i < n; i++) {
-      pos = this.key(pos)[0];
+      pos = this.key(pos, false);
       pos = this.value(pos, depth);
     }
     return pos;
   }
 }
 
-function mapHeader(bytes: Uint8Array): [start: number, count: number] | undefined {
-  const b = bytes[0];
+/** Position of the first key of a top-level map, or -1 when the value is not a map. */
+function firstKeyAt(w: Walker): number {
+  const b = w.bytes[0];
   if (b === undefined) throw new ProtocolError(E.Decode, "empty payload");
-  if (b >= 0x80 && b <= 0x8f) return [1, b & 0x0f];
-  if (b === 0xde || b === 0xdf) {
-    const size = b === 0xde ? 2 : 4;
-    if (bytes.length < 1 + size) throw new ProtocolError(E.Decode, "truncated msgpack");
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const n = size === 2 ? view.getUint16(1) : view.getUint32(1);
-    if (n > (bytes.length - 1 - size) / 2) throw new ProtocolError(E.Decode, "truncated msgpack");
-    return [1 + size, n];
+  if (b >= 0x80 && b <= 0x8f) return 1;
+  if (b === 0xde) return 3;
+  if (b === 0xdf) return 5;
+  return -1;
+}
+
+function mapCount(w: Walker): number {
+  const b = w.bytes[0]!;
+  if (b <= 0x8f) return b & 0x0f;
+  const n = w.count(1, b === 0xde ? 2 : 4);
+  if (n > (w.bytes.length - 1) / 2) throw new ProtocolError(E.Decode, "truncated msgpack");
+  return n;
+}
+
+/** Duplicate detection without a Set for the usual handful of keys. */
+class KeySet {
+  private list: string[] = [];
+  private set: Set<string> | undefined;
+  addUnique(key: string): boolean {
+    if (this.set) return this.set.size !== this.set.add(key).size;
+    if (this.list.includes(key)) return false;
+    this.list.push(key);
+    if (this.list.length > 32) this.set = new Set(this.list);
+    return true;
   }
-  return undefined;
 }
 
 /**
@@ -173,21 +211,21 @@ function mapHeader(bytes: Uint8Array): [start: number, count: number] | undefine
  */
 export function checkMessageBytes(bytes: Uint8Array): MapShape {
   const w = new Walker(bytes);
-  const header = mapHeader(bytes);
-  if (!header) {
+  let pos = firstKeyAt(w);
+  if (pos < 0) {
     const end = w.value(0, 0);
     if (end !== bytes.length) throw new ProtocolError(E.TrailingBytes, "bytes after the message");
     throw new ProtocolError(E.NotMap, "message is not a map");
   }
-  let [pos, n] = header;
-  const keys = new Set<string>();
+  const keys = new KeySet();
   let floatKeys: Set<string> | undefined;
-  for (; n > 0; n--) {
-    const [after, key] = w.key(pos);
-    if (keys.has(key)) throw new ProtocolError(E.Decode, `duplicate key ${key.slice(0, 64)}`);
-    keys.add(key);
+  for (let n = mapCount(w); n > 0; n--) {
+    pos = w.key(pos, true);
+    const key = w.lastKey;
+    if (!keys.addUnique(key))
+      throw new ProtocolError(E.Decode, `duplicate key ${key.slice(0, 64)}`);
     w.sawFloat = false;
-    pos = w.value(after, 1);
+    pos = w.value(pos, 1);
     if (w.sawFloat) (floatKeys ??= new Set()).add(key);
   }
   if (pos !== bytes.length) throw new ProtocolError(E.TrailingBytes, "bytes after the message");

@@ -13,7 +13,14 @@ import {
   type ToFrontendMsg,
   type ToHandlerMsg,
 } from "../../protocol/index.js";
-import { fromJsonValue, loadVectors, toJsonValue, type Direction, type InvalidVector, type ValidVector } from "./vector-json.js";
+import {
+  fromJsonValue,
+  loadVectors,
+  toJsonValue,
+  type Direction,
+  type InvalidVector,
+  type ValidVector,
+} from "./vector-json.js";
 
 const valid = loadVectors<ValidVector>("ferry-valid.json");
 const invalid = loadVectors<InvalidVector>("ferry-invalid.json");
@@ -34,14 +41,17 @@ describe("ferry vectors: files", () => {
     expect(invalid.length).toBeGreaterThanOrEqual(18);
     const names = [...valid, ...invalid].map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const v of [...valid, ...invalid]) expect(["to-handler", "to-frontend"]).toContain(v.direction);
+    for (const v of [...valid, ...invalid])
+      expect(["to-handler", "to-frontend"]).toContain(v.direction);
     const codes: string[] = Object.values(ProtocolErrorCode);
     for (const v of invalid) expect(codes).toContain(v.error);
   });
 
   it("cover every kind in each direction", () => {
     const kinds = (d: Direction) =>
-      new Set(valid.filter((v) => v.direction === d).map((v) => (v.value as { kind: string }).kind));
+      new Set(
+        valid.filter((v) => v.direction === d).map((v) => (v.value as { kind: string }).kind),
+      );
     expect([...kinds("to-handler")].sort()).toEqual([...ToHandlerKinds].sort());
     expect([...kinds("to-frontend")].sort()).toEqual([...ToFrontendKinds].sort());
   });
@@ -50,11 +60,15 @@ describe("ferry vectors: files", () => {
 describe("ferry vectors: valid", () => {
   for (const vector of valid) {
     it(`decodes: ${vector.name}`, () => {
-      expect(toJsonValue(decode(vector.direction, bytesOf(vector.hex)))).toStrictEqual(vector.value);
+      expect(toJsonValue(decode(vector.direction, bytesOf(vector.hex)))).toStrictEqual(
+        vector.value,
+      );
     });
     if (vector.canonical !== false) {
       it(`encodes: ${vector.name}`, () => {
-        expect(encode(vector.direction, fromJsonValue(vector.value)).toString("hex")).toBe(vector.hex);
+        expect(encode(vector.direction, fromJsonValue(vector.value)).toString("hex")).toBe(
+          vector.hex,
+        );
       });
     }
   }

@@ -17,11 +17,18 @@ import {
   type ToHandlerMsg,
 } from "../../protocol/index.js";
 import { Entries, Float, hex, pack, raw } from "./msgpack-writer.js";
-import { toJsonValue, VECTORS_DIR, type Direction, type InvalidVector, type ValidVector } from "./vector-json.js";
+import {
+  toJsonValue,
+  VECTORS_DIR,
+  type Direction,
+  type InvalidVector,
+  type ValidVector,
+} from "./vector-json.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const text = (s: string) => new Uint8Array(Buffer.from(s, "utf8"));
-const filled = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+const filled = (n: number, seed: number) =>
+  Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
 const FID = "web-1-8f3a2c";
 const HID = "py-7d2e01";
@@ -73,7 +80,13 @@ function canonical(name: string, direction: Direction, msg: object, note?: strin
       : encodeToFrontend(msg as Draft<ToFrontendMsg>);
   const value = { v: 1, ...msg };
   if (hex(encoded) !== hex(pack(value))) throw new Error(`${name}: encoder and writer disagree`);
-  valid.push({ name, direction, value: toJsonValue(decode(direction, encoded)), hex: hex(encoded), ...(note ? { note } : {}) });
+  valid.push({
+    name,
+    direction,
+    value: toJsonValue(decode(direction, encoded)),
+    hex: hex(encoded),
+    ...(note ? { note } : {}),
+  });
 }
 
 function decode(direction: Direction, b: Uint8Array): unknown {
@@ -83,10 +96,23 @@ function decode(direction: Direction, b: Uint8Array): unknown {
 /** A valid vector whose bytes a v1 encoder would not write (`value` is what decoders return). */
 function decodeOnly(name: string, direction: Direction, wire: unknown, note: string): void {
   const b = pack(wire);
-  valid.push({ name, direction, value: toJsonValue(decode(direction, b)), hex: hex(b), canonical: false, note });
+  valid.push({
+    name,
+    direction,
+    value: toJsonValue(decode(direction, b)),
+    hex: hex(b),
+    canonical: false,
+    note,
+  });
 }
 
-function bad(name: string, direction: Direction, wire: unknown, error: string, note?: string): void {
+function bad(
+  name: string,
+  direction: Direction,
+  wire: unknown,
+  error: string,
+  note?: string,
+): void {
   const b = wire instanceof Uint8Array ? wire : pack(wire);
   try {
     decode(direction, b);
@@ -102,7 +128,11 @@ function bad(name: string, direction: Direction, wire: unknown, error: string, n
 canonical("request: minimal GET, required fields only", "to-handler", get);
 canonical("request: POST with inline body", "to-handler", post(text('{"name":"ferry"}')));
 canonical("request: empty inline body", "to-handler", post(new Uint8Array(0)));
-canonical("request: binary non-UTF-8 body", "to-handler", post(bytes(0xff, 0xfe, 0x00, 0x80, 0xc0, 0xc1, 0xed, 0xa0, 0x80)));
+canonical(
+  "request: binary non-UTF-8 body",
+  "to-handler",
+  post(bytes(0xff, 0xfe, 0x00, 0x80, 0xc0, 0xc1, 0xed, 0xa0, 0x80)),
+);
 canonical("request: 70 KiB body (bin32)", "to-handler", post(filled(70 * 1024, 1)));
 canonical("request: 300-byte body (bin16)", "to-handler", post(filled(300, 2)));
 canonical("request: duplicate headers kept in order", "to-handler", {
@@ -141,8 +171,17 @@ canonical("request: websocket upgrade over https, HTTP/1.0 host-less", "to-handl
   remote: "::1",
   upgrade: "websocket",
 });
-canonical("request: 64-bit ids (2^32+1 and 2^53-1)", "to-handler", { ...get, conn: 2 ** 32 + 1, req: Number.MAX_SAFE_INTEGER });
-canonical("request: ids at uint32 max and 0", "to-handler", { ...get, conn: 0xffffffff, req: 0, rport: 0 });
+canonical("request: 64-bit ids (2^32+1 and 2^53-1)", "to-handler", {
+  ...get,
+  conn: 2 ** 32 + 1,
+  req: Number.MAX_SAFE_INTEGER,
+});
+canonical("request: ids at uint32 max and 0", "to-handler", {
+  ...get,
+  conn: 0xffffffff,
+  req: 0,
+  rport: 0,
+});
 canonical("request: fid of 128 bytes (limit)", "to-handler", { ...get, fid: "f".repeat(128) });
 canonical("request: header value of 65536 bytes (limit, str32)", "to-handler", {
   ...get,
@@ -152,10 +191,37 @@ canonical("request: 1000 headers (limit)", "to-handler", {
   ...get,
   headers: Array.from({ length: 1000 }, (_, i): [string, string] => [`x-h${i}`, String(i)]),
 });
-canonical("body: chunk", "to-handler", { kind: "body", fid: FID, conn: 7, req: 12, data: text("chunk-1") });
-canonical("body: last chunk, empty", "to-handler", { kind: "body", fid: FID, conn: 7, req: 12, data: new Uint8Array(0), end: true });
-canonical("ws: text message from client", "to-handler", { kind: "ws", fid: FID, conn: 9, req: 3, data: text("hé"), binary: false });
-canonical("ws: binary message from client", "to-handler", { kind: "ws", fid: FID, conn: 9, req: 3, data: bytes(0, 1, 255), binary: true });
+canonical("body: chunk", "to-handler", {
+  kind: "body",
+  fid: FID,
+  conn: 7,
+  req: 12,
+  data: text("chunk-1"),
+});
+canonical("body: last chunk, empty", "to-handler", {
+  kind: "body",
+  fid: FID,
+  conn: 7,
+  req: 12,
+  data: new Uint8Array(0),
+  end: true,
+});
+canonical("ws: text message from client", "to-handler", {
+  kind: "ws",
+  fid: FID,
+  conn: 9,
+  req: 3,
+  data: text("hé"),
+  binary: false,
+});
+canonical("ws: binary message from client", "to-handler", {
+  kind: "ws",
+  fid: FID,
+  conn: 9,
+  req: 3,
+  data: bytes(0, 1, 255),
+  binary: true,
+});
 canonical("disconnect: connection only", "to-handler", { kind: "disconnect", fid: FID, conn: 9 });
 canonical("disconnect: with request and websocket close", "to-handler", {
   kind: "disconnect",
@@ -165,11 +231,28 @@ canonical("disconnect: with request and websocket close", "to-handler", {
   code: 1001,
   reason: "going away",
 });
-canonical("credit: client drained 64 KiB", "to-handler", { kind: "credit", fid: FID, conn: 7, req: 12, bytes: 65_536 });
-canonical("cancel: after timeout", "to-handler", { kind: "cancel", fid: FID, conn: 7, req: 12, reason: "timeout" });
+canonical("credit: client drained 64 KiB", "to-handler", {
+  kind: "credit",
+  fid: FID,
+  conn: 7,
+  req: 12,
+  bytes: 65_536,
+});
+canonical("cancel: after timeout", "to-handler", {
+  kind: "cancel",
+  fid: FID,
+  conn: 7,
+  req: 12,
+  reason: "timeout",
+});
 
 // ------------------------------------------------------------------ valid, to-frontend
-canonical("hello: required fields", "to-frontend", { kind: "hello", hid: HID, capacity: 16, inflight: 0 });
+canonical("hello: required fields", "to-frontend", {
+  kind: "hello",
+  hid: HID,
+  capacity: 16,
+  inflight: 0,
+});
 canonical("hello: with interval and agent", "to-frontend", {
   kind: "hello",
   hid: HID,
@@ -178,7 +261,13 @@ canonical("hello: with interval and agent", "to-frontend", {
   interval: 1000,
   agent: "ferry-wsgi/0.1",
 });
-canonical("heartbeat", "to-frontend", { kind: "heartbeat", hid: HID, capacity: 16, inflight: 3, interval: 1000 });
+canonical("heartbeat", "to-frontend", {
+  kind: "heartbeat",
+  hid: HID,
+  capacity: 16,
+  inflight: 3,
+  interval: 1000,
+});
 canonical("claim", "to-frontend", { kind: "claim", hid: HID, conn: 7, req: 12 });
 canonical("head: fast reply, whole body and end", "to-frontend", {
   kind: "head",
@@ -199,7 +288,13 @@ canonical("head: status and headers only, duplicate set-cookie", "to-frontend", 
     ["set-cookie", "b=2"],
   ],
 });
-canonical("head: status 100 and 999 limits (999)", "to-frontend", { kind: "head", hid: HID, to: to1, status: 999, headers: [] });
+canonical("head: status 100 and 999 limits (999)", "to-frontend", {
+  kind: "head",
+  hid: HID,
+  to: to1,
+  status: 999,
+  headers: [],
+});
 canonical("head: broadcast to 20 connections", "to-frontend", {
   kind: "head",
   hid: HID,
@@ -217,7 +312,12 @@ canonical("head: 64-bit targets", "to-frontend", {
   headers: [],
   end: true,
 });
-canonical("data: chunk", "to-frontend", { kind: "data", hid: HID, to: to1, data: text("part 1\n") });
+canonical("data: chunk", "to-frontend", {
+  kind: "data",
+  hid: HID,
+  to: to1,
+  data: text("part 1\n"),
+});
 canonical("data: binary last chunk to two connections", "to-frontend", {
   kind: "data",
   hid: HID,
@@ -230,9 +330,27 @@ canonical("data: binary last chunk to two connections", "to-frontend", {
 });
 canonical("end", "to-frontend", { kind: "end", hid: HID, to: to1 });
 canonical("close: minimal", "to-frontend", { kind: "close", hid: HID, to: to1 });
-canonical("close: websocket close code and reason", "to-frontend", { kind: "close", hid: HID, to: to1, code: 1000, reason: "bye" });
-canonical("ws: reply, text", "to-frontend", { kind: "ws", hid: HID, to: to1, data: text("pong"), binary: false });
-canonical("error: code and message", "to-frontend", { kind: "error", hid: HID, to: to1, code: "APP_ERROR", message: "boom" });
+canonical("close: websocket close code and reason", "to-frontend", {
+  kind: "close",
+  hid: HID,
+  to: to1,
+  code: 1000,
+  reason: "bye",
+});
+canonical("ws: reply, text", "to-frontend", {
+  kind: "ws",
+  hid: HID,
+  to: to1,
+  data: text("pong"),
+  binary: false,
+});
+canonical("error: code and message", "to-frontend", {
+  kind: "error",
+  hid: HID,
+  to: to1,
+  code: "APP_ERROR",
+  message: "boom",
+});
 canonical("error: explicit status", "to-frontend", {
   kind: "error",
   hid: HID,
@@ -242,37 +360,99 @@ canonical("error: explicit status", "to-frontend", {
   status: 429,
 });
 canonical("goodbye: minimal", "to-frontend", { kind: "goodbye", hid: HID });
-canonical("goodbye: with work in flight", "to-frontend", { kind: "goodbye", hid: HID, inflight: 2 });
-canonical("credit: handler consumed 16 KiB of request body", "to-frontend", { kind: "credit", hid: HID, conn: 7, req: 12, bytes: 16_384 });
+canonical("goodbye: with work in flight", "to-frontend", {
+  kind: "goodbye",
+  hid: HID,
+  inflight: 2,
+});
+canonical("credit: handler consumed 16 KiB of request body", "to-frontend", {
+  kind: "credit",
+  hid: HID,
+  conn: 7,
+  req: 12,
+  bytes: 16_384,
+});
 
 // ------------------------------------------------------------------ valid, decode-only
 const claimWire = { v: 1, kind: "claim", hid: HID, conn: 7, req: 12 };
-decodeOnly("unknown fields are ignored", "to-frontend", { ...claimWire, priority: 5, tags: ["a", { b: [new Float(1.5), null] }], blob: bytes(1) }, "priority, tags and blob are not v1 fields");
-decodeOnly("nil optional fields are absent", "to-handler", { v: 1, ...get, body: null, stream: null, window: null, upgrade: null }, "nil = absent");
-decodeOnly("fields in another order", "to-frontend", { req: 12, conn: 7, hid: HID, kind: "claim", v: 1 }, "key order is free on decode");
-decodeOnly("non-minimal integers (uint64, uint16, int8)", "to-frontend", {
-  ...claimWire,
-  conn: raw("cf 0000000000000007"),
-  req: raw("cd 000c"),
-  v: raw("d0 01"),
-}, "other encoders may widen integers");
-decodeOnly("map16 header and str8 for short strings", "to-frontend", raw(
-  "de0005" + hex(pack("v")) + "01" + hex(pack("kind")) + "d905" + hex(text("claim")) +
-  hex(pack("hid")) + hex(pack(HID)) + hex(pack("conn")) + "07" + hex(pack("req")) + "0c",
-), "headers wider than needed");
-decodeOnly("__proto__ key is an ordinary unknown field", "to-frontend", new Entries([
-  ["__proto__", { kind: "head" }],
-  ...Object.entries(claimWire),
-]), "never touches prototypes");
-decodeOnly("negative fixint in an unknown field", "to-frontend", { ...claimWire, x: -1 }, "ignored");
+decodeOnly(
+  "unknown fields are ignored",
+  "to-frontend",
+  { ...claimWire, priority: 5, tags: ["a", { b: [new Float(1.5), null] }], blob: bytes(1) },
+  "priority, tags and blob are not v1 fields",
+);
+decodeOnly(
+  "nil optional fields are absent",
+  "to-handler",
+  { v: 1, ...get, body: null, stream: null, window: null, upgrade: null },
+  "nil = absent",
+);
+decodeOnly(
+  "fields in another order",
+  "to-frontend",
+  { req: 12, conn: 7, hid: HID, kind: "claim", v: 1 },
+  "key order is free on decode",
+);
+decodeOnly(
+  "non-minimal integers (uint64, uint16, int8)",
+  "to-frontend",
+  {
+    ...claimWire,
+    conn: raw("cf 0000000000000007"),
+    req: raw("cd 000c"),
+    v: raw("d0 01"),
+  },
+  "other encoders may widen integers",
+);
+decodeOnly(
+  "map16 header and str8 for short strings",
+  "to-frontend",
+  raw(
+    "de0005" +
+      hex(pack("v")) +
+      "01" +
+      hex(pack("kind")) +
+      "d905" +
+      hex(text("claim")) +
+      hex(pack("hid")) +
+      hex(pack(HID)) +
+      hex(pack("conn")) +
+      "07" +
+      hex(pack("req")) +
+      "0c",
+  ),
+  "headers wider than needed",
+);
+decodeOnly(
+  "__proto__ key is an ordinary unknown field",
+  "to-frontend",
+  new Entries([["__proto__", { kind: "head" }], ...Object.entries(claimWire)]),
+  "never touches prototypes",
+);
+decodeOnly(
+  "negative fixint in an unknown field",
+  "to-frontend",
+  { ...claimWire, x: -1 },
+  "ignored",
+);
 
 // ------------------------------------------------------------------ invalid
 const getWire = { v: 1, ...get };
 const full = pack(getWire);
 bad("empty payload", "to-handler", new Uint8Array(0), "ERR_DECODE");
-bad("truncated request (last byte missing)", "to-handler", full.subarray(0, full.length - 1), "ERR_DECODE");
+bad(
+  "truncated request (last byte missing)",
+  "to-handler",
+  full.subarray(0, full.length - 1),
+  "ERR_DECODE",
+);
 bad("truncated inside a str header", "to-handler", pack(getWire).subarray(0, 3), "ERR_DECODE");
-bad("trailing bytes after the map", "to-handler", Uint8Array.from([...full, 0xc0]), "ERR_TRAILING_BYTES");
+bad(
+  "trailing bytes after the map",
+  "to-handler",
+  Uint8Array.from([...full, 0xc0]),
+  "ERR_TRAILING_BYTES",
+);
 bad("not a map (array)", "to-handler", [1, "request"], "ERR_NOT_MAP");
 bad("not a map (nil)", "to-frontend", null, "ERR_NOT_MAP");
 bad("version missing", "to-frontend", { kind: "claim", hid: HID, conn: 7, req: 12 }, "ERR_VERSION");
@@ -282,43 +462,138 @@ bad("kind missing", "to-frontend", { v: 1, hid: HID }, "ERR_UNKNOWN_KIND");
 bad("unknown kind", "to-frontend", { ...claimWire, kind: "teleport" }, "ERR_UNKNOWN_KIND");
 bad("kind not a string", "to-frontend", { ...claimWire, kind: 3 }, "ERR_UNKNOWN_KIND");
 bad("request sent to a frontend (wrong direction)", "to-frontend", getWire, "ERR_WRONG_DIRECTION");
-bad("head sent to a handler (wrong direction)", "to-handler", { v: 1, kind: "head", hid: HID, to: to1, status: 200, headers: [] }, "ERR_WRONG_DIRECTION");
-bad("required field missing (req)", "to-frontend", { v: 1, kind: "claim", hid: HID, conn: 7 }, "ERR_MISSING_FIELD");
+bad(
+  "head sent to a handler (wrong direction)",
+  "to-handler",
+  { v: 1, kind: "head", hid: HID, to: to1, status: 200, headers: [] },
+  "ERR_WRONG_DIRECTION",
+);
+bad(
+  "required field missing (req)",
+  "to-frontend",
+  { v: 1, kind: "claim", hid: HID, conn: 7 },
+  "ERR_MISSING_FIELD",
+);
 bad("required field nil", "to-handler", { ...getWire, method: null }, "ERR_MISSING_FIELD");
 bad("conn as string", "to-frontend", { ...claimWire, conn: "7" }, "ERR_FIELD_TYPE");
 bad("conn negative", "to-frontend", { ...claimWire, conn: -7 }, "ERR_FIELD_TYPE");
 bad("conn as float 7.0", "to-frontend", { ...claimWire, conn: new Float(7) }, "ERR_FIELD_TYPE");
-bad("conn 2^53 (past the largest id)", "to-frontend", { ...claimWire, conn: 2n ** 53n }, "ERR_FIELD_TYPE");
+bad(
+  "conn 2^53 (past the largest id)",
+  "to-frontend",
+  { ...claimWire, conn: 2n ** 53n },
+  "ERR_FIELD_TYPE",
+);
 bad("conn uint64 max", "to-frontend", { ...claimWire, conn: 2n ** 64n - 1n }, "ERR_FIELD_TYPE");
-bad("target id as float inside to", "to-frontend", { v: 1, kind: "end", hid: HID, to: [[7, new Float(12)]] }, "ERR_FIELD_TYPE");
+bad(
+  "target id as float inside to",
+  "to-frontend",
+  { v: 1, kind: "end", hid: HID, to: [[7, new Float(12)]] },
+  "ERR_FIELD_TYPE",
+);
 bad("body as str instead of bin", "to-handler", { ...getWire, body: "hello" }, "ERR_FIELD_TYPE");
 bad("stream as integer instead of bool", "to-handler", { ...getWire, stream: 1 }, "ERR_FIELD_TYPE");
 bad("scheme ftp", "to-handler", { ...getWire, scheme: "ftp" }, "ERR_FIELD_TYPE");
 bad("header not a pair", "to-handler", { ...getWire, headers: [["host"]] }, "ERR_FIELD_TYPE");
-bad("header value as bin", "to-handler", { ...getWire, headers: [["host", text("x")]] }, "ERR_FIELD_TYPE");
-bad("status 99", "to-frontend", { v: 1, kind: "head", hid: HID, to: to1, status: 99, headers: [] }, "ERR_FIELD_TYPE");
-bad("status 1000", "to-frontend", { v: 1, kind: "head", hid: HID, to: to1, status: 1000, headers: [] }, "ERR_FIELD_TYPE");
+bad(
+  "header value as bin",
+  "to-handler",
+  { ...getWire, headers: [["host", text("x")]] },
+  "ERR_FIELD_TYPE",
+);
+bad(
+  "status 99",
+  "to-frontend",
+  { v: 1, kind: "head", hid: HID, to: to1, status: 99, headers: [] },
+  "ERR_FIELD_TYPE",
+);
+bad(
+  "status 1000",
+  "to-frontend",
+  { v: 1, kind: "head", hid: HID, to: to1, status: 1000, headers: [] },
+  "ERR_FIELD_TYPE",
+);
 bad("empty to list", "to-frontend", { v: 1, kind: "end", hid: HID, to: [] }, "ERR_FIELD_TYPE");
 bad("hid is the broadcast topic *", "to-frontend", { ...claimWire, hid: "*" }, "ERR_FIELD_TYPE");
 bad("hid empty", "to-frontend", { ...claimWire, hid: "" }, "ERR_FIELD_TYPE");
-bad("fid of 129 bytes (past limit)", "to-handler", { ...getWire, fid: "f".repeat(129) }, "ERR_LIMIT");
-bad("hid of 43 three-byte characters (129 bytes)", "to-frontend", { ...claimWire, hid: "€".repeat(43) }, "ERR_LIMIT");
-bad("header value of 65537 bytes (past limit)", "to-handler", { ...getWire, headers: [["x-big", "v".repeat(65_537)]] }, "ERR_LIMIT");
-bad("1001 headers (past limit)", "to-handler", {
-  ...getWire,
-  headers: Array.from({ length: 1001 }, (_, i) => [`x-h${i}`, "1"]),
-}, "ERR_LIMIT");
-bad("invalid UTF-8 in a str (method)", "to-handler", { ...getWire, method: raw("a3 47 c3 28") }, "ERR_DECODE");
-bad("UTF-8 encoded surrogate in an unknown field", "to-handler", { ...getWire, x: raw("a3 ed a0 80") }, "ERR_DECODE");
-bad("timestamp extension in an unknown field", "to-frontend", { ...claimWire, at: raw("d6ff 00000001") }, "ERR_DECODE");
-bad("extension type as a field value", "to-frontend", { ...claimWire, conn: raw("d4 05 07") }, "ERR_DECODE");
+bad(
+  "fid of 129 bytes (past limit)",
+  "to-handler",
+  { ...getWire, fid: "f".repeat(129) },
+  "ERR_LIMIT",
+);
+bad(
+  "hid of 43 three-byte characters (129 bytes)",
+  "to-frontend",
+  { ...claimWire, hid: "€".repeat(43) },
+  "ERR_LIMIT",
+);
+bad(
+  "header value of 65537 bytes (past limit)",
+  "to-handler",
+  { ...getWire, headers: [["x-big", "v".repeat(65_537)]] },
+  "ERR_LIMIT",
+);
+bad(
+  "1001 headers (past limit)",
+  "to-handler",
+  {
+    ...getWire,
+    headers: Array.from({ length: 1001 }, (_, i) => [`x-h${i}`, "1"]),
+  },
+  "ERR_LIMIT",
+);
+bad(
+  "invalid UTF-8 in a str (method)",
+  "to-handler",
+  { ...getWire, method: raw("a3 47 c3 28") },
+  "ERR_DECODE",
+);
+bad(
+  "UTF-8 encoded surrogate in an unknown field",
+  "to-handler",
+  { ...getWire, x: raw("a3 ed a0 80") },
+  "ERR_DECODE",
+);
+bad(
+  "timestamp extension in an unknown field",
+  "to-frontend",
+  { ...claimWire, at: raw("d6ff 00000001") },
+  "ERR_DECODE",
+);
+bad(
+  "extension type as a field value",
+  "to-frontend",
+  { ...claimWire, conn: raw("d4 05 07") },
+  "ERR_DECODE",
+);
 bad("reserved byte 0xc1", "to-frontend", { ...claimWire, x: raw("c1") }, "ERR_DECODE");
-bad("duplicate key conn", "to-frontend", new Entries([...Object.entries(claimWire), ["conn", 8]]), "ERR_DECODE");
-bad("integer map key", "to-frontend", new Entries([...Object.entries(claimWire), [1, 2]]), "ERR_DECODE");
-bad("array claiming 2^32-1 items", "to-frontend", { ...claimWire, x: raw("dd ffffffff 00") }, "ERR_DECODE");
+bad(
+  "duplicate key conn",
+  "to-frontend",
+  new Entries([...Object.entries(claimWire), ["conn", 8]]),
+  "ERR_DECODE",
+);
+bad(
+  "integer map key",
+  "to-frontend",
+  new Entries([...Object.entries(claimWire), [1, 2]]),
+  "ERR_DECODE",
+);
+bad(
+  "array claiming 2^32-1 items",
+  "to-frontend",
+  { ...claimWire, x: raw("dd ffffffff 00") },
+  "ERR_DECODE",
+);
 let deep: unknown = 0;
 for (let i = 0; i < 40; i++) deep = [deep];
-bad("unknown field nested 40 deep (past limit)", "to-frontend", { ...claimWire, x: deep }, "ERR_LIMIT");
+bad(
+  "unknown field nested 40 deep (past limit)",
+  "to-frontend",
+  { ...claimWire, x: deep },
+  "ERR_LIMIT",
+);
 
 // The field table of schema.ts, for implementations in other languages (and decode_vectors.py).
 const schemaJson = {

@@ -101,4 +101,5 @@ export function pack(value: Writable): Uint8Array {
 }
 
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
-export const raw = (hexText: string): Raw => new Raw(Buffer.from(hexText.replace(/\s+/g, ""), "hex"));
+export const raw = (hexText: string): Raw =>
+  new Raw(Buffer.from(hexText.replace(/\s+/g, ""), "hex"));
