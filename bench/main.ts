@@ -7,6 +7,7 @@ import { execSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { startNoiseMeter } from "./noise.js";
 import { parseCli, type Cli } from "./cli.js";
 import type { BenchOptions } from "./options.js";
 import { stopAll, stopAllOnExit, ROOT } from "./processes.js";
@@ -101,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
   if (cli.check) return 0;
 
   stopAllOnExit();
+  startNoiseMeter();
   const profileDir = join(RESULTS, "tmp", `profile-${Date.now()}`);
   const opts: BenchOptions = { ...cli.options, log: (m) => process.stdout.write(m + "\n") };
   const withProfile = cli.options.profile ? { ...opts, profileDir } : opts;

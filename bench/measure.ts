@@ -7,6 +7,7 @@ import type { Row, ScenarioResult } from "./report/types.js";
 import type { RunningStack, Stack, StackOptions } from "./stacks/types.js";
 import { max, median, min, rotate } from "./stats.js";
 import { missing } from "./tools.js";
+import { foreignLoad } from "./noise.js";
 import { errorCount, wrk, type WrkOptions, type WrkResult } from "./wrk.js";
 
 export interface Candidate {
@@ -118,10 +119,12 @@ export async function throughputRounds(
   }
   for (let round = 0; round < opts.rounds; round++) {
     for (const s of rotate(started, round)) {
+      const t0 = Date.now();
       const r = await wrk(s.running.url + path, wrkOptions(opts, extra));
+      r.foreignLoad = foreignLoad(t0, Date.now());
       samples.get(s.id)?.push(r);
       opts.log(
-        `  round ${round + 1} ${s.id}: ${Math.round(r.rps)} req/s, p99 ${r.latency.p99.toFixed(2)} ms${errorCount(r) ? `, ${errorCount(r)} errors` : ""}`,
+        `  round ${round + 1} ${s.id}: ${Math.round(r.rps)} req/s, p99 ${r.latency.p99.toFixed(2)} ms${errorCount(r) ? `, ${errorCount(r)} errors` : ""}, other load ${r.foreignLoad.toFixed(2)} cores`,
       );
     }
   }
@@ -143,6 +146,7 @@ export function throughputRow(id: string, label: string, rs: WrkResult[]): Row {
     extra: {
       "p50 ms": median(rs.map((r) => r.latency.p50)),
       "p99 ms": median(rs.map((r) => r.latency.p99)),
+      "other load": median(rs.map((r) => r.foreignLoad ?? NaN)),
     },
   };
   if (errors > 0)

@@ -1,6 +1,7 @@
+/** Median of the finite values (NaN when there are none). */
 export function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
   const mid = s.length >> 1;
   return s.length % 2 === 1
     ? (s[mid] as number)

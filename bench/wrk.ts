@@ -22,6 +22,8 @@ export interface WrkResult {
   requests: number;
   durationS: number;
   errors: { connect: number; read: number; write: number; status: number; timeout: number };
+  /** Cores used by other processes during the run (see noise.ts), set by the caller. */
+  foreignLoad?: number;
   /** Milliseconds. */
   latency: { p50: number; p90: number; p99: number; p999: number; mean: number; max: number };
 }

@@ -1,7 +1,7 @@
 /**
  * A minimal Mongrel2 handler on zeromq.js, written from Mongrel2's documented protocol (not
  * Ferry's code), for reference figures and as "the same handler" for a frontend swap: it runs
- * unchanged behind Mongrel2 and behind Ferry in Mongrel2 mode. Routes as bench/apps/node-hello.ts;
+ * unchanged behind Mongrel2 and behind Ferry in Mongrel2 mode. Routes as bench/apps/node-hello.mjs;
  * /io waits 20 ms without blocking.
  * Usage: node --import tsx bench/apps/m2-handler.ts SEND_SPEC RECV_SPEC
  */

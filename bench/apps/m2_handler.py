@@ -1,5 +1,5 @@
 """A minimal Mongrel2 handler in Python (python3-zmq), written from Mongrel2's documented protocol
-for reference figures. It serves the bench routes (see bench/apps/node-hello.ts):
+for reference figures. It serves the bench routes (see bench/apps/node-hello.mjs):
 / hello, /io (20 ms, blocking, like a sync worker), /poll held, /count, /broadcast.
 
 Usage: python3 m2_handler.py SEND_SPEC RECV_SPEC

@@ -8,6 +8,7 @@ import type { BenchOptions } from "../options.js";
 import type { Row, ScenarioResult } from "../report/types.js";
 import { latencyStacks } from "../stacks/catalog.js";
 import { max, median, min, rotate } from "../stats.js";
+import { foreignLoad } from "../noise.js";
 import { errorCount, wrk, type WrkResult } from "../wrk.js";
 
 export const LOAD_FRACTION = 0.5;
@@ -46,12 +47,14 @@ export async function latency(
     for (let round = 0; round < opts.rounds; round++) {
       for (const s of rotate(started, round)) {
         const rate = rates.get(s.id) ?? 1;
+        const t0 = Date.now();
         const r = await wrk(`${s.running.url}/`, {
           threads: opts.threads,
           connections: opts.connections,
           durationS: opts.durationS,
           rate,
         });
+        r.foreignLoad = foreignLoad(t0, Date.now());
         samples.get(s.id)?.push(r);
         opts.log(
           `  round ${round + 1} ${s.id} @${rate}/s: ${Math.round(r.rps)} req/s, p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} p99.9 ${r.latency.p999.toFixed(2)} ms`,
@@ -77,6 +80,7 @@ export async function latency(
         "p99.9 ms": median(rs.map((r) => r.latency.p999)),
         "offered req/s": rates.get(s.id) ?? 0,
         "served req/s": median(rs.map((r) => r.rps)),
+        "other load": median(rs.map((r) => r.foreignLoad ?? NaN)),
       },
     };
     if (errors > 0) row.warning = `${errors} errors`;

@@ -8,6 +8,7 @@ import type { BenchOptions } from "../options.js";
 import type { ScenarioResult } from "../report/types.js";
 import { scalingStacks } from "../stacks/catalog.js";
 import { rotate } from "../stats.js";
+import { foreignLoad } from "../noise.js";
 import { wrk, type WrkResult } from "../wrk.js";
 
 export const HANDLER_COUNTS = [1, 2, 4, 8];
@@ -44,11 +45,13 @@ export async function scaling(opts: BenchOptions): Promise<ScenarioResult> {
           connections: opts.connections,
           durationS: 1,
         });
+        const t0 = Date.now();
         const w = await wrk(`${s.running.url}/io`, {
           threads: opts.threads,
           connections: opts.connections,
           durationS: opts.durationS,
         });
+        w.foreignLoad = foreignLoad(t0, Date.now());
         samples.set(r.id, [...(samples.get(r.id) ?? []), w]);
         opts.log(
           `  round ${round + 1} ${r.id}: ${Math.round(w.rps)} req/s, p99 ${w.latency.p99.toFixed(1)} ms`,

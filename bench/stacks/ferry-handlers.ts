@@ -1,5 +1,5 @@
 /** The handler processes a Ferry stack can run (each knows how to start and whether it exists). */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH, NODE_TS, PYTHON, ROOT, start, type Proc } from "../processes.js";
 import type { Tool } from "../tools.js";
@@ -19,15 +19,21 @@ export interface FerryHandler {
 
 const FERRY_BIN = join(ROOT, "bin", "ferry.js");
 const SDK_BUILT = join(ROOT, "dist", "handler", "main.js");
-const WSGI_PACKAGE = join(ROOT, "handler", "python", "ferry_wsgi");
+const WSGI_MAIN = join(ROOT, "handler", "python", "ferry_wsgi", "__main__.py");
 /** The Mongrel2 sender id Ferry's Mongrel2-mode group uses (like Mongrel2's send_ident). */
 export const M2_SEND_IDENT = "f0e1d2c3-b4a5-4697-8899-aabbccddeeff";
+
+/** Handlers log at warn: no per-request lines on the hot path (they would cost as much as work). */
+export const QUIET = { FERRY_LOG_LEVEL: "warn" };
 
 const sdkMissing = () =>
   existsSync(SDK_BUILT) ? undefined : "handler SDK not built (dist/handler/main.js)";
 
-/** The TS SDK serving bench/apps/ferry-hello.ts (compiled on the fly by tsx). */
-function sdkArgs(ends: FerryEndpoints, options: StackOptions, mongrel2: boolean): string[] {
+/**
+ * `ferry handler bench/apps/ferry-hello.mjs`: the TS SDK serving the bench app. `connect` is the
+ * SDK's --connect value (Ferry: REQUESTS,REPLIES,EVENTS; Mongrel2 mode: its two endpoints).
+ */
+export function sdkArgs(connect: string, options: StackOptions, mongrel2: boolean): string[] {
   const prof =
     options.profileDir === undefined
       ? []
@@ -40,15 +46,26 @@ function sdkArgs(ends: FerryEndpoints, options: StackOptions, mongrel2: boolean)
         ];
   const args = [
     ...prof,
-    ...NODE_TS.slice(1),
     FERRY_BIN,
     "handler",
-    join(BENCH, "apps", "ferry-hello.ts"),
+    join(BENCH, "apps", "ferry-hello.mjs"),
+    "--connect",
+    connect,
   ];
-  args.push("--requests", ends.requests, "--replies", ends.replies, "--events", ends.events);
   if (mongrel2) args.push("--protocol", "mongrel2");
-  if (options.capacity !== undefined) args.push("--capacity", String(options.capacity));
+  if (options.capacity !== undefined) args.push("--concurrency", String(options.capacity));
   return args;
+}
+
+const connectOf = (ends: FerryEndpoints) => `${ends.requests},${ends.replies},${ends.events}`;
+
+/** The SDK's Mongrel2 mode (issue 7) is there when its CLI mentions it. */
+export function sdkMongrel2Missing(): string | undefined {
+  const missing = sdkMissing();
+  if (missing) return missing;
+  return readFileSync(SDK_BUILT, "utf8").includes("--protocol")
+    ? undefined
+    : "the handler SDK has no Mongrel2 mode yet";
 }
 
 export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
@@ -59,7 +76,9 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
     tools: [],
     unavailable: sdkMissing,
     start: (ends, i, options) =>
-      start(`ferry-ts-${i}`, process.execPath, sdkArgs(ends, options, false)),
+      start(`ferry-ts-${i}`, process.execPath, sdkArgs(connectOf(ends), options, false), {
+        env: QUIET,
+      }),
   },
   "m2-ts": {
     kind: "m2-ts",
@@ -67,25 +86,23 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
     protocol: "mongrel2",
     groupConfig: { sendIdent: M2_SEND_IDENT },
     tools: [],
-    unavailable: sdkMissing,
+    unavailable: sdkMongrel2Missing,
     start: (ends, i, options) =>
-      start(`ferry-m2-ts-${i}`, process.execPath, sdkArgs(ends, options, true)),
+      start(`ferry-m2-ts-${i}`, process.execPath, sdkArgs(connectOf(ends), options, true), {
+        env: QUIET,
+      }),
   },
   "m2-node": {
     kind: "m2-node",
-    label: "zeromq.js Mongrel2 handler (Mongrel2 mode)",
+    label: "zeromq.js Mongrel2 handler",
     protocol: "mongrel2",
     groupConfig: { sendIdent: M2_SEND_IDENT },
     tools: [],
     unavailable: () => undefined,
     start: (ends, i) => {
-      const [node, ...args] = NODE_TS as [string, ...string[]];
-      return start(`ferry-m2-node-${i}`, node, [
-        ...args,
-        join(BENCH, "apps", "m2-handler.ts"),
-        ends.requests,
-        ends.replies,
-      ]);
+      const [node, ...pre] = NODE_TS as [string, ...string[]];
+      const app = join(BENCH, "apps", "m2-handler.ts");
+      return start(`ferry-m2-node-${i}`, node, [...pre, app, ends.requests, ends.replies]);
     },
   },
   wsgi: {
@@ -94,27 +111,18 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
     protocol: "ferry",
     tools: ["python3-zmq", "python3-flask"],
     unavailable: () =>
-      existsSync(WSGI_PACKAGE)
-        ? undefined
-        : "Python handler not there yet (handler/python/ferry_wsgi)",
-    start: (ends, i) =>
-      start(
+      existsSync(WSGI_MAIN) ? undefined : "Python handler has no CLI yet (ferry_wsgi/__main__.py)",
+    start: (ends, i) => {
+      const connect = `${ends.requests},${ends.replies},${ends.events}`;
+      const pythonPath = [join(ROOT, "handler", "python"), join(BENCH, "apps")].join(":");
+      return start(
         `ferry-wsgi-${i}`,
         PYTHON,
-        [
-          "-m",
-          "ferry_wsgi",
-          "flask_hello:app",
-          "--requests",
-          ends.requests,
-          "--replies",
-          ends.replies,
-          "--events",
-          ends.events,
-        ],
+        ["-m", "ferry_wsgi", "flask_hello:app", "--connect", connect],
         {
-          env: { PYTHONPATH: [join(ROOT, "handler", "python"), join(BENCH, "apps")].join(":") },
+          env: { ...QUIET, PYTHONPATH: pythonPath },
         },
-      ),
+      );
+    },
   },
 };

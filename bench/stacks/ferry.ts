@@ -3,6 +3,7 @@
  * of one kind. The config is written per run (tcp on loopback, free ports, like the Mongrel2
  * stack, so a frontend swap changes nothing else).
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePorts } from "../../test/support/ports.js";
@@ -43,6 +44,31 @@ function config(
   };
 }
 
+const checked = new Map<string, string | undefined>();
+
+/** `ferry check` on this stack's config: a schema change or a missing protocol shows up here. */
+function configProblem(handler: FerryHandler): string | undefined {
+  const key = handler.kind;
+  if (checked.has(key)) return checked.get(key);
+  const dir = stackTemp("check-");
+  const file = join(dir, "ferry.json");
+  const ends = {
+    requests: "tcp://127.0.0.1:1",
+    replies: "tcp://127.0.0.1:2",
+    events: "tcp://127.0.0.1:3",
+  };
+  writeFileSync(file, JSON.stringify(config(1, ends, handler.protocol, handler.groupConfig ?? {})));
+  const r = spawnSync(process.execPath, [FERRY_BIN, "check", file], { encoding: "utf8" });
+  const out = `${r.stdout}${r.stderr}`.trim();
+  let problem: string | undefined;
+  if (r.status !== 0)
+    problem = `ferry check refuses the bench config: ${out.split("\n").slice(0, 4).join(" | ")}`;
+  else if (/not available/.test(out))
+    problem = `frontend: ${out.split("\n").find((l) => /not available/.test(l))}`;
+  checked.set(key, problem);
+  return problem;
+}
+
 export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
   const handler = FERRY_HANDLERS[kind];
   return {
@@ -51,7 +77,7 @@ export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
     tools: handler.tools,
     unavailable() {
       if (!existsSync(FRONTEND_BUILT)) return "frontend not built (dist/frontend/main.js)";
-      return handler.unavailable();
+      return configProblem(handler) ?? handler.unavailable();
     },
     async start(options: StackOptions = {}) {
       const dir = stackTemp("ferry-");

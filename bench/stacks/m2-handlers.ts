@@ -1,7 +1,7 @@
 /** Handlers behind a real Mongrel2: two references written for the bench, and the TS SDK. */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH, NODE_TS, PYTHON, ROOT, start } from "../processes.js";
+import { BENCH, NODE_TS, PYTHON, start } from "../processes.js";
+import { QUIET, sdkArgs, sdkMongrel2Missing } from "./ferry-handlers.js";
 import type { M2Handler } from "./mongrel2.js";
 
 export const m2Python: M2Handler = {
@@ -24,24 +24,14 @@ export const m2Node: M2Handler = {
   },
 };
 
-/** The TS SDK in Mongrel2 mode serving bench/apps/ferry-hello.ts: the same handler as Ferry's. */
+/** The TS SDK in Mongrel2 mode serving bench/apps/ferry-hello.mjs: the same handler as Ferry's. */
 export const m2Sdk: M2Handler = {
   id: "ts",
   label: "TS handler in Mongrel2 mode",
   tools: [],
-  unavailable: () =>
-    existsSync(join(ROOT, "dist", "handler", "main.js"))
-      ? undefined
-      : "handler SDK not built (dist/handler/main.js)",
-  start: (send, recv, i, options) => {
-    const args = [
-      ...NODE_TS.slice(1),
-      join(ROOT, "bin", "ferry.js"),
-      "handler",
-      join(BENCH, "apps", "ferry-hello.ts"),
-    ];
-    args.push("--protocol", "mongrel2", "--requests", send, "--replies", recv);
-    if (options.capacity !== undefined) args.push("--capacity", String(options.capacity));
-    return start(`m2-ts-${i}`, process.execPath, args);
-  },
+  unavailable: sdkMongrel2Missing,
+  start: (send, recv, i, options) =>
+    start(`m2-ts-${i}`, process.execPath, sdkArgs(`${send},${recv}`, options, true), {
+      env: QUIET,
+    }),
 };

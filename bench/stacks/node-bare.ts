@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { freePort } from "../../test/support/ports.js";
-import { BENCH, NODE_TS, hardNofile, start } from "../processes.js";
+import { BENCH, hardNofile, start } from "../processes.js";
 import { waitHttp } from "./ready.js";
 import type { Stack } from "./types.js";
 
@@ -10,15 +10,10 @@ export const nodeBare: Stack = {
   tools: [],
   async start() {
     const port = await freePort();
-    const [node, ...args] = NODE_TS as [string, ...string[]];
-    const proc = start(
-      "node-bare",
-      node,
-      [...args, join(BENCH, "apps", "node-hello.ts"), String(port)],
-      {
-        nofile: hardNofile(),
-      },
-    );
+    const script = join(BENCH, "apps", "node-hello.mjs");
+    const proc = start("node-bare", process.execPath, [script, String(port)], {
+      nofile: hardNofile(),
+    });
     await proc.waitFor(/listening/);
     const url = `http://127.0.0.1:${port}`;
     await waitHttp(`${url}/`);

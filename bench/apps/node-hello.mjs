@@ -1,17 +1,23 @@
-/**
- * The ceiling: a bare node:http server with the same routes every bench app serves.
- *   /           "Hello, World!"
- *   /io         the same after 20 ms (an I/O-bound handler)
- *   /poll       held until /broadcast (long-poll)
- *   /count      how many /poll requests are held
- *   /broadcast  answers every held /poll with one body, then itself with the count
- * Usage: node --import tsx bench/apps/node-hello.ts PORT
- */
-import { createServer, type ServerResponse } from "node:http";
+// The ceiling: a bare node:http server with the same routes every bench app serves. Plain
+// JavaScript, run by plain node (no loader), so it carries nothing a real server would not.
+//   /           "Hello, World!"
+//   /io         the same after 20 ms (an I/O-bound handler)
+//   /poll       held until /broadcast (long-poll)
+//   /count      how many /poll requests are held
+//   /broadcast  answers every held /poll with one body, then itself with the count
+// Usage: node bench/apps/node-hello.mjs PORT
+import { createServer } from "node:http";
 
 const port = Number(process.argv[2]);
 const HELLO = Buffer.from("Hello, World!");
-const held = new Set<ServerResponse>();
+/** @type {Set<import("node:http").ServerResponse>} */
+const held = new Set();
+
+/** @param {import("node:http").ServerResponse} res @param {Buffer} body */
+function reply(res, body) {
+  res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": body.length });
+  res.end(body);
+}
 
 const server = createServer((req, res) => {
   switch (req.url) {
@@ -37,11 +43,6 @@ const server = createServer((req, res) => {
       reply(res, HELLO);
   }
 });
-
-function reply(res: ServerResponse, body: Buffer): void {
-  res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": body.length });
-  res.end(body);
-}
 
 // Idle keep-alive clients must stay connected for the whole connections scenario.
 server.keepAliveTimeout = 120_000;
