@@ -192,6 +192,7 @@ class Master:
 
     def on_exit(self, proc, code):
         if proc.stopping or self.stopping:
+            self.log(f"worker {proc.pid} stopped ({code})")
             return
         if self.reloading is not None and proc.gen == self.reloading and not proc.ready:
             self.log(f"reload failed: new worker {proc.pid} exited with {code}; keeping the old workers")

@@ -11,6 +11,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import uuid
 
 import zmq
@@ -26,6 +27,8 @@ from .transport import ZmqTransport
 
 #: Seconds a worker waits for its threads to finish claimed work when draining.
 DRAIN_TIMEOUT = 30.0
+#: Seconds a draining worker keeps taking requests that already reached it before disconnecting.
+LATE_REQUESTS_WINDOW = 1.0
 
 
 def new_handler_id():
@@ -152,8 +155,15 @@ class Worker:
         poller.register(self._wake_r, zmq.POLLIN)
         return poller
 
-    def _stop_taking(self):
+    def _stop_taking(self, take):
+        """Drain: say goodbye, take what already reached this worker, then disconnect (requests
+        still queued toward a disconnected PULL are dropped by ZeroMQ; the frontend re-sends the
+        idempotent ones when this handler goes silent)."""
         self.channel.goodbye(len(self.inflight))
+        receive = self.transport.receive_request
+        deadline = time.monotonic() + LATE_REQUESTS_WINDOW
+        while time.monotonic() < deadline and (frames := receive(False)) is not None:
+            take(frames)
         self.transport.stop_requests()
 
     def serve_inline(self):
@@ -166,10 +176,7 @@ class Worker:
                 self._wait(poller)
                 continue
             handle(frames)
-        self._stop_taking()
-        # Whatever had already arrived is ours to finish.
-        while (frames := receive(False)) is not None:
-            handle(frames)
+        self._stop_taking(handle)
 
     def serve_threaded(self):
         slots = threading.Semaphore(self.threads)
@@ -195,9 +202,7 @@ class Worker:
                 slots.release()
                 break
             work.put(frames)
-        self._stop_taking()
-        while (frames := receive(False)) is not None:
-            work.put(frames)
+        self._stop_taking(work.put)
         for _ in pool:
             work.put(None)
         for thread in pool:

@@ -1,0 +1,3 @@
+"""An app module that fails to import."""
+
+raise RuntimeError("this app is broken on purpose")

@@ -1,0 +1,162 @@
+"""A worker against a frontend played with real ZeroMQ sockets (ipc://): hello and heartbeats,
+requests and replies, claims for slow apps, events, malformed input, drain."""
+
+import io
+import threading
+import time
+import unittest
+
+from ferry_wsgi.worker import Worker
+
+from fake_frontend import FakeFrontend
+
+
+def hello_app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello " + environ["PATH_INFO"].encode("latin-1")]
+
+
+def slow_app(environ, start_response):
+    time.sleep(float(environ["QUERY_STRING"] or "0.1"))
+    start_response("200 OK", [])
+    return [b"slow"]
+
+
+def streaming_app(environ, start_response):
+    start_response("200 OK", [])
+
+    def body():
+        for i in range(1000):
+            yield b"chunk %d\n" % i
+            time.sleep(0.01)
+
+    return body()
+
+
+def router(environ, start_response):
+    path = environ["PATH_INFO"]
+    if path.startswith("/slow"):
+        return slow_app(environ, start_response)
+    if path.startswith("/stream"):
+        return streaming_app(environ, start_response)
+    return hello_app(environ, start_response)
+
+
+class WorkerCase(unittest.TestCase):
+    threads = 1
+
+    def setUp(self):
+        self.frontend = FakeFrontend()
+        self.errors = io.StringIO()
+        self.worker = Worker(
+            router,
+            [self.frontend.endpoints],
+            threads=self.threads,
+            heartbeat_ms=200,
+            stderr=self.errors,
+        )
+        self.thread = threading.Thread(target=self.worker.run, daemon=True)
+        self.thread.start()
+        self.hello = self.frontend.wait_hello()
+
+    def tearDown(self):
+        self.worker.drain()
+        self.thread.join(10)
+        self.frontend.close()
+        self.assertFalse(self.thread.is_alive())
+
+
+class InlineWorker(WorkerCase):
+    def test_hello_names_the_handler(self):
+        self.assertEqual(self.hello["hid"], self.worker.hid)
+        self.assertEqual(self.hello["capacity"], self.threads)
+        self.assertEqual(self.hello["interval"], 200)
+        self.assertTrue(self.hello["agent"].startswith("ferry-wsgi/"))
+
+    def test_fast_reply_is_one_message(self):
+        to = self.frontend.send(path="/x")
+        status, headers, body, kinds = self.frontend.response(to)
+        self.assertEqual((status, body, kinds), (200, b"hello /x", ["head"]))
+
+    def test_many_requests(self):
+        targets = [self.frontend.send(path=f"/{i}") for i in range(200)]
+        for i, to in enumerate(targets):
+            _, _, body, _ = self.frontend.response(to)
+            self.assertEqual(body, f"hello /{i}".encode())
+
+    def test_slow_app_gets_an_explicit_claim_first(self):
+        to = self.frontend.send(path="/slow", query="0.15")
+        _, _, body, kinds = self.frontend.response(to)
+        self.assertEqual(kinds, ["claim", "head"])
+        self.assertEqual(body, b"slow")
+
+    def test_heartbeats_continue_while_the_app_blocks(self):
+        to = self.frontend.send(path="/slow", query="0.6")
+        beats = 0
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            got = self.frontend.receive(1.0)
+            if got and got[1]["kind"] == "heartbeat":
+                beats += 1
+            if got and got[1].get("to") == [to]:
+                break
+        self.assertGreaterEqual(beats, 2)
+
+    def test_disconnect_stops_a_streamed_response(self):
+        to = self.frontend.send(path="/stream")
+        got = self.frontend.receive(5, kinds=("head",))
+        self.assertIsNotNone(got)
+        self.frontend.event(self.worker.hid, kind="disconnect", conn=to[0], req=to[1])
+        # The stream stops well before its 1000 chunks: the worker is free again.
+        to2 = self.frontend.send(path="/after")
+        _, _, body, _ = self.frontend.response(to2, timeout=5)
+        self.assertEqual(body, b"hello /after")
+        chunks = [m for _, m in self.frontend.received if m["kind"] == "data" and m["to"] == [to]]
+        self.assertLess(len(chunks), 900)
+
+    def test_malformed_requests_are_dropped_and_logged_once(self):
+        self.frontend.send_raw(b"\xc1")
+        self.frontend.send_raw(b"not msgpack at all")
+        self.frontend.send_raw(b"a", b"b")
+        to = self.frontend.send(path="/still-alive")
+        _, _, body, _ = self.frontend.response(to)
+        self.assertEqual(body, b"hello /still-alive")
+        self.assertEqual(self.errors.getvalue().count("malformed"), 1)
+
+    def test_drain_sends_goodbye(self):
+        self.worker.drain()
+        self.thread.join(10)
+        got = self.frontend.receive(5, kinds=("goodbye",))
+        self.assertIsNotNone(got)
+        self.assertEqual(got[1]["hid"], self.worker.hid)
+
+
+class ThreadedWorker(WorkerCase):
+    threads = 4
+
+    def test_slow_requests_run_side_by_side(self):
+        start = time.monotonic()
+        targets = [self.frontend.send(path="/slow", query="0.3") for _ in range(4)]
+        for to in targets:
+            _, _, body, _ = self.frontend.response(to)
+            self.assertEqual(body, b"slow")
+        self.assertLess(time.monotonic() - start, 1.1)
+
+    def test_hello_capacity_is_the_thread_count(self):
+        self.assertEqual(self.hello["capacity"], 4)
+
+    def test_environ_says_multithread(self):
+        seen = {}
+
+        def app(environ, start_response):
+            seen["mt"] = environ["wsgi.multithread"]
+            return hello_app(environ, start_response)
+
+        self.worker.app = app
+        to = self.frontend.send(path="/mt")
+        self.frontend.response(to)
+        self.assertIs(seen["mt"], True)
+
+
+if __name__ == "__main__":
+    unittest.main()
