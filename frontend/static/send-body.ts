@@ -3,7 +3,7 @@
  * memory: `pipeline` respects the client's pace and destroys the file stream if the client goes.
  */
 import type { ServerResponse } from "node:http";
-import { createReadStream, type ReadStream } from "node:fs";
+import { createReadStream, read, type ReadStream } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
@@ -17,13 +17,19 @@ import type { ByteRange } from "./ranges.js";
 export const READ_CHUNK_BYTES = 128 * 1024;
 
 /**
- * A stream over the handle's descriptor. The callback-based fs stream is much faster than
- * `FileHandle.createReadStream`; it does not own the descriptor (the caller closes the handle,
- * after `settled`).
+ * fs operations for streams that borrow a descriptor: a destroyed fs stream closes its fd even
+ * with `autoClose: false`, so `close` is a no-op here and the FileHandle stays the only owner.
+ */
+const BORROWED_FD = { read, close: (_fd: number, done: (err: null) => void) => done(null) };
+
+/**
+ * A stream over the handle's descriptor, read with the callback fs API (faster than
+ * `FileHandle.createReadStream`). The caller closes the handle, after `settled`.
  */
 function rangeStream(handle: FileHandle, range: ByteRange): ReadStream {
   return createReadStream("", {
     fd: handle.fd,
+    fs: BORROWED_FD,
     start: range.start,
     end: range.end,
     autoClose: false,

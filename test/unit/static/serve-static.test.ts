@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, readFileSync, writeFileSync, utimesSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+  utimesSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { brotliCompressSync, gzipSync } from "node:zlib";
@@ -136,6 +144,26 @@ describe("static: basics", () => {
     expect(r.status).toBe(200);
     const digest = (b: Buffer) => createHash("sha256").update(b).digest("hex");
     expect(digest(r.body)).toBe(digest(big));
+  });
+
+  it("closes the file of every download a client abandons", async () => {
+    const bigPath = realpathSync(join(root, "big.bin"));
+    const openOnBig = () =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === bigPath;
+        } catch {
+          return false;
+        }
+      }).length;
+    for (let i = 0; i < 10; i++) {
+      const range = i % 2 === 0 ? {} : { range: "bytes=0-3000000,5000000-8000000" };
+      const res = await request(`${origin}/big.bin`, { dispatcher: agent, headers: range });
+      for await (const _chunk of res.body) break;
+    }
+    const deadline = Date.now() + 5_000;
+    while (openOnBig() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(openOnBig()).toBe(0);
   });
 
   it("survives a client that leaves mid-download", async () => {
