@@ -19,10 +19,14 @@ export interface ReplyAddress {
   req: number;
 }
 
-/** Coalesced output larger than this is flushed at once rather than at the end of the turn. */
-const FLUSH_BYTES = 256 * 1024;
 /** The largest `data` payload sent in one message. */
 const MAX_CHUNK = Math.min(Limits.maxBinary, 4 * 1024 * 1024);
+/**
+ * Coalesced output past this is flushed at once rather than at the end of the turn. Before the
+ * head goes out a whole body up to MAX_CHUNK is held, so it leaves in the head message and the
+ * frontend can frame it with Content-Length.
+ */
+const FLUSH_BYTES_STREAMING = 256 * 1024;
 
 export type ExchangeState = "active" | "deferred" | "done";
 
@@ -43,7 +47,7 @@ export class Exchange {
   readonly body: RequestBody;
   /** Called once when the exchange is aborted (adapters tear down the app's view of it). */
   onAbort: ((reason: string) => void) | undefined;
-  private pendingHead: { status: number; headers: HeaderPair[] } | undefined;
+  private pendingHead: { status: number; headers: HeaderPair[]; lengthless: boolean } | undefined;
   private chunks: Uint8Array[] = [];
   private chunkBytes = 0;
   private pendingEnd = false;
@@ -87,9 +91,14 @@ export class Exchange {
     this.end();
   }
 
-  writeHead(status: number, headers: HeaderPair[]): void {
+  /**
+   * Status and headers. `lengthless`: the response declares no length and must not get one
+   * (Node chose chunked framing, or a Fetch Response has a null body): the end then leaves in
+   * a message of its own, so the frontend frames the body as a plain HTTP server would.
+   */
+  writeHead(status: number, headers: HeaderPair[], lengthless = false): void {
     if (this.headSent || this.pendingHead || this.state === "done") return;
-    this.pendingHead = { status, headers };
+    this.pendingHead = { status, headers, lengthless };
     this.schedule();
   }
 
@@ -104,7 +113,7 @@ export class Exchange {
       this.chunks.push(bytes);
       this.chunkBytes += bytes.length;
     }
-    if (this.chunkBytes >= FLUSH_BYTES) this.flush();
+    if (this.chunkBytes >= (this.headSent ? FLUSH_BYTES_STREAMING : MAX_CHUNK)) this.flush();
     else this.schedule();
     return this.chunkBytes < this.credit && !this.owner.congested;
   }
@@ -209,8 +218,10 @@ export class Exchange {
       this.claimed = true;
       const first = body && body.length > MAX_CHUNK ? body.subarray(0, MAX_CHUNK) : body;
       const rest = first && body && first.length < body.length ? body.subarray(first.length) : undefined;
-      w.head(this.owner.hid, this.fid, this.to, head.status, head.headers, first, end && !rest);
+      const endInHead = end && !rest && !head.lengthless;
+      w.head(this.owner.hid, this.fid, this.to, head.status, head.headers, first, endInHead);
       if (rest) this.sendData(rest, end);
+      else if (end && !endInHead) w.end(this.owner.hid, this.fid, this.to);
     } else if (body) {
       this.sendData(body, end);
     } else if (end) {

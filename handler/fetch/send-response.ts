@@ -17,8 +17,10 @@ export function responseHeaders(headers: Headers): HeaderPair[] {
 }
 
 export async function sendResponse(ex: Exchange, response: Response): Promise<void> {
-  ex.writeHead(response.status, responseHeaders(response.headers));
   const body = response.body;
+  // A null body with no declared length: Node's http server would frame it chunked.
+  const lengthless = !body && !response.headers.has("content-length");
+  ex.writeHead(response.status, responseHeaders(response.headers), lengthless);
   if (!body) {
     ex.end();
     return;

@@ -27,7 +27,7 @@ export class ExchangeSocket extends Duplex {
     this.remoteFamily = msg.remote.includes(":") ? "IPv6" : "IPv4";
     if (msg.scheme === "https") this.encrypted = true;
     this.#response = new ResponseParser(
-      (status, headers) => exchange.writeHead(status, headers),
+      (status, headers, lengthless) => exchange.writeHead(status, headers, lengthless),
       (chunk) => {
         this.#canWrite = exchange.write(chunk);
       },

@@ -17,7 +17,8 @@ export class ResponseParser {
   private remaining = 0;
 
   constructor(
-    private readonly onHead: (status: number, headers: HeaderPair[]) => void,
+    /** `lengthless`: Node chose chunked framing (no Content-Length). */
+    private readonly onHead: (status: number, headers: HeaderPair[], lengthless: boolean) => void,
     private readonly onBody: (chunk: Buffer) => void,
   ) {}
 
@@ -90,6 +91,6 @@ export class ResponseParser {
       if (!HOP_BY_HOP.has(name)) headers.push([name, value]);
     }
     this.state = chunked ? "size" : "raw";
-    this.onHead(status, headers);
+    this.onHead(status, headers, chunked);
   }
 }
