@@ -35,41 +35,86 @@ const fail = (message: string): never => {
 
 // ---------------------------------------------------------------- encode
 
-function frame(tag: string, payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${payload.length}:`, "latin1"), payload, Buffer.from(tag, "latin1")]);
+// Encoding appends to one list of chunks: text (written as UTF-8) where it can, so a dict of
+// strings becomes one string and one Buffer. A container's length prefix is filled into the slot
+// reserved for it once its items are written. Every function returns the bytes it appended.
+type Chunks = (string | Buffer)[];
+
+function textLeaf(out: Chunks, tag: string, text: string): number {
+  const length = Buffer.byteLength(text, "utf8");
+  const head = `${length}:`;
+  out.push(head + text + tag);
+  return head.length + length + 1;
 }
 
-function encodeNumber(n: number): Buffer {
+function bytesLeaf(out: Chunks, bytes: Uint8Array): number {
+  const head = `${bytes.length}:`;
+  out.push(head, toBuffer(bytes), TnetTag.String);
+  return head.length + bytes.length + 1;
+}
+
+function encodeNumber(out: Chunks, n: number): number {
   if (!Number.isFinite(n)) return fail(`cannot encode ${n}`);
   if (Number.isInteger(n)) {
     if (!Number.isSafeInteger(n)) return fail(`integer ${n} is not exact`);
-    return frame(TnetTag.Integer, Buffer.from(String(n), "latin1"));
+    return textLeaf(out, TnetTag.Integer, String(n));
   }
-  return frame(TnetTag.Float, Buffer.from(String(n), "latin1"));
+  return textLeaf(out, TnetTag.Float, String(n));
 }
 
-function encodeValue(value: TnetInput, depth: number): Buffer {
+function container(out: Chunks, tag: string, body: (out: Chunks) => number): number {
+  const slot = out.length;
+  out.push(""); // the length prefix, once known
+  const length = body(out);
+  const head = `${length}:`;
+  out[slot] = head;
+  out.push(tag);
+  return head.length + length + 1;
+}
+
+function encodeValue(out: Chunks, value: TnetInput, depth: number): number {
   if (depth > M2Limits.maxDepth) return fail(`nested deeper than ${M2Limits.maxDepth}`);
-  if (value === null) return frame(TnetTag.Null, Buffer.alloc(0));
-  if (typeof value === "string") return frame(TnetTag.String, Buffer.from(value, "utf8"));
-  if (value instanceof Uint8Array) return frame(TnetTag.String, toBuffer(value));
-  if (typeof value === "number") return encodeNumber(value);
-  if (typeof value === "boolean") return frame(TnetTag.Boolean, Buffer.from(String(value), "latin1"));
+  if (value === null) return textLeaf(out, TnetTag.Null, "");
+  if (typeof value === "string") return textLeaf(out, TnetTag.String, value);
+  if (value instanceof Uint8Array) return bytesLeaf(out, value);
+  if (typeof value === "number") return encodeNumber(out, value);
+  if (typeof value === "boolean") return textLeaf(out, TnetTag.Boolean, String(value));
   if (Array.isArray(value)) {
-    const items = (value as readonly TnetInput[]).map((item) => encodeValue(item, depth + 1));
-    return frame(TnetTag.List, Buffer.concat(items));
+    return container(out, TnetTag.List, (o) => {
+      let n = 0;
+      for (const item of value as readonly TnetInput[]) n += encodeValue(o, item, depth + 1);
+      return n;
+    });
   }
   const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-  const parts: Buffer[] = [];
-  for (const [key, item] of entries) {
-    parts.push(frame(TnetTag.String, Buffer.from(key, "utf8")), encodeValue(item as TnetInput, depth + 1));
-  }
-  return frame(TnetTag.Dict, Buffer.concat(parts));
+  return container(out, TnetTag.Dict, (o) => {
+    let n = 0;
+    for (const [key, item] of entries) {
+      n += textLeaf(o, TnetTag.String, key);
+      n += encodeValue(o, item as TnetInput, depth + 1);
+    }
+    return n;
+  });
 }
 
 /** Encode one value. Throws ProtocolError ERR_TNETSTRING for NaN, inexact integers, too deep. */
 export function encodeTnetstring(value: TnetInput): Buffer {
-  return encodeValue(value, 0);
+  const out: Chunks = [];
+  const length = encodeValue(out, value, 0);
+  if (out.every((c) => typeof c === "string")) return Buffer.from(out.join(""), "utf8");
+  const buffers: Buffer[] = [];
+  let text = "";
+  for (const c of out) {
+    if (typeof c === "string") {
+      text += c;
+      continue;
+    }
+    if (text !== "") buffers.push(Buffer.from(text, "utf8"));
+    buffers.push(c);
+    text = "";
+  }
+  if (text !== "") buffers.push(Buffer.from(text, "utf8"));
+  return Buffer.concat(buffers, length);
 }
 
 // ---------------------------------------------------------------- decode
