@@ -97,6 +97,15 @@ for (const protocol of ["json", "tnetstring"] as const) {
       expect(m2EventOf(notice, { req: 0 })).toMatchObject({ type: "disconnect", message: { conn: req.id } });
     });
 
+    it("keeps at most 5 values of a repeated header (MAX_DUPE_HEADERS)", async () => {
+      const dups = Array.from({ length: 7 }, (_, i) => `X-D: ${i}\r\n`).join("");
+      const [c, req] = await request(`GET /d HTTP/1.0\r\nHost: h\r\n${dups}\r\n`);
+      expect(req.headers.find(([n]) => n === "x-d")?.[1]).toEqual(["0", "1", "2", "3", "4"]);
+      expect(m2Header(req.headers, "VERSION")).toBe("HTTP/1.0");
+      await pub.send(encodeM2Reply({ uuid: UUID, ids: [req.id], body: "" }));
+      await c.closed;
+    });
+
     it("one reply to two connections, then an empty body closes both", async () => {
       const [a, ra] = await request("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
       const [b, rb] = await request("GET /q HTTP/1.1\r\nHost: h\r\n\r\n");
