@@ -60,7 +60,7 @@ app.post("/upload", express.raw({ type: "*/*", limit: "20mb" }), (req, res) => {
 
 app.get("/login", (_req, res) => {
   res.cookie("session", "s3cr3t", { httpOnly: true, path: "/" });
-  res.cookie("theme", "dark", { maxAge: 3_600_000, expires: new Date(0) });
+  res.cookie("theme", "dark", { expires: new Date(Date.UTC(2030, 0, 1)), sameSite: "lax" });
   res.redirect("/me");
 });
 
