@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { Agent, request } from "undici";
@@ -246,6 +246,26 @@ describe("proxy: streaming", () => {
     };
     const s = await mount();
     await expect(call(s.origin, "/dies")).rejects.toThrow();
+  });
+
+  it("aborts the upstream request when the client leaves mid-upload", async () => {
+    const upstreamGone = deferred<boolean>();
+    const gotBytes = deferred<void>();
+    upstreamHandler = (req) => {
+      req.once("data", () => gotBytes.resolve());
+      req.on("close", () => upstreamGone.resolve(req.complete));
+    };
+    const s = await mount();
+    const socket = connect(s.port, "127.0.0.1");
+    socket.on("error", () => {});
+    socket.write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n");
+    socket.write(Buffer.alloc(64 * 1024, 1));
+    await gotBytes.promise;
+    socket.destroy();
+    expect(await upstreamGone.promise).toBe(false);
+    // The proxy is still healthy.
+    upstreamHandler = echo;
+    expect((await call(s.origin, "/after")).status).toBe(200);
   });
 
   it("aborts the upstream exchange when the client leaves", async () => {
