@@ -39,10 +39,18 @@ function hasBody(req: IncomingMessage): boolean {
   return length !== undefined && length !== "0";
 }
 
+/**
+ * The frontend's error shape: status, `x-ferry-error: CODE`, and a JSON body
+ * `{"error":{"code","message"}}`.
+ */
 export function sendProxyError(res: ServerResponse, error: ProxyError): void {
-  const body = Buffer.from(`${error.code}: ${error.message}\n`);
+  const body = Buffer.from(
+    `${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`,
+  );
+  // An unread request body would be parsed as the next request: close instead.
+  if (!res.req.complete) res.shouldKeepAlive = false;
   res.writeHead(error.status, {
-    "content-type": "text/plain; charset=utf-8",
+    "content-type": "application/json; charset=utf-8",
     "content-length": body.length,
     "x-ferry-error": error.code,
   });
