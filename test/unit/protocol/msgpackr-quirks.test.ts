@@ -147,6 +147,15 @@ describe("msgpackr quirks", () => {
     ).toBe("ERR_LIMIT");
   });
 
+  it("a payload that is a view into a larger buffer decodes (ZeroMQ frames often are)", () => {
+    const bytes = encodeToFrontend({ kind: "claim", hid: "h1", conn: 2 ** 40, req: 12 });
+    const big = Buffer.concat([Buffer.from([0xc1, 0xc1, 0xc1]), bytes, Buffer.from([0xc1])]);
+    expect(decodeToFrontend(big.subarray(3, 3 + bytes.length))).toEqual({
+      ...claim,
+      conn: 2 ** 40,
+    });
+  });
+
   it("plain maps, never records: any msgpack library reads the encoder's bytes", () => {
     const bytes = encodeToFrontend({ kind: "claim", hid: "h1", conn: 7, req: 12 });
     expect(bytes[0]).toBe(0x85); // fixmap of 5
