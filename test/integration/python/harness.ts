@@ -23,7 +23,11 @@ export const PACKAGE_DIR = join(ROOT, "handler/python");
 
 export async function tcpEndpoints(): Promise<Endpoints> {
   const [a, b, c] = await freePorts(3);
-  return { requests: `tcp://127.0.0.1:${a}`, replies: `tcp://127.0.0.1:${b}`, events: `tcp://127.0.0.1:${c}` };
+  return {
+    requests: `tcp://127.0.0.1:${a}`,
+    replies: `tcp://127.0.0.1:${b}`,
+    events: `tcp://127.0.0.1:${c}`,
+  };
 }
 
 export function connectArg(ep: Endpoints): string {
@@ -34,13 +38,24 @@ export function connectArg(ep: Endpoints): string {
  * A frontend whose routes `/` and `/app` both lead to one handler group: apps see SCRIPT_NAME ""
  * or "/app".
  */
-export async function startFrontend(dir: string, group: Record<string, unknown> = {}): Promise<Frontend> {
+export async function startFrontend(
+  dir: string,
+  group: Record<string, unknown> = {},
+): Promise<Frontend> {
   const endpoints = await tcpEndpoints();
   const port = await freePort();
   const target = { kind: "handler", group: "py" };
   const config = {
     listeners: [{ host: "127.0.0.1", port }],
-    hosts: [{ names: ["*"], routes: [{ path: "/", target }, { path: "/app", target }] }],
+    hosts: [
+      {
+        names: ["*"],
+        routes: [
+          { path: "/", target },
+          { path: "/app", target },
+        ],
+      },
+    ],
     groups: { py: { ...endpoints, heartbeat: { interval: 200 }, ...group } },
     shutdown: { grace: 5000 },
   };
@@ -62,10 +77,23 @@ export async function startPython(
   const pythonPath = [PACKAGE_DIR, ...(options.pythonPath ?? [])].join(":");
   const proc = start(
     PYTHON,
-    ["-m", "ferry_wsgi", ...args, "--connect", connectArg(ep), "--workers", String(workers), "--heartbeat", "200"],
+    [
+      "-m",
+      "ferry_wsgi",
+      ...args,
+      "--connect",
+      connectArg(ep),
+      "--workers",
+      String(workers),
+      "--heartbeat",
+      "200",
+    ],
     { env: { PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: "1", ...options.env } },
   );
-  await proc.waitFor(new RegExp(`(ready \\(worker \\d+/${workers}\\)[^\\n]*\\n[\\s\\S]*){${workers}}`), 20_000);
+  await proc.waitFor(
+    new RegExp(`(ready \\(worker \\d+/${workers}\\)[^\\n]*\\n[\\s\\S]*){${workers}}`),
+    20_000,
+  );
   return proc;
 }
 
@@ -79,7 +107,10 @@ export async function statusOf(url: string): Promise<number> {
   }
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("timed out");

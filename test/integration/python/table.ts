@@ -48,7 +48,11 @@ export interface TableOptions {
 }
 
 /** Registers the table's `it` cases for the app served at `base()` (e.g. http://host:port). */
-export function integrationTable(base: () => string, appLog: () => string, options: TableOptions): void {
+export function integrationTable(
+  base: () => string,
+  appLog: () => string,
+  options: TableOptions,
+): void {
   const app = () => `${base()}/app`;
 
   it("GET with a query string", async () => {
@@ -132,7 +136,10 @@ export function integrationTable(base: () => string, appLog: () => string, optio
     const jar = new Map<string, string>();
     const counts: unknown[] = [];
     for (let i = 0; i < 3; i++) {
-      const got = await send(`${app()}/session/incr`, { method: "POST", headers: { cookie: cookies(jar) } });
+      const got = await send(`${app()}/session/incr`, {
+        method: "POST",
+        headers: { cookie: cookies(jar) },
+      });
       expect(got.status).toBe(200);
       cookieHeader(got, jar);
       counts.push((json(got) as { count: number }).count);
@@ -144,7 +151,9 @@ export function integrationTable(base: () => string, appLog: () => string, optio
     const got = await send(`${app()}/redirect`);
     expect(got.status).toBe(302);
     const location = got.headers.get("location")!;
-    expect(new URL(location, app()).pathname + new URL(location, app()).search).toBe("/app/hello?name=redirected");
+    expect(new URL(location, app()).pathname + new URL(location, app()).search).toBe(
+      "/app/hello?name=redirected",
+    );
     const followed = await send(new URL(location, `${app()}/`).href);
     expect(followed.body.toString()).toBe("Hello, redirected!");
   });
@@ -187,7 +196,14 @@ export function integrationTable(base: () => string, appLog: () => string, optio
     const got = await send(`${app()}/path/caf%C3%A9%E9%FF%20x`);
     expect(got.status).toBe(200);
     if (options.pathInfo === "raw") {
-      const raw = Buffer.from([...Buffer.from("/path/caf"), 0xc3, 0xa9, 0xe9, 0xff, ...Buffer.from(" x")]);
+      const raw = Buffer.from([
+        ...Buffer.from("/path/caf"),
+        0xc3,
+        0xa9,
+        0xe9,
+        0xff,
+        ...Buffer.from(" x"),
+      ]);
       expect(json(got)).toEqual({ path_info_hex: raw.toString("hex"), script_name: "/app" });
     } else {
       expect(json(got)).toEqual({ path_info: "/path/café%E9%FF x", script_name: "/app" });
