@@ -44,6 +44,17 @@ function shortUrl(url: string): string {
   return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
 }
 
+/** dist/<side>/<dir>, a package name (with its scope), node:internal..., or the file itself. */
+function bucketOf(file: string): string {
+  if (!file.includes("/")) return file;
+  const parts = file.split("/");
+  const dist = parts.indexOf("dist");
+  if (dist >= 0) return parts.slice(dist, dist + 3).join("/");
+  if (file.startsWith("@")) return parts.slice(0, 2).join("/");
+  if (file.startsWith("/")) return file;
+  return parts[0] ?? file;
+}
+
 export function summarise(profile: CpuProfile, top = 25): Summary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const fnMs = new Map<string, number>();
@@ -56,7 +67,10 @@ export function summarise(profile: CpuProfile, top = 25): Summary {
     if (!node) return;
     total += dt;
     const f = node.callFrame;
-    if (f.functionName === "(idle)") idle += dt;
+    if (f.functionName === "(idle)") {
+      idle += dt;
+      return;
+    }
     const file = shortUrl(f.url) || (f.functionName.startsWith("(") ? f.functionName : "(native)");
     const key = `${f.functionName || "(anonymous)"}  ${file}${f.url ? `:${f.lineNumber + 1}` : ""}`;
     fnMs.set(key, (fnMs.get(key) ?? 0) + dt);

@@ -13,6 +13,8 @@ export interface FerryHandler {
   /** Extra keys for the group in the frontend config. */
   groupConfig?: Record<string, unknown>;
   tools: Tool[];
+  /** One process that forks `handlers` workers itself (ferry_wsgi --workers N). */
+  forks?: boolean;
   unavailable(): string | undefined;
   start(ends: FerryEndpoints, index: number, options: StackOptions): Proc;
 }
@@ -110,19 +112,15 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
     label: "Python WSGI handler",
     protocol: "ferry",
     tools: ["python3-zmq", "python3-flask"],
+    forks: true,
     unavailable: () =>
       existsSync(WSGI_MAIN) ? undefined : "Python handler has no CLI yet (ferry_wsgi/__main__.py)",
-    start: (ends, i) => {
-      const connect = `${ends.requests},${ends.replies},${ends.events}`;
-      const pythonPath = [join(ROOT, "handler", "python"), join(BENCH, "apps")].join(":");
-      return start(
-        `ferry-wsgi-${i}`,
-        PYTHON,
-        ["-m", "ferry_wsgi", "flask_hello:app", "--connect", connect],
-        {
-          env: { ...QUIET, PYTHONPATH: pythonPath },
-        },
-      );
+    start: (ends, i, options) => {
+      const args = ["-m", "ferry_wsgi", "flask_hello:app", "--connect", connectOf(ends)];
+      args.push("--workers", String(options.handlers ?? 1), "--chdir", join(BENCH, "apps"));
+      return start(`ferry-wsgi-${i}`, PYTHON, args, {
+        env: { ...QUIET, PYTHONPATH: join(ROOT, "handler", "python") },
+      });
     },
   },
 };

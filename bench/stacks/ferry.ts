@@ -114,7 +114,8 @@ export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
       );
       const procs: Proc[] = [];
       const n = options.handlers ?? handlers;
-      for (let i = 0; i < n; i++) procs.push(handler.start(ends, i, options));
+      if (handler.forks) procs.push(handler.start(ends, 0, { ...options, handlers: n }));
+      else for (let i = 0; i < n; i++) procs.push(handler.start(ends, i, options));
       const url = `http://127.0.0.1:${port}`;
       try {
         await waitHttp(`${url}/`);
