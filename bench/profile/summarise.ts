@@ -74,12 +74,7 @@ export function summarise(profile: CpuProfile, top = 25): Summary {
     const file = shortUrl(f.url) || (f.functionName.startsWith("(") ? f.functionName : "(native)");
     const key = `${f.functionName || "(anonymous)"}  ${file}${f.url ? `:${f.lineNumber + 1}` : ""}`;
     fnMs.set(key, (fnMs.get(key) ?? 0) + dt);
-    const bucket = file.includes("/")
-      ? file
-          .split("/")
-          .slice(0, file.startsWith("dist/") ? 3 : 1)
-          .join("/")
-      : file;
+    const bucket = bucketOf(file);
     fileMs.set(bucket, (fileMs.get(bucket) ?? 0) + dt);
   });
   const busy = total - idle;
