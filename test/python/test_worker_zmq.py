@@ -33,8 +33,18 @@ def streaming_app(environ, start_response):
     return body()
 
 
+def upload_app(environ, start_response):
+    stream = environ["wsgi.input"]
+    first = stream.readline()
+    rest = stream.read()
+    start_response("200 OK", [])
+    return [b"%d %d %s" % (len(first), len(rest), environ.get("CONTENT_LENGTH", "-").encode())]
+
+
 def router(environ, start_response):
     path = environ["PATH_INFO"]
+    if path.startswith("/upload"):
+        return upload_app(environ, start_response)
     if path.startswith("/slow"):
         return slow_app(environ, start_response)
     if path.startswith("/stream"):
@@ -113,6 +123,28 @@ class InlineWorker(WorkerCase):
         self.assertEqual(body, b"hello /after")
         chunks = [m for _, m in self.frontend.received if m["kind"] == "data" and m["to"] == [to]]
         self.assertLess(len(chunks), 900)
+
+    def test_streamed_request_body(self):
+        total = 600 * 1024
+        to = self.frontend.send(path="/upload", method="POST", stream=True, length=total, body=None)
+        # The handler claims at once and grants credit; the body follows as `body` events.
+        got = self.frontend.receive(5, kinds=("claim",))
+        self.assertIsNotNone(got)
+        granted = 0
+        sent = 0
+        chunk = b"line\n" + b"x" * (64 * 1024 - 5)
+        deadline = time.monotonic() + 10
+        while sent < total and time.monotonic() < deadline:
+            while granted <= sent:
+                credit = self.frontend.receive(5, kinds=("credit",))
+                self.assertIsNotNone(credit, f"no credit after {sent} bytes")
+                self.assertEqual([credit[1]["conn"], credit[1]["req"]], to)
+                granted += credit[1]["bytes"]
+            piece = chunk[: min(len(chunk), total - sent, granted - sent)]
+            sent += len(piece)
+            self.frontend.event(self.worker.hid, kind="body", conn=to[0], req=to[1], data=piece, end=sent == total)
+        _, _, body, _ = self.frontend.response(to)
+        self.assertEqual(body, b"5 %d %d" % (total - 5, total))
 
     def test_malformed_requests_are_dropped_and_logged_once(self):
         self.frontend.send_raw(b"\xc1")

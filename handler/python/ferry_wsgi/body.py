@@ -28,16 +28,18 @@ class StreamedInput(io.RawIOBase):
         self._eof = False
         self._error = None
         self._consumed = 0  # bytes read since the last credit
+        self._outstanding = 0  # bytes the frontend may still send (granted, not yet received)
 
     # ------------------------------------------------------------ producer (control thread)
 
     def start(self):
-        self._grant(self._window)
+        self._give(self._window)
 
     def feed(self, data, end):
         with self._cond:
             if data:
                 self._chunks.append(data)
+                self._outstanding -= len(data)
             if end:
                 self._eof = True
             self._cond.notify_all()
@@ -50,11 +52,23 @@ class StreamedInput(io.RawIOBase):
 
     # ------------------------------------------------------------ consumer (app thread)
 
+    def _give(self, nbytes):
+        with self._cond:
+            self._outstanding += nbytes
+        self._grant(nbytes)
+
     def readable(self):
         return True
 
     def _fill(self):
         """Wait for at least one more chunk; False at the end of the body."""
+        with self._cond:
+            starved = not self._chunks and not self._eof and self._outstanding <= 0
+        if starved:
+            # The app wants more than it has consumed so far (one long line, say): let the
+            # frontend send another window rather than wait forever.
+            self._consumed = 0
+            self._give(self._window)
         with self._cond:
             waited = False
             while not self._chunks and not self._eof and self._error is None:
@@ -63,25 +77,29 @@ class StreamedInput(io.RawIOBase):
                 waited = not self._cond.wait(self._timeout)
             if self._chunks:
                 chunks, self._chunks = self._chunks, []
-                self._buffer += b"".join(chunks)
+                self._buffer = b"".join([self._buffer, *chunks]) if self._buffer else b"".join(chunks)
                 return True
             if self._error is not None and not self._eof:
                 raise BodyAborted(self._error)
             return False
 
     def _take(self, n):
-        out, self._buffer = self._buffer[:n], self._buffer[n:]
+        if n >= len(self._buffer):
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:n], self._buffer[n:]
         self._consumed += len(out)
         if self._consumed >= self._window // 2 and not self._eof:
-            self._grant(self._consumed)
-            self._consumed = 0
+            consumed, self._consumed = self._consumed, 0
+            self._give(consumed)
         return out
 
     def read(self, size=-1):
         if size is None or size < 0:
+            parts = [self._take(len(self._buffer))]
             while self._fill():
-                pass
-            return self._take(len(self._buffer))
+                parts.append(self._take(len(self._buffer)))
+            return b"".join(parts)
         if not self._buffer and size > 0:
             self._fill()
         return self._take(size)
