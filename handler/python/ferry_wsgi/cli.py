@@ -15,3 +15,8 @@ def main(argv, stderr=None):
         build_parser().print_usage(stderr)
         return 2
     return Master(config, stderr).run()
+
+
+def run():
+    """Console-script entry point (`ferry-wsgi`, when installed with pip)."""
+    sys.exit(main(sys.argv[1:]))
