@@ -7,6 +7,7 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Publisher, Pull } from "zeromq";
 import {
+  M2ReplyWriter,
   decodeM2Request,
   encodeM2Ctl,
   encodeM2Reply,
@@ -106,6 +107,37 @@ for (const protocol of ["json", "tnetstring"] as const) {
       await c.closed;
     });
 
+    it("M2ReplyWriter's one-message and streamed (chunked) replies reach HTTP clients intact", async () => {
+      const writer = new M2ReplyWriter(UUID);
+      const answer = async (req: DecodedM2Request, msgs: Parameters<M2ReplyWriter["encode"]>[0][]) => {
+        const ev = m2EventOf(req, { req: 1 });
+        if (ev.type !== "request") throw new Error(`not a request: ${ev.type}`);
+        writer.begin(req.id, ev.request);
+        for (const msg of msgs) for (const frame of writer.encode(msg)) await pub.send(frame);
+      };
+      const [c, one] = await request("GET /one HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+      const to1: [number, number][] = [[one.id, 1]];
+      await answer(one, [{ v: 1, kind: "head", hid: "h", to: to1, status: 201, headers: [], body: Buffer.from("one"), end: true }]);
+      // Mongrel2 does not read responses, so it keeps the connection despite Connection: close.
+      const expected = "HTTP/1.1 201 Created\r\ncontent-length: 3\r\n\r\none";
+      for (let i = 0; i < 200 && c.data.length < expected.length; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(c.data).toBe(expected);
+      c.socket.destroy();
+
+      const streamed = fetch(`${m2.url}/s`);
+      let req = await receive();
+      while (req.path === "@*") req = await receive();
+      const to: [number, number][] = [[req.id, 2]];
+      await answer(req, [
+        { v: 1, kind: "head", hid: "h", to, status: 200, headers: [["content-type", "text/plain"]] },
+        { v: 1, kind: "data", hid: "h", to, data: Buffer.from("hello ") },
+        { v: 1, kind: "data", hid: "h", to, data: Buffer.from("world"), end: true },
+      ]);
+      const res = await streamed;
+      expect(res.headers.get("transfer-encoding")).toBe("chunked");
+      expect(await res.text()).toBe("hello world");
+    });
+
     it("one reply to two connections, then an empty body closes both", async () => {
       const [a, ra] = await request("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
       const [b, rb] = await request("GET /q HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -120,6 +152,8 @@ for (const protocol of ["json", "tnetstring"] as const) {
       const [c, req] = await request("GET /k HTTP/1.1\r\nHost: h\r\n\r\n");
       await pub.send(encodeM2Ctl(UUID, [req.id], { keepAlive: true }));
       await pub.send(encodeM2Reply({ uuid: UUID, ids: [req.id], body: "HTTP/1.1 204 No Content\r\n\r\n" }));
+      // cancel closes at once: bytes still queued for the client would be lost, so wait for them.
+      for (let i = 0; i < 200 && c.data === ""; i++) await new Promise((r) => setTimeout(r, 10));
       await pub.send(encodeM2Ctl(UUID, [req.id], { cancel: true }));
       await c.closed;
       expect(c.data).toBe("HTTP/1.1 204 No Content\r\n\r\n");
