@@ -8,7 +8,9 @@ import {
   isProtocolError,
   ProtocolErrorCode,
   ToFrontendKinds,
+  ToFrontendSchema,
   ToHandlerKinds,
+  ToHandlerSchema,
   type Draft,
   type ToFrontendMsg,
   type ToHandlerMsg,
@@ -54,6 +56,24 @@ describe("ferry vectors: files", () => {
       );
     expect([...kinds("to-handler")].sort()).toEqual([...ToHandlerKinds].sort());
     expect([...kinds("to-frontend")].sort()).toEqual([...ToFrontendKinds].sort());
+  });
+
+  it("cover every field of every kind", () => {
+    const check = (direction: Direction, schema: typeof ToHandlerSchema) => {
+      for (const [kind, fields] of Object.entries(schema)) {
+        const values = valid
+          .filter((v) => v.direction === direction && (v.value as { kind: string }).kind === kind)
+          .map((v) => v.value as Record<string, unknown>);
+        for (const f of fields) {
+          expect(
+            values.some((v) => Object.hasOwn(v, f.name)),
+            `${direction} ${kind}.${f.name}`,
+          ).toBe(true);
+        }
+      }
+    };
+    check("to-handler", ToHandlerSchema);
+    check("to-frontend", ToFrontendSchema);
   });
 });
 

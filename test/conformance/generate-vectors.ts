@@ -267,6 +267,7 @@ canonical("heartbeat", "to-frontend", {
   capacity: 16,
   inflight: 3,
   interval: 1000,
+  agent: "ferry-ts/0.1",
 });
 canonical("claim", "to-frontend", { kind: "claim", hid: HID, conn: 7, req: 12 });
 canonical("head: fast reply, whole body and end", "to-frontend", {
