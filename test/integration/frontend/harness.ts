@@ -99,3 +99,12 @@ export async function waitLive(url: string, predicate: (r: Reply) => boolean = (
   }
   throw new Error(`no live handler at ${url}: last ${last?.status} ${last?.body}`);
 }
+
+/** Wait until `pattern` (global) matches at least `n` times in a process's output. */
+export async function waitForCount(proc: Proc, pattern: RegExp, n: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((proc.output().match(pattern)?.length ?? 0) < n) {
+    if (Date.now() > deadline) throw new Error(`only ${proc.output().match(pattern)?.length ?? 0} of ${n} ${pattern}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * What Ferry promises beyond HTTP, with real processes: 503 with no handler, 502 when the
+ * claiming handler is killed (-9) within the heartbeat window, re-send of an unclaimed
+ * idempotent request to another handler, graceful stop under load with no failed request.
+ */
+import { Agent } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { stopAll } from "../../support/processes.js";
+import { tempDir } from "../../support/tmp.js";
+import { endpointsFor, get, startFrontend, startHandler, TRANSPORTS, waitForCount, waitLive } from "./harness.js";
+
+const HEARTBEAT = { interval: 100, misses: 3 };
+
+for (const transport of TRANSPORTS) {
+  describe(`guarantees over ${transport}`, () => {
+    const dirs: Array<{ cleanup(): void }> = [];
+    const dir = () => {
+      const d = tempDir();
+      dirs.push(d);
+      return d.path;
+    };
+    afterEach(async () => {
+      await stopAll();
+      for (const d of dirs.splice(0)) d.cleanup();
+    });
+
+    it("answers 503 with Retry-After at once when no handler is live", async () => {
+      const d = dir();
+      const fe = await startFrontend(d, await endpointsFor(transport, d));
+      const started = Date.now();
+      const r = await get(`${fe.url}/echo`);
+      expect(r.status).toBe(503);
+      expect(r.headers["retry-after"]).toBe("1");
+      expect(r.headers["x-ferry-error"]).toBe("FERRY_NO_HANDLER");
+      expect(Date.now() - started).toBeLessThan(500);
+    });
+
+    it("answers 502 within the heartbeat window when the claiming handler is killed", async () => {
+      const d = dir();
+      const endpoints = await endpointsFor(transport, d);
+      const fe = await startFrontend(d, endpoints, { heartbeat: HEARTBEAT, timeout: 10_000 });
+      const handler = startHandler(endpoints, { interval: HEARTBEAT.interval, log: true });
+      await waitLive(fe.url);
+      const pending = get(`${fe.url}/never`, { method: "POST", body: "x" });
+      await handler.waitFor(/request POST \/never/);
+      const killedAt = Date.now();
+      handler.child.kill("SIGKILL");
+      const r = await pending;
+      expect(r.status).toBe(502);
+      expect(r.headers["x-ferry-error"]).toBe("FERRY_HANDLER_LOST");
+      // window = misses x interval (300 ms) + one housekeeping tick + slack for a loaded machine
+      expect(Date.now() - killedAt).toBeLessThan(1500);
+      // and the group is now empty: 503 at once
+      expect((await get(`${fe.url}/echo`)).status).toBe(503);
+    });
+
+    it("re-sends an unclaimed idempotent request when its handler is lost", async () => {
+      const d = dir();
+      const endpoints = await endpointsFor(transport, d);
+      const fe = await startFrontend(d, endpoints, { heartbeat: HEARTBEAT, timeout: 10_000 });
+      const a = startHandler(endpoints, { hid: "handler-a", interval: HEARTBEAT.interval, log: true });
+      await waitLive(fe.url);
+      // Only handler-b answers this path; handler-a takes it and stays silent (no claim).
+      const pending = get(`${fe.url}/only/handler-b`);
+      await a.waitFor(/request GET \/only\/handler-b/);
+      startHandler(endpoints, { hid: "handler-b", interval: HEARTBEAT.interval });
+      await waitLive(fe.url, (r) => r.status === 200 && r.body.includes("handler-b"));
+      a.child.kill("SIGKILL");
+      const r = await pending;
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body)).toMatchObject({ hid: "handler-b", attempt: 1 });
+    });
+
+    it("stops gracefully under load: every in-flight request completes, exit 0", async () => {
+      const d = dir();
+      const endpoints = await endpointsFor(transport, d);
+      const fe = await startFrontend(d, endpoints, { heartbeat: HEARTBEAT });
+      const handler = startHandler(endpoints, { interval: HEARTBEAT.interval, log: true });
+      await waitLive(fe.url);
+      const agent = new Agent({ keepAlive: true, maxSockets: 50 });
+      const inflight = Array.from({ length: 50 }, (_, i) => get(`${fe.url}/delay/400?i=${i}`, { agent }));
+      // SIGTERM only once all 50 are in flight (a request still in the client's kernel buffer
+      // when the listener closes is not in flight, and may be reset).
+      await waitForCount(handler, /request GET \/delay\/400/g, 50);
+      fe.proc.child.kill("SIGTERM");
+      const replies = await Promise.all(inflight);
+      expect(replies.map((r) => r.status)).toEqual(Array(50).fill(200));
+      expect(replies.every((r) => r.headers.connection === "close")).toBe(true);
+      expect(await fe.proc.exited).toBe(0);
+      agent.destroy();
+    });
+  });
+}
