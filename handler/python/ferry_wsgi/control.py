@@ -5,6 +5,7 @@ gets its explicit claim no matter what the app threads are doing, and heartbeats
 while an app blocks.
 """
 
+import os
 import threading
 import time
 
@@ -13,6 +14,16 @@ import zmq
 from .protocol import ProtocolError, decode_to_handler
 
 STAR = b"*"
+#: Seconds between checks for frontends that (re)subscribed, once one has.
+PUMP_INTERVAL = 0.05
+
+
+def _drain(fd):
+    try:
+        while os.read(fd, 512):
+            pass
+    except BlockingIOError:
+        pass
 
 
 class Control(threading.Thread):
@@ -26,36 +37,72 @@ class Control(threading.Thread):
         self.stopping = threading.Event()
         self.first_peer = threading.Event()
         self.hid = worker.transport.hid
+        self.sleeping = False
+        self._kick_r, self._kick_w = os.pipe()
+        os.set_blocking(self._kick_r, False)
+        os.set_blocking(self._kick_w, False)
 
     def stop(self):
         self.stopping.set()
+        self.kick()
+
+    def kick(self):
+        """Wake the thread from a long sleep: a request started (so a claim may fall due)."""
+        try:
+            os.write(self._kick_w, b"k")
+        except OSError:
+            pass
+
+    def close(self):
+        os.close(self._kick_r)
+        os.close(self._kick_w)
 
     def run(self):
         w = self.worker
         poller = zmq.Poller()
         poller.register(self.transport.sub, zmq.POLLIN)
+        poller.register(self._kick_r, zmq.POLLIN)
         interval = w.heartbeat_ms / 1000.0
         next_beat = time.monotonic() + interval
+        next_pump = 0.0
         claim_after = w.claim_after
         tick_ms = max(1, int(self.tick * 1000))
+        inflight = self.inflight
         while not self.stopping.is_set():
             try:
-                if poller.poll(tick_ms):
-                    self.read_events()
+                # Tick while requests are in flight; otherwise sleep until the next heartbeat or
+                # subscription check, unless the main thread kicks (it checks `sleeping` after
+                # adding a request, and we re-check `inflight` after setting it).
+                timeout = tick_ms
+                if not inflight:
+                    self.sleeping = True
+                    if not inflight:
+                        until = min(next_beat, next_pump) - time.monotonic()
+                        timeout = max(1, int(until * 1000) + 1)
+                ready = poller.poll(timeout)
+                self.sleeping = False
+                for sock, _ in ready:
+                    if sock == self._kick_r:
+                        _drain(self._kick_r)
+                    else:
+                        self.read_events()
                 now = time.monotonic()
-                if self.inflight:
+                if inflight:
                     due = now - claim_after
-                    for ex in list(self.inflight.values()):
+                    for ex in list(inflight.values()):
                         if not ex.sent and ex.started <= due:
                             self.channel.claim(ex)
-                with self.channel.lock:
-                    fresh = self.transport.take_fresh()
-                if fresh:
-                    self.channel.hello("hello", w.capacity, len(self.inflight), w.heartbeat_ms)
-                    self.first_peer.set()
-                    w.on_peers(fresh)
+                if now >= next_pump:
+                    # New frontends get a hello at once (a restarted one has a new id).
+                    next_pump = now + (PUMP_INTERVAL if self.first_peer.is_set() else self.tick)
+                    with self.channel.lock:
+                        fresh = self.transport.take_fresh()
+                    if fresh:
+                        self.channel.hello("hello", w.capacity, len(inflight), w.heartbeat_ms)
+                        self.first_peer.set()
+                        w.on_peers(fresh)
                 if now >= next_beat:
-                    self.channel.hello("heartbeat", w.capacity, len(self.inflight), w.heartbeat_ms)
+                    self.channel.hello("heartbeat", w.capacity, len(inflight), w.heartbeat_ms)
                     next_beat = max(next_beat + interval, now + interval / 2)
             except zmq.ContextTerminated:
                 return

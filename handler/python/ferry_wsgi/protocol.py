@@ -231,15 +231,6 @@ TO_FRONTEND_FIELDS = {
 }
 
 
-MAX_DEPTH = 32
-
-
-class _Map(list):
-    """A decoded msgpack map as its (key, value) pairs, so duplicates and key types show."""
-
-    __slots__ = ()
-
-
 def _compile(table):
     return {kind: tuple((n, CHECKS[t], r) for n, t, r in fields) for kind, fields in table.items()}
 
@@ -248,12 +239,7 @@ TO_HANDLER = _compile(TO_HANDLER_FIELDS)
 TO_FRONTEND = _compile(TO_FRONTEND_FIELDS)
 
 
-def _names(schema):
-    return {kind: frozenset(["v", "kind", *(n for n, _, _ in fields)]) for kind, fields in schema.items()}
-
-
-#: Known top-level keys per kind, per direction (`ws` and `credit` differ by direction).
-_NAMES = {id(TO_HANDLER): _names(TO_HANDLER), id(TO_FRONTEND): _names(TO_FRONTEND)}
+MAX_DEPTH = 32
 
 
 def _unknown_ext(code, data):
@@ -262,7 +248,7 @@ def _unknown_ext(code, data):
 
 def _unpack(data):
     try:
-        return msgpack.unpackb(data, raw=False, object_pairs_hook=_Map, ext_hook=_unknown_ext)
+        return msgpack.unpackb(data, raw=False, ext_hook=_unknown_ext)
     except msgpack.ExtraData:
         raise ProtocolError(E.TRAILING_BYTES, "bytes after the message") from None
     except msgpack.StackError:
@@ -271,15 +257,25 @@ def _unpack(data):
         raise ProtocolError(E.DECODE, f"not msgpack: {err}") from None
 
 
+def _map_size(data):
+    """Entries the top-level map header declares (fewer in the dict = duplicate keys)."""
+    b = data[0]
+    if 0x80 <= b <= 0x8F:
+        return b & 0x0F
+    if b == 0xDE:
+        return int.from_bytes(data[1:3], "big")
+    return int.from_bytes(data[1:5], "big")  # 0xdf: the only other map header
+
+
 def _check_structure(value, depth):
     """What protocol/msgpack-check.ts refuses after msgpack itself accepted it: extension types
     (timestamps), non-str map keys, and nesting past MAX_DEPTH."""
     t = type(value)
-    if t is list or t is _Map:
+    if t is list or t is dict:
         if depth >= MAX_DEPTH:
             raise ProtocolError(E.LIMIT, f"nested deeper than {MAX_DEPTH}")
-        if t is _Map:
-            for key, item in value:
+        if t is dict:
+            for key, item in value.items():
                 if type(key) is not str:
                     raise ProtocolError(E.DECODE, "map keys must be msgpack str")
                 _check_structure(item, depth + 1)
@@ -290,36 +286,95 @@ def _check_structure(value, depth):
         raise ProtocolError(E.DECODE, "msgpack extension types are not used (timestamp)")
 
 
-def _top_level(data):
-    """The message's top-level map as a dict (str keys, no duplicates), structure checked only
-    as far as the fast path needs; `_check_structure` does the rest when something is off."""
+def _decode(own, other, data):
     value = _unpack(data)
-    if type(value) is not _Map:
+    if type(value) is not dict:
         _check_structure(value, 0)
         raise ProtocolError(E.NOT_MAP, "message is not a map")
-    try:
-        out = dict(value)
-    except TypeError:  # an unhashable key
-        raise ProtocolError(E.DECODE, "map keys must be msgpack str") from None
-    if len(out) != len(value):
-        for key, _ in value:
-            if type(key) is not str:
-                raise ProtocolError(E.DECODE, "map keys must be msgpack str")
+    if len(value) != _map_size(data):
+        _check_structure(value, 0)
         raise ProtocolError(E.DECODE, "duplicate key")
-    return value, out
-
-
-def _decode(own, other, data):
-    pairs, value = _top_level(data)
     try:
         out = _validate(own, other, value)
     except ProtocolError:
         # Malformed msgpack anywhere wins over a field error, as in the TypeScript codec.
-        _check_structure(pairs, 0)
+        _check_structure(value, 0)
         raise
-    # Unknown fields are ignored, but they must still be well-formed msgpack.
-    if value.keys() - _NAMES[id(own)][out["kind"]]:
-        _check_structure(pairs, 0)
+    # Unknown fields are ignored, but they must still be well-formed msgpack. (A nil known field
+    # also makes the counts differ: then the check runs for nothing, which is harmless.)
+    if len(value) != len(out):
+        _check_structure(value, 0)
+    return out
+
+
+#: A string of at most this many code points is within MAX_STRING bytes whatever it holds.
+_SHORT = MAX_STRING // 4
+_REQUEST_STRINGS = ("method", "target", "path", "query", "version", "remote", "host", "route", "group")
+_REQUEST_UINTS = ("length", "window", "timeout", "attempt")
+
+
+def _fast_request(value):
+    """The common `request`, checked inline; None when anything is unusual (the table-driven
+    check then finds the exact error, or accepts an unusual but valid message)."""
+    get = value.get
+    fid, conn, req, rport = get("fid"), get("conn"), get("req"), get("rport")
+    if type(fid) is not str or not 0 < len(fid) <= MAX_ID // 4 or "\0" in fid or fid == "*":
+        return None
+    if type(conn) is not int or type(req) is not int or type(rport) is not int:
+        return None
+    if not (0 <= conn <= MAX_SAFE_INTEGER and 0 <= req <= MAX_SAFE_INTEGER and 0 <= rport <= MAX_SAFE_INTEGER):
+        return None
+    out = {"v": PROTOCOL_VERSION, "kind": "request", "fid": fid, "conn": conn, "req": req}
+    for name in _REQUEST_STRINGS[:5]:
+        text = get(name)
+        if type(text) is not str or len(text) > _SHORT:
+            return None
+        out[name] = text
+    headers = get("headers")
+    if type(headers) is not list or len(headers) > MAX_HEADERS:
+        return None
+    for pair in headers:
+        if type(pair) is not list or len(pair) != 2:
+            return None
+        name, text = pair
+        if type(name) is not str or type(text) is not str or len(name) > _SHORT or len(text) > _SHORT:
+            return None
+    out["headers"] = headers
+    remote = get("remote")
+    if type(remote) is not str or len(remote) > _SHORT:
+        return None
+    out["remote"] = remote
+    out["rport"] = rport
+    scheme = get("scheme")
+    if scheme != "http" and scheme != "https" or type(scheme) is not str:
+        return None
+    out["scheme"] = scheme
+    for name in _REQUEST_STRINGS[6:]:
+        text = get(name)
+        if type(text) is not str or len(text) > _SHORT:
+            return None
+        out[name] = text
+    body = get("body")
+    if body is not None:
+        if type(body) is not bytes or len(body) > MAX_BINARY:
+            return None
+        out["body"] = body
+    stream = get("stream")
+    if stream is not None:
+        if type(stream) is not bool:
+            return None
+        out["stream"] = stream
+    for name in _REQUEST_UINTS:
+        n = get(name)
+        if n is not None:
+            if type(n) is not int or not 0 <= n <= MAX_SAFE_INTEGER:
+                return None
+            out[name] = n
+    upgrade = get("upgrade")
+    if upgrade is not None:
+        if type(upgrade) is not str or len(upgrade) > _SHORT:
+            return None
+        out["upgrade"] = upgrade
     return out
 
 
@@ -330,6 +385,10 @@ def _validate(own, other, value):
     kind = value.get("kind")
     if type(kind) is not str:
         raise ProtocolError(E.UNKNOWN_KIND, "kind missing", "kind")
+    if kind == "request" and own is TO_HANDLER:
+        out = _fast_request(value)
+        if out is not None:
+            return out
     fields = own.get(kind)
     if fields is None:
         if kind in other:

@@ -135,6 +135,7 @@ class Worker:
         self.channel.goodbye(len(self.inflight))
         self.control.stop()
         self.control.join(2)
+        self.control.close()
         self.transport.close()
         os.close(self._wake_r)
         os.close(self._wake_w)
@@ -235,6 +236,8 @@ class Worker:
             return
         ex = Exchange(msg["fid"], msg["conn"], msg["req"], msg.get("window"))
         self.inflight[ex.key] = ex
+        if self.control.sleeping:
+            self.control.kick()
         try:
             body_input = None
             if msg.get("stream"):
