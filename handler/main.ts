@@ -80,6 +80,10 @@ async function run(argv: string[], log: Logger): Promise<void> {
     log.error({ err, method: ex.request.method, target: ex.request.target, conn: ex.conn, req: ex.req }, "app error");
   });
   connection.on("peer", (fid) => log.info({ fid }, "frontend connected"));
+  if (log.isLevelEnabled("debug")) {
+    connection.on("disconnect", (e) => log.debug({ fid: e.fid, conn: e.conn, req: e.req }, "client disconnected"));
+    connection.on("cancel", (e) => log.debug({ fid: e.fid, conn: e.conn, req: e.req, reason: e.reason }, "request cancelled"));
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -20,23 +20,26 @@ export interface Frontend {
   port: number;
 }
 
+/** Heartbeat interval (ms) the test processes use: short, so a lost handler is noticed soon. */
+export const HEARTBEAT_MS = 250;
+
 export async function startFrontend(dir: string, ep: FrontendEndpoints, group: Record<string, unknown> = {}): Promise<Frontend> {
   const port = await freePort();
   const config = {
     listeners: [{ host: "127.0.0.1", port }],
     hosts: [{ names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "default" } }] }],
-    groups: { default: { ...ep, heartbeat: { interval: 200 }, ...group } },
+    groups: { default: { ...ep, heartbeat: { interval: HEARTBEAT_MS }, ...group } },
   };
   const file = join(dir, `frontend-${port}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "warn" } });
+  const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "info" } });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await status(url)) !== 0);
   return { proc, url, port };
 }
 
-export async function startHandler(module: string, ep: FrontendEndpoints, args: string[] = []): Promise<Proc> {
-  const proc = startFerry(["handler", module, "--connect", `${ep.requests},${ep.replies},${ep.events}`, "--heartbeat", "200", ...args]);
+export async function startHandler(module: string, ep: FrontendEndpoints, args: string[] = [], env: Record<string, string> = {}): Promise<Proc> {
+  const proc = startFerry(["handler", module, "--connect", `${ep.requests},${ep.replies},${ep.events}`, "--heartbeat", String(HEARTBEAT_MS), ...args], { env });
   await proc.waitFor(/handler ready/);
   return proc;
 }
@@ -53,10 +56,10 @@ export function status(url: string, agent: Agent | false = false): Promise<numbe
   });
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out");
+    if (Date.now() > deadline) throw new Error(`timed out${what ? `: ${what()}` : ""}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
