@@ -51,7 +51,10 @@ export function readLengthPrefix(
     const b = bytes[i] as number;
     if (b < 0x30 || b > 0x39) break;
     if (i - offset >= M2Limits.maxLengthDigits) {
-      throw new ProtocolError(code, `${what}: length prefix longer than ${M2Limits.maxLengthDigits} digits`);
+      throw new ProtocolError(
+        code,
+        `${what}: length prefix longer than ${M2Limits.maxLengthDigits} digits`,
+      );
     }
     length = length * 10 + (b - 0x30);
     i++;
@@ -64,7 +67,10 @@ export function readLengthPrefix(
     throw new ProtocolError(code, `${what}: length with a leading zero`);
   }
   if (length > M2Limits.maxPayload) {
-    throw new ProtocolError(code, `${what}: ${length} bytes is past the limit of ${M2Limits.maxPayload}`);
+    throw new ProtocolError(
+      code,
+      `${what}: ${length} bytes is past the limit of ${M2Limits.maxPayload}`,
+    );
   }
   return { length, start: i + 1 };
 }

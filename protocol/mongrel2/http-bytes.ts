@@ -22,7 +22,11 @@ export function httpHead(version: string, status: number, headers: readonly Head
 
 /** One chunk of chunked transfer-coding (an empty `data` would end the body: callers skip it). */
 export function httpChunk(data: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`, "latin1"), data, Buffer.from("\r\n")]);
+  return Buffer.concat([
+    Buffer.from(`${data.length.toString(16)}\r\n`, "latin1"),
+    data,
+    Buffer.from("\r\n"),
+  ]);
 }
 
 /** An unmasked server-to-client WebSocket frame with FIN set (RFC 6455 5.2). */

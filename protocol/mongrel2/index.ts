@@ -3,7 +3,12 @@
  * mapping between them and Ferry's messages. Pure: bytes in, values out, ProtocolError on bad input.
  */
 export * from "./limits.js";
-export { encodeNetstring, readNetstring, decodeNetstring, type NetstringRead } from "./netstring.js";
+export {
+  encodeNetstring,
+  readNetstring,
+  decodeNetstring,
+  type NetstringRead,
+} from "./netstring.js";
 export * from "./tnetstring.js";
 export * from "./json.js";
 export * from "./request.js";

@@ -8,7 +8,8 @@ import { ProtocolError, ProtocolErrorCode as E } from "../errors.js";
 import { utf8Lenient } from "./bytes.js";
 import { M2Limits } from "./limits.js";
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonEntries = [key: string, value: JsonValue][];
 
 /** Fully escaped JSON text for a value (object keys in insertion order). */
@@ -23,7 +24,16 @@ export function stringifyJsonEntries(entries: readonly (readonly [string, unknow
   return `{${entries.map(([k, v]) => `${stringifyJson(k)}:${stringifyJson(v)}`).join(",")}}`;
 }
 
-const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
 const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 
 class JsonParser {
@@ -45,7 +55,8 @@ class JsonParser {
 
   expect(ch: string): void {
     this.ws();
-    if (this.s[this.i] !== ch) this.fail(this.i >= this.s.length ? `expected '${ch}', got end` : `expected '${ch}'`);
+    if (this.s[this.i] !== ch)
+      this.fail(this.i >= this.s.length ? `expected '${ch}', got end` : `expected '${ch}'`);
     this.i++;
   }
 
@@ -57,12 +68,13 @@ class JsonParser {
   value(depth: number): JsonValue {
     this.ws();
     const c = this.s[this.i];
-    if (c === "{") return Object.fromEntries(this.entries(depth + 1)) as { [key: string]: JsonValue };
+    if (c === "{")
+      return Object.fromEntries(this.entries(depth + 1)) as { [key: string]: JsonValue };
     if (c === "[") return this.array(depth + 1);
     if (c === '"') return this.string();
-    if (this.s.startsWith("true", this.i)) return (this.i += 4), true;
-    if (this.s.startsWith("false", this.i)) return (this.i += 5), false;
-    if (this.s.startsWith("null", this.i)) return (this.i += 4), null;
+    if (this.s.startsWith("true", this.i)) return ((this.i += 4), true);
+    if (this.s.startsWith("false", this.i)) return ((this.i += 5), false);
+    if (this.s.startsWith("null", this.i)) return ((this.i += 4), null);
     NUMBER.lastIndex = this.i;
     const m = NUMBER.exec(this.s);
     if (!m) return this.fail(c === undefined ? "unexpected end" : "unexpected character");
@@ -75,14 +87,15 @@ class JsonParser {
     this.expect("{");
     const out: JsonEntries = [];
     this.ws();
-    if (this.s[this.i] === "}") return this.i++, out;
+    if (this.s[this.i] === "}") return (this.i++, out);
     for (;;) {
       this.ws();
       if (this.s[this.i] !== '"') this.fail("expected a string key");
       const key = this.string();
       this.expect(":");
       out.push([key, this.value(depth)]);
-      if (out.length > M2Limits.maxHeaders) this.fail(`object with more than ${M2Limits.maxHeaders} keys`);
+      if (out.length > M2Limits.maxHeaders)
+        this.fail(`object with more than ${M2Limits.maxHeaders} keys`);
       this.ws();
       const c = this.s[this.i++];
       if (c === "}") return out;
@@ -95,7 +108,7 @@ class JsonParser {
     this.expect("[");
     const out: JsonValue[] = [];
     this.ws();
-    if (this.s[this.i] === "]") return this.i++, out;
+    if (this.s[this.i] === "]") return (this.i++, out);
     for (;;) {
       out.push(this.value(depth));
       this.ws();

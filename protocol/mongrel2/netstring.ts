@@ -23,13 +23,15 @@ export function readNetstring(bytes: Uint8Array, offset = 0): NetstringRead {
   const { length, start } = readLengthPrefix(bytes, offset, E.Netstring, "netstring");
   const end = start + length;
   if (end >= bytes.length) throw new ProtocolError(E.Netstring, "netstring: truncated");
-  if (bytes[end] !== COMMA) throw new ProtocolError(E.Netstring, "netstring: not terminated by ','");
+  if (bytes[end] !== COMMA)
+    throw new ProtocolError(E.Netstring, "netstring: not terminated by ','");
   return { value: toBuffer(bytes).subarray(start, end), next: end + 1 };
 }
 
 /** Decode bytes that are exactly one netstring. */
 export function decodeNetstring(bytes: Uint8Array): Buffer {
   const { value, next } = readNetstring(bytes, 0);
-  if (next !== bytes.length) throw new ProtocolError(E.Netstring, "netstring: bytes after the terminator");
+  if (next !== bytes.length)
+    throw new ProtocolError(E.Netstring, "netstring: bytes after the terminator");
   return value;
 }

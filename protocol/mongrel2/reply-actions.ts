@@ -24,7 +24,9 @@ export type M2ReplyAction =
 export function m2ReplyActions(reply: M2Reply): M2ReplyAction[] {
   const ids = reply.ids;
   if (reply.extended === undefined) {
-    return [reply.body.length === 0 ? { type: "close", ids } : { type: "write", ids, data: reply.body }];
+    return [
+      reply.body.length === 0 ? { type: "close", ids } : { type: "write", ids, data: reply.body },
+    ];
   }
   const ctl = m2CtlOf(reply);
   if (ctl === undefined) {

@@ -5,7 +5,7 @@
  * responses, close-delimited bodies for HTTP/1.0, no body for HEAD, error pages, WebSocket frames.
  * It keeps a little state per connection (what was sent) and nothing else: pure, no I/O.
  */
-import type { HeaderPair, ReplyMsg, Target } from "../types.js";
+import type { HeaderPair, ReplyMsg } from "../types.js";
 import { statusForWireError } from "../wire-errors.js";
 import { LAST_CHUNK, httpChunk, httpHead, statusHasNoBody, webSocketFrame } from "./http-bytes.js";
 import { M2Limits } from "./limits.js";
@@ -61,29 +61,50 @@ export class M2ReplyWriter {
     return s;
   }
 
-  /** The Mongrel2 reply frames for one Ferry reply (targets with equal bytes share a frame). */
+  /**
+   * The Mongrel2 reply frames for one Ferry reply. Connections in the same state get the same
+   * bytes, so the bytes are computed once per state and sent in one frame per 128 ids.
+   */
   encode(msg: ReplyMsg): Buffer[] {
-    const groups = new Map<string, { bodies: Buffer[]; ids: number[] }>();
-    for (const target of msg.to) {
-      const bodies = this.bodiesFor(msg, target);
-      if (bodies.length === 0) continue;
-      const key = bodies.map((b) => b.toString("base64")).join(" ");
+    const groups = new Map<string, number[]>();
+    for (const conn of new Set(msg.to.map(([c]) => c))) {
+      const key = stateKey(this.state(conn));
       const group = groups.get(key);
-      if (group) group.ids.push(target[0]);
-      else groups.set(key, { bodies, ids: [target[0]] });
+      if (group) group.push(conn);
+      else groups.set(key, [conn]);
+    }
+    // States differ but bytes may not (a HEAD and a GET share their status line): merge those.
+    const outputs: { bodies: Buffer[]; conns: number[] }[] = [];
+    for (const conns of groups.values()) {
+      const first = conns[0] as number;
+      const bodies = this.bodiesFor(msg, first);
+      const after = this.responses.get(first);
+      for (const other of conns.slice(1)) {
+        if (after) this.responses.set(other, { ...after });
+        else this.responses.delete(other);
+      }
+      if (bodies.length === 0) continue;
+      const same = outputs.find(
+        (o) =>
+          o.bodies.length === bodies.length &&
+          o.bodies.every((b, i) => b.equals(bodies[i] as Buffer)),
+      );
+      if (same) same.conns.push(...conns);
+      else outputs.push({ bodies, conns });
     }
     const frames: Buffer[] = [];
-    for (const { bodies, ids } of groups.values()) {
-      for (let i = 0; i < ids.length; i += M2Limits.maxTargets) {
-        const batch = ids.slice(i, i + M2Limits.maxTargets);
-        for (const body of bodies) frames.push(encodeM2Reply({ uuid: this.uuid, ids: batch, body }));
+    for (const { bodies, conns } of outputs) {
+      for (let i = 0; i < conns.length; i += M2Limits.maxTargets) {
+        const batch = conns.slice(i, i + M2Limits.maxTargets);
+        for (const body of bodies)
+          frames.push(encodeM2Reply({ uuid: this.uuid, ids: batch, body }));
       }
     }
     return frames;
   }
 
   /** Reply bodies for one connection, in order; an empty body closes it. */
-  private bodiesFor(msg: ReplyMsg, [conn]: Target): Buffer[] {
+  private bodiesFor(msg: ReplyMsg, conn: number): Buffer[] {
     const s = this.state(conn);
     const out: Buffer[] = [];
     const push = (b: Buffer) => b.length > 0 && out.push(b);
@@ -127,7 +148,13 @@ export class M2ReplyWriter {
     return out;
   }
 
-  private head(s: ResponseState, status: number, given: HeaderPair[], body: Uint8Array | undefined, end: boolean): Buffer {
+  private head(
+    s: ResponseState,
+    status: number,
+    given: HeaderPair[],
+    body: Uint8Array | undefined,
+    end: boolean,
+  ): Buffer {
     const headers = given.slice();
     const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name);
     s.started = true;
@@ -159,6 +186,12 @@ export class M2ReplyWriter {
     s.ended = !s.websocket; // after a 101 the connection carries frames until close
     return tail;
   }
+}
+
+function stateKey(s: ResponseState): string {
+  return [s.version, s.head, s.started, s.chunked, s.closeDelimited, s.websocket, s.ended].join(
+    "|",
+  );
 }
 
 function closePayload(code: number | undefined, reason: string | undefined): Buffer {

@@ -11,7 +11,12 @@
 import { ProtocolError, ProtocolErrorCode as E } from "../errors.js";
 import { COLON, COMMA, SPACE, isM2Uuid, parseDecimalId, toBuffer } from "./bytes.js";
 import { M2Limits } from "./limits.js";
-import { decodeTnetstring, encodeTnetstring, type TnetInput, type TnetValue } from "./tnetstring.js";
+import {
+  decodeTnetstring,
+  encodeTnetstring,
+  type TnetInput,
+  type TnetValue,
+} from "./tnetstring.js";
 
 export interface M2Reply {
   uuid: string;
@@ -46,12 +51,16 @@ function checkIds(ids: readonly number[], max: number): void {
   if (ids.length === 0) fail("no connection ids");
   if (ids.length > max) fail(`${ids.length} connection ids is more than ${max}`);
   for (const id of ids) {
-    if (!Number.isSafeInteger(id) || id < 0) fail(`connection id ${id} is not a non-negative integer`);
+    if (!Number.isSafeInteger(id) || id < 0)
+      fail(`connection id ${id} is not a non-negative integer`);
   }
 }
 
 /** Encode a reply. Ids are joined by single spaces, no trailing space. */
-export function encodeM2Reply(draft: M2ReplyDraft, maxTargets: number = M2Limits.maxTargets): Buffer {
+export function encodeM2Reply(
+  draft: M2ReplyDraft,
+  maxTargets: number = M2Limits.maxTargets,
+): Buffer {
   if (!isM2Uuid(draft.uuid)) fail("uuid must be 1-128 of [A-Za-z0-9-]");
   checkIds(draft.ids, maxTargets);
   const extended = "extended" in draft;
@@ -66,7 +75,8 @@ export function encodeM2Reply(draft: M2ReplyDraft, maxTargets: number = M2Limits
 export function encodeM2Ctl(uuid: string, ids: readonly number[], ctl: M2Ctl): Buffer {
   const args = new Map<string, TnetInput>();
   if (ctl.credits !== undefined) {
-    if (!Number.isSafeInteger(ctl.credits) || ctl.credits < 0) fail("credits must be a non-negative integer");
+    if (!Number.isSafeInteger(ctl.credits) || ctl.credits < 0)
+      fail("credits must be a non-negative integer");
     args.set("credits", ctl.credits);
   }
   if (ctl.keepAlive) args.set("keep-alive", true);
@@ -84,7 +94,9 @@ function parseIds(text: string, max: number): { ids: number[]; extended: boolean
   if (rest.length === 0) fail("no connection ids");
   const parts = rest.split(" ");
   if (parts.length > max) fail(`${parts.length} connection ids is more than ${max}`);
-  const ids = parts.map((p) => parseDecimalId(p) ?? fail(`bad connection id ${JSON.stringify(p.slice(0, 20))}`));
+  const ids = parts.map(
+    (p) => parseDecimalId(p) ?? fail(`bad connection id ${JSON.stringify(p.slice(0, 20))}`),
+  );
   return { ids, extended };
 }
 
@@ -92,12 +104,16 @@ function parseExtended(body: Buffer): { name: string; args: TnetValue } {
   const value = decodeTnetstring(body);
   if (!Array.isArray(value) || value.length !== 2) fail("extended body is not a 2-item list");
   const [name, args] = value as [TnetValue, TnetValue];
-  if (!(name instanceof Uint8Array) || name.length === 0) fail("extended name is not a non-empty string");
+  if (!(name instanceof Uint8Array) || name.length === 0)
+    fail("extended name is not a non-empty string");
   return { name: toBuffer(name as Uint8Array).toString("utf8"), args };
 }
 
 /** Decode one reply frame. Throws ProtocolError ERR_M2_REPLY (ERR_TNETSTRING for a bad X body). */
-export function decodeM2Reply(input: Uint8Array, maxTargets: number = M2Limits.maxTargets): M2Reply {
+export function decodeM2Reply(
+  input: Uint8Array,
+  maxTargets: number = M2Limits.maxTargets,
+): M2Reply {
   const bytes = toBuffer(input);
   const sp = bytes.indexOf(SPACE);
   if (sp < 0) fail("truncated before the space after the uuid");
@@ -106,7 +122,12 @@ export function decodeM2Reply(input: Uint8Array, maxTargets: number = M2Limits.m
   // LEN: at most 4 digits are ever needed (128 ids of 16 digits); more is an error, not a scan.
   let i = sp + 1;
   let len = 0;
-  while (i < bytes.length && i - sp - 1 < 6 && (bytes[i] as number) >= 0x30 && (bytes[i] as number) <= 0x39) {
+  while (
+    i < bytes.length &&
+    i - sp - 1 < 6 &&
+    (bytes[i] as number) >= 0x30 &&
+    (bytes[i] as number) <= 0x39
+  ) {
     len = len * 10 + ((bytes[i] as number) - 0x30);
     i++;
   }

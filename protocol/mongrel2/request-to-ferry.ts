@@ -80,7 +80,10 @@ export function ferryRequestFromM2(req: M2Request, options: M2EventOptions): Req
 function jsonType(body: Uint8Array): string | undefined {
   try {
     const value: JsonValue = parseJson(body);
-    return value !== null && typeof value === "object" && !Array.isArray(value) && typeof value.type === "string"
+    return value !== null &&
+      typeof value === "object" &&
+      !Array.isArray(value) &&
+      typeof value.type === "string"
       ? value.type
       : undefined;
   } catch {
@@ -102,7 +105,10 @@ export function m2EventOf(req: M2Request, options: M2EventOptions): M2Event {
   if (method === "JSON" || method === "XML") {
     const type = req.path === "@*" ? jsonType(req.body) : undefined;
     if (type === "disconnect") {
-      return { type: "disconnect", message: { v: PROTOCOL_VERSION, kind: "disconnect", fid, conn } };
+      return {
+        type: "disconnect",
+        message: { v: PROTOCOL_VERSION, kind: "disconnect", fid, conn },
+      };
     }
     const credits = h("DOWNLOAD_CREDITS");
     if (type === "credits" && credits !== undefined) {
@@ -112,16 +118,29 @@ export function m2EventOf(req: M2Request, options: M2EventOptions): M2Event {
   }
   if (method === "WEBSOCKET") {
     const flags = Number.parseInt(h("FLAGS") ?? "0x80", 16);
-    return { type: "websocket", fid, conn, opcode: flags & 0x0f, fin: (flags & 0x80) !== 0, data: req.body };
+    return {
+      type: "websocket",
+      fid,
+      conn,
+      opcode: flags & 0x0f,
+      fin: (flags & 0x80) !== 0,
+      data: req.body,
+    };
   }
   const request = ferryRequestFromM2(req, options);
   if (method === "WEBSOCKET_HANDSHAKE") {
-    return { type: "websocket-handshake", request, accept: Buffer.from(req.body).toString("latin1") };
+    return {
+      type: "websocket-handshake",
+      request,
+      accept: Buffer.from(req.body).toString("latin1"),
+    };
   }
   // Mongrel2 sets both headers itself; a -done that differs from -start was forged by the client.
   const start = h("x-mongrel2-upload-start");
   const done = h("x-mongrel2-upload-done");
-  if (start !== undefined && done === start) return { type: "upload", stage: "done", file: done, request };
-  if (start !== undefined && done === undefined) return { type: "upload", stage: "start", file: start, request };
+  if (start !== undefined && done === start)
+    return { type: "upload", stage: "done", file: done, request };
+  if (start !== undefined && done === undefined)
+    return { type: "upload", stage: "start", file: start, request };
   return { type: "request", request };
 }

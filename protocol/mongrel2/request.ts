@@ -7,7 +7,15 @@
  * BODY is a netstring. Header values are strings, or arrays of strings for repeated headers.
  */
 import { ProtocolError, ProtocolErrorCode as E } from "../errors.js";
-import { COMMA, SPACE, isM2Uuid, parseDecimalId, readLengthPrefix, toBuffer, utf8Lenient } from "./bytes.js";
+import {
+  COMMA,
+  SPACE,
+  isM2Uuid,
+  parseDecimalId,
+  readLengthPrefix,
+  toBuffer,
+  utf8Lenient,
+} from "./bytes.js";
 import { parseJsonEntries, stringifyJsonEntries } from "./json.js";
 import { M2Limits } from "./limits.js";
 import { encodeNetstring, readNetstring } from "./netstring.js";
@@ -43,12 +51,15 @@ const fail = (message: string): never => {
 function checkRequest(req: M2Request): void {
   if (!isM2Uuid(req.uuid)) fail("uuid must be 1-128 of [A-Za-z0-9-]");
   if (!Number.isSafeInteger(req.id) || req.id < 0) fail("id must be a non-negative integer");
-  if (req.path.length === 0 || req.path.includes(" ")) fail("path must be non-empty, without spaces");
-  if (Buffer.byteLength(req.path) > M2Limits.maxPath) fail(`path longer than ${M2Limits.maxPath} bytes`);
+  if (req.path.length === 0 || req.path.includes(" "))
+    fail("path must be non-empty, without spaces");
+  if (Buffer.byteLength(req.path) > M2Limits.maxPath)
+    fail(`path longer than ${M2Limits.maxPath} bytes`);
   if (req.headers.length > M2Limits.maxHeaders) fail(`more than ${M2Limits.maxHeaders} headers`);
   const seen = new Set<string>();
   for (const [name, value] of req.headers) {
-    if (seen.has(name)) fail(`header ${JSON.stringify(name)} twice: give repeated headers as one array`);
+    if (seen.has(name))
+      fail(`header ${JSON.stringify(name)} twice: give repeated headers as one array`);
     seen.add(name);
     const ok =
       typeof value === "string" ||
@@ -95,9 +106,17 @@ function headerValue(name: string, value: unknown): M2HeaderValue {
   return fail(`header ${JSON.stringify(name)} is not a string or a non-empty array of strings`);
 }
 
-function decodeHeaders(bytes: Buffer, offset: number): { headers: M2Headers; format: M2HeaderFormat; next: number } {
+function decodeHeaders(
+  bytes: Buffer,
+  offset: number,
+): { headers: M2Headers; format: M2HeaderFormat; next: number } {
   // Peek at the terminator: ',' = JSON in a netstring, '}' = a tnetstring dict.
-  const { length, start } = readLengthPrefix(bytes, offset, E.M2Request, "mongrel2 request headers");
+  const { length, start } = readLengthPrefix(
+    bytes,
+    offset,
+    E.M2Request,
+    "mongrel2 request headers",
+  );
   const end = start + length;
   if (end >= bytes.length) fail("truncated headers");
   if (bytes[end] === COMMA) {
@@ -127,11 +146,19 @@ export function decodeM2Request(input: Uint8Array): DecodedM2Request {
   const conn = parseDecimalId(id.text);
   if (conn === undefined) fail("id is not a decimal integer");
   const path = word(bytes, id.next, "path");
-  if (path.next - id.next - 1 > M2Limits.maxPath) fail(`path longer than ${M2Limits.maxPath} bytes`);
+  if (path.next - id.next - 1 > M2Limits.maxPath)
+    fail(`path longer than ${M2Limits.maxPath} bytes`);
   const { headers, format, next } = decodeHeaders(bytes, path.next);
   const body = readNetstring(bytes, next);
   if (body.next !== bytes.length) fail("bytes after the body");
-  return { uuid: uuid.text, id: conn as number, path: path.text, headers, body: body.value, format };
+  return {
+    uuid: uuid.text,
+    id: conn as number,
+    path: path.text,
+    headers,
+    body: body.value,
+    format,
+  };
 }
 
 /** First value of a header (exact name: Mongrel2 lower-cases HTTP headers, server keys are upper-case). */

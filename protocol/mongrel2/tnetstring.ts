@@ -136,7 +136,8 @@ function decodePayload(tag: number, bytes: Buffer, depth: number): TnetValue {
       // #
       const text = bytes.toString("latin1");
       const n = INTEGER.test(text) ? Number(text) : NaN;
-      if (!Number.isSafeInteger(n)) return fail(`not an exact integer: ${JSON.stringify(text.slice(0, 40))}`);
+      if (!Number.isSafeInteger(n))
+        return fail(`not an exact integer: ${JSON.stringify(text.slice(0, 40))}`);
       return n === 0 ? 0 : n; // no -0
     }
     case 0x5e: {
@@ -188,7 +189,8 @@ function decodeDict(bytes: Buffer, depth: number): TnetDict {
     if (name === undefined) return fail("dict key is not UTF-8");
     if (key.next >= bytes.length) return fail(`dict key ${JSON.stringify(name)} has no value`);
     if (dict.has(name)) return fail(`duplicate dict key ${JSON.stringify(name)}`);
-    if (dict.size >= M2Limits.maxHeaders) return fail(`dict with more than ${M2Limits.maxHeaders} keys`);
+    if (dict.size >= M2Limits.maxHeaders)
+      return fail(`dict with more than ${M2Limits.maxHeaders} keys`);
     const item = readAt(bytes, key.next, depth);
     dict.set(name, item.value);
     offset = item.next;

@@ -42,7 +42,9 @@ describe("mongrel2 decoders on damaged input", () => {
     for (const v of vectors.filter((x) => x.codec !== "reply")) {
       const bytes = Buffer.from(v.hex, "hex");
       for (let n = 0; n < bytes.length; n++) {
-        expect(decodeOrProtocolError(v.codec, bytes.subarray(0, n)), `${v.name} prefix ${n}`).toBe(false);
+        expect(decodeOrProtocolError(v.codec, bytes.subarray(0, n)), `${v.name} prefix ${n}`).toBe(
+          false,
+        );
       }
     }
   });
@@ -93,18 +95,29 @@ describe("mongrel2 decoders on damaged input", () => {
   });
 
   it("random bytes after a plausible start: only ProtocolError", () => {
-    const starts = ["u-1 2 /p ", "u-1 2 /p 5:", "u-1 3:X 2, ", "u-1 5:1 2 ", "9:", "3:1:", "12:"].map((s) => Buffer.from(s));
+    const starts = [
+      "u-1 2 /p ",
+      "u-1 2 /p 5:",
+      "u-1 3:X 2, ",
+      "u-1 5:1 2 ",
+      "9:",
+      "3:1:",
+      "12:",
+    ].map((s) => Buffer.from(s));
     fc.assert(
       fc.property(fc.constantFrom(...starts), fc.uint8Array({ maxLength: 200 }), (start, tail) => {
         const bytes = Buffer.concat([start, tail]);
-        for (const codec of ["netstring", "tnetstring", "request", "reply"] as const) decodeOrProtocolError(codec, bytes);
+        for (const codec of ["netstring", "tnetstring", "request", "reply"] as const)
+          decodeOrProtocolError(codec, bytes);
       }),
       { numRuns: 2000 },
     );
   });
 
   it("random JSON-ish text: parseJson returns or throws ProtocolError", () => {
-    const alphabet = fc.constantFrom(..."{}[]\":,\\tnrfu0123456789.eE+- truefalsenull\t\n\x01".split(""));
+    const alphabet = fc.constantFrom(
+      ...'{}[]":,\\tnrfu0123456789.eE+- truefalsenull\t\n\x01'.split(""),
+    );
     fc.assert(
       fc.property(fc.array(alphabet, { maxLength: 80 }), (chars) => {
         try {
@@ -119,9 +132,14 @@ describe("mongrel2 decoders on damaged input", () => {
 
   it("deep nesting is refused quickly, without a stack overflow", () => {
     let t = Buffer.from("0:]");
-    for (let i = 0; i < 5000; i++) t = Buffer.concat([Buffer.from(`${t.length}:`), t, Buffer.from("]")]);
+    for (let i = 0; i < 5000; i++)
+      t = Buffer.concat([Buffer.from(`${t.length}:`), t, Buffer.from("]")]);
     expect(() => decodeTnetstring(t)).toThrow(expect.objectContaining({ code: "ERR_TNETSTRING" }));
-    expect(() => parseJson("[".repeat(100_000))).toThrow(expect.objectContaining({ code: "ERR_JSON" }));
-    expect(() => parseJson('{"a":'.repeat(100_000))).toThrow(expect.objectContaining({ code: "ERR_JSON" }));
+    expect(() => parseJson("[".repeat(100_000))).toThrow(
+      expect.objectContaining({ code: "ERR_JSON" }),
+    );
+    expect(() => parseJson('{"a":'.repeat(100_000))).toThrow(
+      expect.objectContaining({ code: "ERR_JSON" }),
+    );
   });
 });

@@ -59,7 +59,12 @@ for (const protocol of ["json", "tnetstring"] as const) {
       const [sendPort, recvPort] = await freePorts(2);
       m2 = await startMongrel2({
         routes: {
-          "/": { sendSpec: `tcp://127.0.0.1:${sendPort}`, recvSpec: `tcp://127.0.0.1:${recvPort}`, sendIdent: UUID, protocol },
+          "/": {
+            sendSpec: `tcp://127.0.0.1:${sendPort}`,
+            recvSpec: `tcp://127.0.0.1:${recvPort}`,
+            sendIdent: UUID,
+            protocol,
+          },
         },
       });
       pull = new Pull({ receiveTimeout: 10_000 });
@@ -85,9 +90,16 @@ for (const protocol of ["json", "tnetstring"] as const) {
       expect(req.headers.find(([n]) => n === "cookie")?.[1]).toEqual(["a=1", "b=2"]);
       expect(m2Header(req.headers, "x-forwarded-for")).toBe("127.0.0.1");
       const ev = m2EventOf(req, { req: 1 });
-      expect(ev).toMatchObject({ type: "request", request: { method: "GET", path: "/a/b", query: "x=1", route: "/" } });
+      expect(ev).toMatchObject({
+        type: "request",
+        request: { method: "GET", path: "/a/b", query: "x=1", route: "/" },
+      });
       // PUB/SUB slow joiner: resend until the client sees the answer.
-      const reply = encodeM2Reply({ uuid: UUID, ids: [req.id], body: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" });
+      const reply = encodeM2Reply({
+        uuid: UUID,
+        ids: [req.id],
+        body: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+      });
       for (let i = 0; i < 100 && c.data === ""; i++) {
         await pub.send(reply);
         await new Promise((r) => setTimeout(r, 50));
@@ -95,7 +107,10 @@ for (const protocol of ["json", "tnetstring"] as const) {
       expect(c.data).toBe("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
       c.socket.destroy();
       const notice = await receive();
-      expect(m2EventOf(notice, { req: 0 })).toMatchObject({ type: "disconnect", message: { conn: req.id } });
+      expect(m2EventOf(notice, { req: 0 })).toMatchObject({
+        type: "disconnect",
+        message: { conn: req.id },
+      });
     });
 
     it("keeps at most 5 values of a repeated header (MAX_DUPE_HEADERS)", async () => {
@@ -109,7 +124,10 @@ for (const protocol of ["json", "tnetstring"] as const) {
 
     it("M2ReplyWriter's one-message and streamed (chunked) replies reach HTTP clients intact", async () => {
       const writer = new M2ReplyWriter(UUID);
-      const answer = async (req: DecodedM2Request, msgs: Parameters<M2ReplyWriter["encode"]>[0][]) => {
+      const answer = async (
+        req: DecodedM2Request,
+        msgs: Parameters<M2ReplyWriter["encode"]>[0][],
+      ) => {
         const ev = m2EventOf(req, { req: 1 });
         if (ev.type !== "request") throw new Error(`not a request: ${ev.type}`);
         writer.begin(req.id, ev.request);
@@ -117,10 +135,22 @@ for (const protocol of ["json", "tnetstring"] as const) {
       };
       const [c, one] = await request("GET /one HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
       const to1: [number, number][] = [[one.id, 1]];
-      await answer(one, [{ v: 1, kind: "head", hid: "h", to: to1, status: 201, headers: [], body: Buffer.from("one"), end: true }]);
+      await answer(one, [
+        {
+          v: 1,
+          kind: "head",
+          hid: "h",
+          to: to1,
+          status: 201,
+          headers: [],
+          body: Buffer.from("one"),
+          end: true,
+        },
+      ]);
       // Mongrel2 does not read responses, so it keeps the connection despite Connection: close.
       const expected = "HTTP/1.1 201 Created\r\ncontent-length: 3\r\n\r\none";
-      for (let i = 0; i < 200 && c.data.length < expected.length; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && c.data.length < expected.length; i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(c.data).toBe(expected);
       c.socket.destroy();
 
@@ -129,7 +159,14 @@ for (const protocol of ["json", "tnetstring"] as const) {
       while (req.path === "@*") req = await receive();
       const to: [number, number][] = [[req.id, 2]];
       await answer(req, [
-        { v: 1, kind: "head", hid: "h", to, status: 200, headers: [["content-type", "text/plain"]] },
+        {
+          v: 1,
+          kind: "head",
+          hid: "h",
+          to,
+          status: 200,
+          headers: [["content-type", "text/plain"]],
+        },
         { v: 1, kind: "data", hid: "h", to, data: Buffer.from("hello ") },
         { v: 1, kind: "data", hid: "h", to, data: Buffer.from("world"), end: true },
       ]);
@@ -142,16 +179,26 @@ for (const protocol of ["json", "tnetstring"] as const) {
       const [a, ra] = await request("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
       const [b, rb] = await request("GET /q HTTP/1.1\r\nHost: h\r\n\r\n");
       expect(Buffer.from(ra.body).toString()).toBe("abc");
-      await pub.send(encodeM2Reply({ uuid: UUID, ids: [ra.id, rb.id], body: "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nboth" }));
+      await pub.send(
+        encodeM2Reply({
+          uuid: UUID,
+          ids: [ra.id, rb.id],
+          body: "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nboth",
+        }),
+      );
       await pub.send(encodeM2Reply({ uuid: UUID, ids: [ra.id, rb.id], body: "" }));
       await Promise.all([a.closed, b.closed]);
-      expect([a.data, b.data]).toEqual(Array(2).fill("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nboth"));
+      expect([a.data, b.data]).toEqual(
+        Array(2).fill("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nboth"),
+      );
     });
 
     it("ctl keep-alive is accepted, ctl cancel closes", async () => {
       const [c, req] = await request("GET /k HTTP/1.1\r\nHost: h\r\n\r\n");
       await pub.send(encodeM2Ctl(UUID, [req.id], { keepAlive: true }));
-      await pub.send(encodeM2Reply({ uuid: UUID, ids: [req.id], body: "HTTP/1.1 204 No Content\r\n\r\n" }));
+      await pub.send(
+        encodeM2Reply({ uuid: UUID, ids: [req.id], body: "HTTP/1.1 204 No Content\r\n\r\n" }),
+      );
       // cancel closes at once: bytes still queued for the client would be lost, so wait for them.
       for (let i = 0; i < 200 && c.data === ""; i++) await new Promise((r) => setTimeout(r, 10));
       await pub.send(encodeM2Ctl(UUID, [req.id], { cancel: true }));

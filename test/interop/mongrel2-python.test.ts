@@ -45,13 +45,18 @@ for (const protocol of ["json", "tnetstring"] as const) {
       const sendSpec = `tcp://127.0.0.1:${sendPort}`;
       const recvSpec = `tcp://127.0.0.1:${recvPort}`;
       m2 = await startMongrel2({
-        routes: { "/": { sendSpec, recvSpec, sendIdent: "54c6755b-9628-40a4-9a2d-cc82a816345e", protocol } },
+        routes: {
+          "/": { sendSpec, recvSpec, sendIdent: "54c6755b-9628-40a4-9a2d-cc82a816345e", protocol },
+        },
       });
       base = m2.url;
       const handler = start(PYTHON, [HANDLER, "--send-spec", sendSpec, "--recv-spec", recvSpec]);
       await handler.waitFor(/ready/);
       // The handler's PULL and PUB connect asynchronously: retry until a request comes back.
-      await until(async () => (await fetch(`${base}/waiting`, { signal: AbortSignal.timeout(500) })).ok, "handler reachable");
+      await until(
+        async () => (await fetch(`${base}/waiting`, { signal: AbortSignal.timeout(500) })).ok,
+        "handler reachable",
+      );
     });
 
     afterAll(async () => {
@@ -60,10 +65,21 @@ for (const protocol of ["json", "tnetstring"] as const) {
     });
 
     it("GET: server keys, query, x-forwarded-for, repeated cookies", async () => {
-      const res = await fetch(`${base}/hello?x=1&y=2`, { headers: [["cookie", "a=1"], ["cookie", "b=2"]] });
+      const res = await fetch(`${base}/hello?x=1&y=2`, {
+        headers: [
+          ["cookie", "a=1"],
+          ["cookie", "b=2"],
+        ],
+      });
       expect(res.status).toBe(200);
       const info = (await res.json()) as Record<string, unknown>;
-      expect(info).toMatchObject({ method: "GET", path: "/hello", query: "x=1&y=2", version: "HTTP/1.1", pattern: "/" });
+      expect(info).toMatchObject({
+        method: "GET",
+        path: "/hello",
+        query: "x=1&y=2",
+        version: "HTTP/1.1",
+        pattern: "/",
+      });
       expect(info.forwarded).toBe("127.0.0.1");
       expect(info.cookie).toBeDefined();
     });
@@ -77,7 +93,10 @@ for (const protocol of ["json", "tnetstring"] as const) {
     it("one reply message reaches two connections", async () => {
       const a = fetch(`${base}/wait?tag=a`).then((r) => r.text());
       const b = fetch(`${base}/wait?tag=b`).then((r) => r.text());
-      await until(async () => (await (await fetch(`${base}/waiting`)).text()) === "2", "two waiters");
+      await until(
+        async () => (await (await fetch(`${base}/waiting`)).text()) === "2",
+        "two waiters",
+      );
       expect(await (await fetch(`${base}/broadcast`)).text()).toBe("sent to 2");
       expect(await Promise.all([a, b])).toEqual(["broadcast to 2", "broadcast to 2"]);
     });
@@ -90,10 +109,19 @@ for (const protocol of ["json", "tnetstring"] as const) {
     });
 
     it("a client that goes away produces the disconnect notice", async () => {
-      const { socket } = rawRequest(m2.port, "GET /wait?tag=gone HTTP/1.1\r\nHost: localhost\r\n\r\n");
-      await until(async () => (await (await fetch(`${base}/waiting`)).text()) === "1", "one waiter");
+      const { socket } = rawRequest(
+        m2.port,
+        "GET /wait?tag=gone HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      );
+      await until(
+        async () => (await (await fetch(`${base}/waiting`)).text()) === "1",
+        "one waiter",
+      );
       socket.destroy();
-      await until(async () => (await (await fetch(`${base}/disconnected?tag=gone`)).text()) === "yes", "disconnect notice");
+      await until(
+        async () => (await (await fetch(`${base}/disconnected?tag=gone`)).text()) === "yes",
+        "disconnect notice",
+      );
     });
   });
 }

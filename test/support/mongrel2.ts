@@ -91,7 +91,8 @@ function waitForPort(port: number, proc: Proc, timeoutMs: number): Promise<void>
       });
       socket.once("error", () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`mongrel2 not listening on ${port}:\n${proc.output()}`));
+        if (Date.now() > deadline)
+          reject(new Error(`mongrel2 not listening on ${port}:\n${proc.output()}`));
         else setTimeout(attempt, 25); // polling for readiness, bounded by the deadline
       });
     };
