@@ -461,6 +461,12 @@ bad("version 2", "to-frontend", { ...claimWire, v: 2 }, "ERR_VERSION");
 bad("version as float 1.0", "to-frontend", { ...claimWire, v: new Float(1) }, "ERR_VERSION");
 bad("kind missing", "to-frontend", { v: 1, hid: HID }, "ERR_UNKNOWN_KIND");
 bad("unknown kind", "to-frontend", { ...claimWire, kind: "teleport" }, "ERR_UNKNOWN_KIND");
+bad(
+  "kind named after an Object.prototype property",
+  "to-frontend",
+  { ...claimWire, kind: "constructor" },
+  "ERR_UNKNOWN_KIND",
+);
 bad("kind not a string", "to-frontend", { ...claimWire, kind: 3 }, "ERR_UNKNOWN_KIND");
 bad("request sent to a frontend (wrong direction)", "to-frontend", getWire, "ERR_WRONG_DIRECTION");
 bad(
