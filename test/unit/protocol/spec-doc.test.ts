@@ -55,6 +55,12 @@ describe("SPEC.md", () => {
           if (shared && (f.name === "hid" || f.name === "to")) continue; // the common reply table
           if (kind === "end") continue; // "Fields: hid, to only"
           expect(text, `${kind}.${f.name}`).toContain(`\`${f.name}\``);
+          const row = new RegExp(`^\\| \`${f.name}\` \\| (\\w+) \\| (yes|no) \\|`, "m").exec(text);
+          if (row)
+            expect([row[1], row[2]], `${kind}.${f.name} type`).toEqual([
+              f.type,
+              f.required ? "yes" : "no",
+            ]);
         }
       }
     };
