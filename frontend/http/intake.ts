@@ -38,6 +38,14 @@ export class Intake {
       return;
     }
     const url = req.url ?? "/";
+    if (req.httpVersionMajor !== 1 || hostCount(req.rawHeaders) > 1) {
+      // HTTP/0.9-style lines parse, but Ferry speaks 1.x only; two Hosts make routing ambiguous.
+      const ex = new Exchange(ctx.nextRequestId(), conn, req, res, performance.now(), undefined, ctx.observer);
+      conn.exchanges.add(ex);
+      ctx.counters.malformedRequests++;
+      res.shouldKeepAlive = false;
+      return ctx.responder.fail(ex, "FERRY_BAD_REQUEST", "unsupported HTTP version or more than one Host header");
+    }
     const q = url.indexOf("?");
     const route = ctx.router.match(req.headers.host, q === -1 ? url : url.slice(0, q));
     const ex = new Exchange(ctx.nextRequestId(), conn, req, res, performance.now(), route, ctx.observer);
@@ -88,6 +96,15 @@ export class Intake {
     }
     group.dispatch(ex);
   }
+}
+
+function hostCount(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === "host") n++;
+  }
+  return n;
 }
 
 // Shared listeners (`this` is the request), so reading a body costs no closure per request.

@@ -84,7 +84,7 @@ const logRequests = process.argv.includes("--log-requests");
 
 function handle(r: RequestMsg): void {
   inflight++;
-  if (logRequests) process.stdout.write(`request ${r.method} ${r.target}\n`);
+  if (logRequests) process.stdout.write(`request ${r.method} ${r.target} conn=${r.conn} req=${r.req}\n`);
   const parts = r.path.split("/");
   const claim = () => send(r.fid, { kind: "claim", hid, conn: r.conn, req: r.req });
   switch (parts[1]) {
