@@ -1,243 +1,35 @@
 """Ferry protocol v1 in Python: one msgpack map per message, validated like protocol/codec.ts.
 
-The field table mirrors protocol/schema.ts (same names, types, canonical order), and errors carry
-the same stable codes as protocol/errors.ts, so both implementations pass protocol/vectors/.
+The field table (schema.py) mirrors protocol/schema.ts, and errors carry the same stable codes
+as protocol/errors.ts, so both implementations pass protocol/vectors/.
 """
 
 import msgpack
 
-PROTOCOL_VERSION = 1
-TOPIC_ALL = "*"
+from .fields import (
+    MAX_BINARY,
+    MAX_HEADERS,
+    MAX_ID,
+    MAX_SAFE_INTEGER,
+    MAX_STRING,
+    PROTOCOL_VERSION,
+    ProtocolError,
+)
+from .schema import TO_FRONTEND, TO_FRONTEND_FIELDS, TO_HANDLER, TO_HANDLER_FIELDS
 
-MAX_TARGETS = 100_000
-MAX_HEADERS = 1_000
-MAX_STRING = 65_536
-MAX_BINARY = 64 * 1024 * 1024
-MAX_ID = 128
-MAX_SAFE_INTEGER = 2**53 - 1
-
-
-class ProtocolError(Exception):
-    """The only error the decoders raise. Match on `code`, never on the text."""
-
-    DECODE = "ERR_DECODE"
-    TRAILING_BYTES = "ERR_TRAILING_BYTES"
-    NOT_MAP = "ERR_NOT_MAP"
-    VERSION = "ERR_VERSION"
-    UNKNOWN_KIND = "ERR_UNKNOWN_KIND"
-    WRONG_DIRECTION = "ERR_WRONG_DIRECTION"
-    MISSING_FIELD = "ERR_MISSING_FIELD"
-    FIELD_TYPE = "ERR_FIELD_TYPE"
-    LIMIT = "ERR_LIMIT"
-    FRAMES = "ERR_FRAMES"
-
-    def __init__(self, code, message, path=None):
-        super().__init__(f"{path}: {message}" if path else message)
-        self.code = code
-        self.path = path
-
+__all__ = [
+    "ProtocolError",
+    "PROTOCOL_VERSION",
+    "TO_FRONTEND_FIELDS",
+    "TO_HANDLER_FIELDS",
+    "decode_to_frontend",
+    "decode_to_handler",
+    "encode_to_frontend",
+    "encode_to_handler",
+    "pack",
+]
 
 E = ProtocolError
-
-
-def _fail(code, path, message):
-    raise ProtocolError(code, message, path)
-
-
-def _check_string(value, path, limit):
-    if type(value) is not str:
-        _fail(E.FIELD_TYPE, path, "expected a string")
-    if value.isascii():
-        if len(value) > limit:
-            _fail(E.LIMIT, path, f"string longer than {limit} bytes")
-        return value
-    try:
-        size = len(value.encode("utf-8"))
-    except UnicodeEncodeError:
-        _fail(E.FIELD_TYPE, path, "string has a lone surrogate")
-    if size > limit:
-        _fail(E.LIMIT, path, f"string longer than {limit} bytes")
-    return value
-
-
-def _check_uint(value, path):
-    if type(value) is not int or value < 0 or value > MAX_SAFE_INTEGER:
-        _fail(E.FIELD_TYPE, path, "expected a non-negative integer below 2^53")
-    return value
-
-
-def _check_str(value, path):
-    return _check_string(value, path, MAX_STRING)
-
-
-def _check_hid(value, path):
-    value = _check_string(value, path, MAX_ID)
-    # Ids are ZeroMQ topics: "*" is everyone's topic, never one peer's.
-    if not value or "\0" in value or value == "*":
-        _fail(E.FIELD_TYPE, path, 'expected a non-empty id, not "*"')
-    return value
-
-
-def _check_status(value, path):
-    if type(value) is not int or value < 100 or value > 999:
-        _fail(E.FIELD_TYPE, path, "expected an integer status 100..999")
-    return value
-
-
-def _check_bin(value, path):
-    if type(value) is not bytes:
-        if isinstance(value, (bytearray, memoryview)):
-            value = bytes(value)
-        else:
-            _fail(E.FIELD_TYPE, path, "expected msgpack bin")
-    if len(value) > MAX_BINARY:
-        _fail(E.LIMIT, path, "binary field too large")
-    return value
-
-
-def _check_bool(value, path):
-    if type(value) is not bool:
-        _fail(E.FIELD_TYPE, path, "expected a boolean")
-    return value
-
-
-def _check_scheme(value, path):
-    if type(value) is not str or (value != "http" and value != "https"):
-        _fail(E.FIELD_TYPE, path, "expected http or https")
-    return value
-
-
-def _check_pairs(value, path, limit, check_item):
-    if type(value) is not list and type(value) is not tuple:
-        _fail(E.FIELD_TYPE, path, "expected an array")
-    if len(value) > limit:
-        _fail(E.LIMIT, path, f"more than {limit} entries")
-    for i, pair in enumerate(value):
-        if (type(pair) is not list and type(pair) is not tuple) or len(pair) != 2:
-            _fail(E.FIELD_TYPE, f"{path}[{i}]", "expected a 2-element array")
-        check_item(pair[0], f"{path}[{i}][0]")
-        check_item(pair[1], f"{path}[{i}][1]")
-    return value
-
-
-def _check_headers(value, path):
-    return _check_pairs(value, path, MAX_HEADERS, _check_str)
-
-
-def _check_targets(value, path):
-    value = _check_pairs(value, path, MAX_TARGETS, _check_uint)
-    if not value:
-        _fail(E.FIELD_TYPE, path, "expected at least one target")
-    return value
-
-
-CHECKS = {
-    "str": _check_str,
-    "hid": _check_hid,
-    "id": _check_uint,
-    "uint": _check_uint,
-    "status": _check_status,
-    "bin": _check_bin,
-    "bool": _check_bool,
-    "scheme": _check_scheme,
-    "headers": _check_headers,
-    "targets": _check_targets,
-}
-
-
-def _req(name, type_):
-    return (name, type_, True)
-
-
-def _opt(name, type_):
-    return (name, type_, False)
-
-
-_HELLO = (
-    _req("hid", "hid"),
-    _req("capacity", "uint"),
-    _req("inflight", "uint"),
-    _opt("interval", "uint"),
-    _opt("agent", "str"),
-)
-_REPLY_TO = (_req("hid", "hid"), _req("to", "targets"))
-
-#: Fields of kinds a handler receives (protocol/schema.ts ToHandlerSchema), canonical order:
-#: (name, type, required), the same table as protocol/vectors/ferry-schema.json.
-TO_HANDLER_FIELDS = {
-    "request": (
-        _req("fid", "hid"),
-        _req("conn", "id"),
-        _req("req", "id"),
-        _req("method", "str"),
-        _req("target", "str"),
-        _req("path", "str"),
-        _req("query", "str"),
-        _req("version", "str"),
-        _req("headers", "headers"),
-        _req("remote", "str"),
-        _req("rport", "uint"),
-        _req("scheme", "scheme"),
-        _req("host", "str"),
-        _req("route", "str"),
-        _req("group", "str"),
-        _opt("body", "bin"),
-        _opt("stream", "bool"),
-        _opt("length", "uint"),
-        _opt("window", "uint"),
-        _opt("timeout", "uint"),
-        _opt("attempt", "uint"),
-        _opt("upgrade", "str"),
-    ),
-    "body": (
-        _req("fid", "hid"),
-        _req("conn", "id"),
-        _req("req", "id"),
-        _req("data", "bin"),
-        _opt("end", "bool"),
-    ),
-    "ws": (
-        _req("fid", "hid"),
-        _req("conn", "id"),
-        _req("req", "id"),
-        _req("data", "bin"),
-        _req("binary", "bool"),
-    ),
-    "disconnect": (
-        _req("fid", "hid"),
-        _req("conn", "id"),
-        _opt("req", "id"),
-        _opt("code", "uint"),
-        _opt("reason", "str"),
-    ),
-    "credit": (_req("fid", "hid"), _req("conn", "id"), _req("req", "id"), _req("bytes", "uint")),
-    "cancel": (_req("fid", "hid"), _req("conn", "id"), _req("req", "id"), _req("reason", "str")),
-}
-
-#: Fields of kinds a frontend receives (protocol/schema.ts ToFrontendSchema), canonical order.
-TO_FRONTEND_FIELDS = {
-    "hello": _HELLO,
-    "heartbeat": _HELLO,
-    "claim": (_req("hid", "hid"), _req("conn", "id"), _req("req", "id")),
-    "head": _REPLY_TO
-    + (_req("status", "status"), _req("headers", "headers"), _opt("body", "bin"), _opt("end", "bool")),
-    "data": _REPLY_TO + (_req("data", "bin"), _opt("end", "bool")),
-    "end": _REPLY_TO,
-    "close": _REPLY_TO + (_opt("code", "uint"), _opt("reason", "str")),
-    "ws": _REPLY_TO + (_req("data", "bin"), _req("binary", "bool")),
-    "error": _REPLY_TO + (_req("code", "str"), _req("message", "str"), _opt("status", "status")),
-    "goodbye": (_req("hid", "hid"), _opt("inflight", "uint")),
-    "credit": (_req("hid", "hid"), _req("conn", "id"), _req("req", "id"), _req("bytes", "uint")),
-}
-
-
-def _compile(table):
-    return {kind: tuple((n, CHECKS[t], r) for n, t, r in fields) for kind, fields in table.items()}
-
-
-TO_HANDLER = _compile(TO_HANDLER_FIELDS)
-TO_FRONTEND = _compile(TO_FRONTEND_FIELDS)
-
 
 MAX_DEPTH = 32
 
