@@ -1,19 +1,25 @@
 /**
- * Streaming benchmark: a large download to a client that reads slowly, with the serving
- * process's peak RSS (VmHWM) measured, so memory that grows with the data shows at once.
+ * Streaming benchmark: large transfers through a serving process, with that process's peak RSS
+ * (VmHWM) measured, so memory that grows with the data shows at once. Modes:
  *
- * Today it measures the static-directory route target (frontend/static) served by a plain
- * node:http process. Once request and response streaming through handlers exists, the same
- * client and RSS probe measure a 1 GiB upload to a hashing handler and a 1 GiB handler download
- * through the Ferry frontend (see MODES below).
+ * - static-download: the static route target (frontend/static) sends a file to a client that
+ *   reads at a fixed, slow pace.
+ * - proxy-download:  the proxy route target (frontend/proxy) relays a response from a fast
+ *   upstream to the same slow client.
+ * - proxy-upload:    a client uploads as fast as it can through the proxy to an upstream that
+ *   counts the bytes.
+ *
+ * Once request and response streaming through handlers exists, `ferry-upload` (to a hashing
+ * handler) and `ferry-download` (to a slow client) reuse the same clients and RSS probe.
  *
  *   node --import tsx bench/streaming.ts [--size-mib 1024] [--rate-mib 64] [--max-s 60]
+ *                                        [--modes static-download,proxy-download,proxy-upload]
  *   npm run bench -- streaming          (through the harness: bench/scenarios/streaming.ts)
  *
  * The serving process runs dist/ (`npm run build` first) or, without a build, the sources via
- * tsx (`--serve DIR` is that child mode: serve DIR and print the port).
+ * tsx (`--serve static DIR` / `--serve proxy URL` is that child mode).
  */
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import {
   closeSync,
@@ -24,10 +30,10 @@ import {
   readFileSync,
   rmSync,
 } from "node:fs";
+import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { serveStatic, StaticRouteConfigSchema } from "../frontend/static/index.js";
 import type { BenchOptions } from "./options.js";
 import type { ScenarioResult } from "./report/types.js";
 import { NODE_TS, ROOT, rssBytes, sleep, start, stopAll, type Proc } from "./processes.js";
@@ -35,12 +41,12 @@ import { NODE_TS, ROOT, rssBytes, sleep, start, stopAll, type Proc } from "./pro
 const MiB = 1024 * 1024;
 /** What the issue asks of the frontend: RSS under this while 1 GiB streams. */
 const RSS_LIMIT_MIB = 150;
-/** Modes this script will measure; only "static-download" exists yet. */
-export const MODES = ["static-download", "ferry-upload", "ferry-download"] as const;
+export const MODES = ["static-download", "proxy-download", "proxy-upload"] as const;
+export type Mode = (typeof MODES)[number];
 
 export interface StreamingOptions {
   sizeMiB: number;
-  /** Client reading pace. */
+  /** Pace of the slow reading client (downloads). Uploads go as fast as the path allows. */
   rateMiB: number;
   /** Hard bound on one transfer; past it the transfer stops and is reported as partial. */
   maxSeconds: number;
@@ -48,9 +54,9 @@ export interface StreamingOptions {
 }
 
 export interface TransferResult {
-  mode: (typeof MODES)[number];
+  mode: Mode;
   bytesExpected: number;
-  bytesReceived: number;
+  bytesTransferred: number;
   seconds: number;
   mibPerSecond: number;
   baselineRssMiB: number;
@@ -58,6 +64,12 @@ export interface TransferResult {
   sampledPeakRssMiB: number;
   /** VmHWM after the transfer: the kernel's own peak RSS of the serving process. */
   peakRssMiB: number;
+  complete: boolean;
+}
+
+interface Transfer {
+  bytes: number;
+  seconds: number;
   complete: boolean;
 }
 
@@ -71,20 +83,20 @@ function peakRssBytes(pid: number): number | undefined {
   }
 }
 
-/** Reads a response at `rateMiB` (pausing the socket, so TCP pushes back on the server). */
+/** Reads a response at `rateMiB`, pausing the socket so TCP pushes back on the server. */
 function pacedDownload(
   port: number,
   path: string,
   rateMiB: number,
   maxSeconds: number,
-): Promise<{ bodyBytes: number; seconds: number; complete: boolean }> {
+): Promise<Transfer> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     const started = performance.now();
+    const bytesPerMs = (rateMiB * MiB) / 1000;
     let total = 0;
     let headBytes = -1;
     let head = Buffer.alloc(0);
-    const bytesPerMs = (rateMiB * MiB) / 1000;
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
@@ -107,74 +119,174 @@ function pacedDownload(
     socket.on("close", () => {
       clearTimeout(deadline);
       const seconds = (performance.now() - started) / 1000;
-      resolve({ bodyBytes: Math.max(0, total - headBytes), seconds, complete: !timedOut });
+      resolve({ bytes: Math.max(0, total - headBytes), seconds, complete: !timedOut });
     });
     socket.write(`GET ${path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n`);
   });
 }
 
-/**
- * The serving process: the built module (dist/, as `ferry` runs it) when there is one, so the
- * RSS figures carry no TypeScript loader; else the sources through tsx.
- */
-function startServer(dir: string): Proc {
-  const built = join(ROOT, "dist/frontend/static/index.js");
-  if (existsSync(built)) {
-    const script = [
-      `import { createServer } from "node:http";`,
-      `import { serveStatic, StaticRouteConfigSchema } from ${JSON.stringify(pathToFileURL(built).href)};`,
-      `const route = StaticRouteConfigSchema.parse({ dir: ${JSON.stringify(dir)}, precompressed: false });`,
-      `const server = createServer((req, res) => void serveStatic(req, res, route));`,
-      `server.listen(0, "127.0.0.1", () => console.log("port " + server.address().port));`,
-      `process.once("SIGTERM", () => server.close(() => process.exit(0)));`,
-    ].join("\n");
-    return start("static-server", process.execPath, ["--input-type=module", "-e", script]);
+/** Sends `size` zero bytes as fast as the socket drains; the upstream answers with its count. */
+async function upload(
+  port: number,
+  path: string,
+  size: number,
+  maxSeconds: number,
+): Promise<Transfer> {
+  const socket = connect(port, "127.0.0.1");
+  await once(socket, "connect");
+  const started = performance.now();
+  const timer = setTimeout(() => socket.destroy(), maxSeconds * 1000);
+  const response: Buffer[] = [];
+  socket.on("data", (c: Buffer) => response.push(c));
+  const closed = once(socket, "close").catch(() => undefined);
+  socket.on("error", () => {});
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\nContent-Length: ${size}\r\n\r\n`,
+  );
+  const chunk = Buffer.alloc(256 * 1024);
+  let sent = 0;
+  while (sent < size && !socket.destroyed) {
+    const piece = size - sent >= chunk.length ? chunk : chunk.subarray(0, size - sent);
+    sent += piece.length;
+    if (!socket.write(piece)) await Promise.race([once(socket, "drain"), closed]);
   }
-  const [node = process.execPath, ...nodeArgs] = NODE_TS;
-  return start("static-server", node, [
-    ...nodeArgs,
-    fileURLToPath(import.meta.url),
-    "--serve",
-    dir,
-  ]);
+  await closed;
+  clearTimeout(timer);
+  const seconds = (performance.now() - started) / 1000;
+  const text = Buffer.concat(response).toString("latin1");
+  const counted = Number(/"bytes":(\d+)/.exec(text)?.[1] ?? -1);
+  return { bytes: Math.max(0, counted), seconds, complete: counted === size };
 }
 
-export async function staticDownload(options: StreamingOptions): Promise<TransferResult> {
-  const dir = mkdtempSync(join(tmpdir(), "ferry-bench-stream-"));
-  const size = options.sizeMiB * MiB;
-  // Sparse: creating it costs nothing, and the server still reads every byte through the page cache.
-  const fd = openSync(join(dir, "big.bin"), "w");
-  ftruncateSync(fd, size);
-  closeSync(fd);
-  const server = startServer(dir);
-  try {
-    const port = Number((await server.waitFor(/port (\d+)/, 20_000)).split(" ")[1]);
-    await sleep(200); // let start-up garbage settle before the baseline
-    const baseline = rssBytes(server.pid) ?? 0;
-    let sampledPeak = baseline;
-    const sampler = setInterval(() => {
-      sampledPeak = Math.max(sampledPeak, rssBytes(server.pid) ?? 0);
-    }, 50);
-    options.log(
-      `static-download: ${options.sizeMiB} MiB at ${options.rateMiB} MiB/s (max ${options.maxSeconds} s)`,
-    );
-    const transfer = await pacedDownload(port, "/big.bin", options.rateMiB, options.maxSeconds);
-    clearInterval(sampler);
-    const peak = peakRssBytes(server.pid) ?? sampledPeak;
-    return {
-      mode: "static-download",
-      bytesExpected: size,
-      bytesReceived: transfer.bodyBytes,
-      seconds: transfer.seconds,
-      mibPerSecond: transfer.bodyBytes / MiB / transfer.seconds,
-      baselineRssMiB: baseline / MiB,
-      sampledPeakRssMiB: sampledPeak / MiB,
-      peakRssMiB: peak / MiB,
-      complete: transfer.complete && transfer.bodyBytes === size,
+/**
+ * The upstream of the proxy modes, in this process (its memory is not measured): GET sends
+ * `size` zero bytes with backpressure, POST counts what arrives.
+ */
+async function startUpstream(size: number): Promise<{ server: Server; url: string }> {
+  const zeros = Buffer.alloc(256 * 1024);
+  const server = createServer((req, res) => {
+    if (req.method === "POST") {
+      let bytes = 0;
+      req.on("data", (c: Buffer) => (bytes += c.length));
+      req.on("end", () => res.end(JSON.stringify({ bytes })));
+      return;
+    }
+    res.writeHead(200, { "content-length": size });
+    let left = size;
+    const pump = () => {
+      while (left > 0) {
+        const piece = left >= zeros.length ? zeros : zeros.subarray(0, left);
+        left -= piece.length;
+        if (left === 0) res.end(piece);
+        else if (!res.write(piece)) return void res.once("drain", pump);
+      }
     };
+    res.on("close", () => (left = 0));
+    pump();
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Source of the serving process for dist/ (no TypeScript loader in the measured RSS). */
+function builtScript(kind: "static" | "proxy", arg: string): string | undefined {
+  const built = join(ROOT, `dist/frontend/${kind}/index.js`);
+  if (!existsSync(built)) return undefined;
+  const module = JSON.stringify(pathToFileURL(built).href);
+  const setup =
+    kind === "static"
+      ? [
+          `import { serveStatic, StaticRouteConfigSchema } from ${module};`,
+          `const route = StaticRouteConfigSchema.parse({ dir: ${JSON.stringify(arg)}, precompressed: false });`,
+          `const handle = (req, res) => void serveStatic(req, res, route);`,
+        ]
+      : [
+          `import { proxyRequest, ProxyRouteConfigSchema } from ${module};`,
+          `const route = ProxyRouteConfigSchema.parse({ upstream: ${JSON.stringify(arg)} });`,
+          `const handle = (req, res) => void proxyRequest(req, res, route);`,
+        ];
+  return [
+    `import { createServer } from "node:http";`,
+    ...setup,
+    `const server = createServer(handle);`,
+    `server.listen(0, "127.0.0.1", () => console.log("port " + server.address().port));`,
+    `process.once("SIGTERM", () => process.exit(0));`,
+  ].join("\n");
+}
+
+function startServer(kind: "static" | "proxy", arg: string): Proc {
+  const script = builtScript(kind, arg);
+  if (script !== undefined) {
+    return start(`${kind}-server`, process.execPath, ["--input-type=module", "-e", script]);
+  }
+  const [node = process.execPath, ...nodeArgs] = NODE_TS;
+  const self = fileURLToPath(import.meta.url);
+  return start(`${kind}-server`, node, [...nodeArgs, self, "--serve", kind, arg]);
+}
+
+/** Runs `transfer` against a started server while sampling its RSS. */
+async function measured(
+  mode: Mode,
+  server: Proc,
+  size: number,
+  transfer: (port: number) => Promise<Transfer>,
+): Promise<TransferResult> {
+  const port = Number((await server.waitFor(/port (\d+)/, 20_000)).split(" ")[1]);
+  await sleep(200); // let start-up garbage settle before the baseline
+  const baseline = rssBytes(server.pid) ?? 0;
+  let sampledPeak = baseline;
+  const sampler = setInterval(() => {
+    sampledPeak = Math.max(sampledPeak, rssBytes(server.pid) ?? 0);
+  }, 50);
+  const t = await transfer(port);
+  clearInterval(sampler);
+  const peak = peakRssBytes(server.pid) ?? sampledPeak;
+  return {
+    mode,
+    bytesExpected: size,
+    bytesTransferred: t.bytes,
+    seconds: t.seconds,
+    mibPerSecond: t.bytes / MiB / t.seconds,
+    baselineRssMiB: baseline / MiB,
+    sampledPeakRssMiB: sampledPeak / MiB,
+    peakRssMiB: peak / MiB,
+    complete: t.complete && t.bytes === size,
+  };
+}
+
+export async function runMode(mode: Mode, o: StreamingOptions): Promise<TransferResult> {
+  const size = o.sizeMiB * MiB;
+  const pace = mode === "proxy-upload" ? "client at full speed" : `client reads ${o.rateMiB} MiB/s`;
+  o.log(`${mode}: ${o.sizeMiB} MiB, ${pace} (max ${o.maxSeconds} s)`);
+  if (mode === "static-download") {
+    const dir = mkdtempSync(join(tmpdir(), "ferry-bench-stream-"));
+    // Sparse: costs nothing to create, and the server still reads every byte via the page cache.
+    const fd = openSync(join(dir, "big.bin"), "w");
+    ftruncateSync(fd, size);
+    closeSync(fd);
+    const server = startServer("static", dir);
+    try {
+      return await measured(mode, server, size, (port) =>
+        pacedDownload(port, "/big.bin", o.rateMiB, o.maxSeconds),
+      );
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const upstream = await startUpstream(size);
+  const server = startServer("proxy", upstream.url);
+  try {
+    return await measured(mode, server, size, (port) =>
+      mode === "proxy-upload"
+        ? upload(port, "/sink", size, o.maxSeconds)
+        : pacedDownload(port, "/big", o.rateMiB, o.maxSeconds),
+    );
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    upstream.server.closeAllConnections();
+    upstream.server.close();
   }
 }
 
@@ -182,12 +294,12 @@ function toScenario(results: TransferResult[]): ScenarioResult {
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
     id: "streaming",
-    title: "Streaming: large transfers to slow clients, peak RSS of the serving process",
+    title: "Streaming: 1 GiB transfers, peak RSS of the serving process",
     unit: "MiB/s",
     higherIsBetter: true,
     method:
-      "bench/streaming.ts: one transfer per mode to a raw-socket client reading at a fixed pace; " +
-      "peak RSS is the serving process's VmHWM.",
+      "bench/streaming.ts: one transfer per mode over raw sockets (downloads read at a fixed slow " +
+      "pace, uploads as fast as possible); peak RSS is the serving process's VmHWM.",
     rows: results.map((r) => ({
       id: r.mode,
       label: r.mode,
@@ -198,9 +310,11 @@ function toScenario(results: TransferResult[]): ScenarioResult {
       extra: {
         "peak RSS MiB": round(r.peakRssMiB),
         "baseline RSS MiB": round(r.baselineRssMiB),
-        "MiB sent": round(r.bytesReceived / MiB),
+        "MiB moved": round(r.bytesTransferred / MiB),
       },
-      ...(r.complete ? {} : { warning: `partial: ${r.bytesReceived} of ${r.bytesExpected} bytes` }),
+      ...(r.complete
+        ? {}
+        : { warning: `partial: ${r.bytesTransferred} of ${r.bytesExpected} bytes` }),
     })),
     ratios: [],
     limits: results.map((r) => ({
@@ -218,24 +332,31 @@ function toScenario(results: TransferResult[]): ScenarioResult {
   };
 }
 
-/** Harness entry (bench/scenarios/streaming.ts). Bounded: at most `maxSeconds` per transfer. */
+/** Harness entry (bench/scenarios/streaming.ts). Bounded: at most 60 s per transfer. */
 export async function run(opts: Pick<BenchOptions, "log">): Promise<ScenarioResult> {
-  const result = await staticDownload({
-    sizeMiB: 1024,
-    rateMiB: 64,
-    maxSeconds: 60,
-    log: opts.log,
-  });
-  return toScenario([result]);
+  const options = { sizeMiB: 1024, rateMiB: 64, maxSeconds: 60, log: opts.log };
+  const results: TransferResult[] = [];
+  for (const mode of MODES) results.push(await runMode(mode, options));
+  return toScenario(results);
 }
 
-function serve(dir: string): void {
-  const route = StaticRouteConfigSchema.parse({ dir, precompressed: false });
-  const server = createServer((req, res) => void serveStatic(req, res, route));
+/** Child mode without a build: serve through the TypeScript sources. */
+async function serve(kind: string, arg: string): Promise<void> {
+  let handle: Parameters<typeof createServer>[1];
+  if (kind === "static") {
+    const { serveStatic, StaticRouteConfigSchema } = await import("../frontend/static/index.js");
+    const route = StaticRouteConfigSchema.parse({ dir: arg, precompressed: false });
+    handle = (req, res) => void serveStatic(req, res, route);
+  } else {
+    const { proxyRequest, ProxyRouteConfigSchema } = await import("../frontend/proxy/index.js");
+    const route = ProxyRouteConfigSchema.parse({ upstream: arg });
+    handle = (req, res) => void proxyRequest(req, res, route);
+  }
+  const server = createServer(handle);
   server.listen(0, "127.0.0.1", () => {
     console.log(`port ${(server.address() as AddressInfo).port}`);
   });
-  process.once("SIGTERM", () => server.close(() => process.exit(0)));
+  process.once("SIGTERM", () => process.exit(0));
 }
 
 function flag(args: string[], name: string, fallback: number): number {
@@ -246,19 +367,24 @@ function flag(args: string[], name: string, fallback: number): number {
 
 async function main(args: string[]): Promise<void> {
   const serveAt = args.indexOf("--serve");
-  if (serveAt !== -1) {
-    serve(args[serveAt + 1] ?? ".");
-    return;
-  }
+  if (serveAt !== -1) return serve(args[serveAt + 1] ?? "static", args[serveAt + 2] ?? ".");
+  const modesAt = args.indexOf("--modes");
+  const modes =
+    modesAt === -1
+      ? [...MODES]
+      : (args[modesAt + 1] ?? "").split(",").filter((m): m is Mode => MODES.includes(m as Mode));
+  const options: StreamingOptions = {
+    sizeMiB: flag(args, "--size-mib", 1024),
+    rateMiB: flag(args, "--rate-mib", 64),
+    maxSeconds: flag(args, "--max-s", 60),
+    log: (m) => console.error(m),
+  };
   try {
-    const result = await staticDownload({
-      sizeMiB: flag(args, "--size-mib", 1024),
-      rateMiB: flag(args, "--rate-mib", 64),
-      maxSeconds: flag(args, "--max-s", 60),
-      log: (m) => console.error(m),
-    });
-    console.log(JSON.stringify(result, null, 2));
-    process.exitCode = result.complete && result.peakRssMiB < RSS_LIMIT_MIB ? 0 : 1;
+    const results: TransferResult[] = [];
+    for (const mode of modes) results.push(await runMode(mode, options));
+    console.log(JSON.stringify(results, null, 2));
+    const ok = results.every((r) => r.complete && r.peakRssMiB < RSS_LIMIT_MIB);
+    process.exitCode = ok ? 0 : 1;
   } finally {
     await stopAll();
   }
