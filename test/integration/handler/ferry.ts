@@ -21,7 +21,7 @@ export interface Frontend {
 }
 
 /** Heartbeat interval (ms) the test processes use: short, so a lost handler is noticed soon. */
-export const HEARTBEAT_MS = 250;
+export const HEARTBEAT_MS = 400;
 
 export async function startFrontend(dir: string, ep: FrontendEndpoints, group: Record<string, unknown> = {}): Promise<Frontend> {
   const port = await freePort();

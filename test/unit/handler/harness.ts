@@ -1,0 +1,72 @@
+/** Drives a HandlerConnection over the in-memory transport: the test plays the frontend. */
+import { decodeToFrontend, encodeToHandler, type Draft, type RequestMsg, type ToFrontendMsg, type ToHandlerMsg } from "../../../protocol/index.js";
+import { MemoryTransport, serve, type HandlerConnection, type ServeOptions } from "../../../handler/index.js";
+
+export const FID = "front-1";
+
+export class Harness {
+  readonly transport = new MemoryTransport();
+  readonly connection: HandlerConnection;
+  private next = 1;
+
+  constructor(app: unknown, options: Omit<ServeOptions, "transport"> = {}) {
+    this.connection = serve(app, { ...options, transport: this.transport });
+  }
+
+  get messages(): ToFrontendMsg[] {
+    return this.transport.published.map((p) => decodeToFrontend(p.payload));
+  }
+
+  /** Messages about request `req` (replies addressed to it, and claims). */
+  about(req: number): ToFrontendMsg[] {
+    return this.messages.filter((m) => ("to" in m && m.to.some(([, r]) => r === req)) || (m.kind === "claim" && m.req === req));
+  }
+
+  request(method: string, target: string, extra: Partial<Draft<RequestMsg>> = {}): number {
+    const req = this.next++;
+    const q = target.indexOf("?");
+    this.transport.request(
+      encodeToHandler({
+        kind: "request",
+        fid: FID,
+        conn: req,
+        req,
+        method,
+        target,
+        path: q < 0 ? target : target.slice(0, q),
+        query: q < 0 ? "" : target.slice(q + 1),
+        version: "HTTP/1.1",
+        headers: [["host", "example.test"]],
+        remote: "10.0.0.1",
+        rport: 5555,
+        scheme: "http",
+        host: "example.test",
+        route: "",
+        group: "default",
+        ...extra,
+      } as Draft<RequestMsg>),
+    );
+    return req;
+  }
+
+  event(msg: Draft<ToHandlerMsg>, topic = this.connection.hid): void {
+    this.transport.event(topic, encodeToHandler(msg));
+  }
+
+  /** Resolves once the response to `req` is complete. */
+  async done(req: number): Promise<ToFrontendMsg[]> {
+    const finished = (m: ToFrontendMsg) =>
+      m.kind === "end" || m.kind === "close" || m.kind === "error" || ((m.kind === "head" || m.kind === "data") && m.end === true);
+    await this.transport.waitFor(() => this.about(req).some(finished));
+    return this.about(req);
+  }
+
+  body(messages: ToFrontendMsg[]): string {
+    let out = "";
+    for (const m of messages) {
+      if (m.kind === "head" && m.body) out += Buffer.from(m.body).toString();
+      if (m.kind === "data") out += Buffer.from(m.data).toString();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,95 @@
+/** The Node (req, res) gateway over the in-memory transport: genuine http semantics. */
+import { afterEach, describe, expect, it } from "vitest";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import Koa from "koa";
+import { contextOf } from "../../../handler/index.js";
+import { FID, Harness } from "./harness.js";
+
+const harnesses: Harness[] = [];
+function harness(app: unknown): Harness {
+  const h = new Harness(app);
+  harnesses.push(h);
+  return h;
+}
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) await h.connection.close();
+});
+
+describe("Node listener gateway", () => {
+  it("gives the listener a genuine request (method, url, headers, body, socket address)", async () => {
+    let seen: Record<string, unknown> = {};
+    const h = harness((req: IncomingMessage, res: ServerResponse) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (d: string) => (body += d));
+      req.on("end", () => {
+        seen = { method: req.method, url: req.url, host: req.headers.host, body, ip: req.socket.remoteAddress, ctx: contextOf(req)?.requestId };
+        res.end("ok");
+      });
+    });
+    const req = h.request("POST", "/p?q=1", { body: Buffer.from("payload"), headers: [["host", "example.test"], ["content-length", "7"]] });
+    await h.done(req);
+    expect(seen).toEqual({ method: "POST", url: "/p?q=1", host: "example.test", body: "payload", ip: "10.0.0.1", ctx: req });
+  });
+
+  it("keeps res.write streaming and lengthless (chunked) framing: the end is its own message", async () => {
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+      res.write("a");
+      setTimeout(() => res.end("b"), 5);
+    });
+    const req = h.request("GET", "/");
+    const msgs = await h.done(req);
+    expect(msgs.map((m) => m.kind)).toEqual(["head", "data"]);
+    expect(h.body(msgs)).toBe("ab");
+    expect(msgs[0]!.kind === "head" && msgs[0]!.headers.some(([n]) => n === "transfer-encoding")).toBe(false);
+  });
+
+  it("sends a Content-Length response as one message", async () => {
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => res.end("whole"));
+    const msgs = await h.done(h.request("GET", "/"));
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: "head", end: true });
+    expect(msgs[0]!.kind === "head" && msgs[0]!.headers).toContainEqual(["content-length", "5"]);
+  });
+
+  it("strips the body of a HEAD response, keeping its length", async () => {
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader("content-length", "5");
+      res.end("hello");
+    });
+    const msgs = await h.done(h.request("HEAD", "/"));
+    expect(h.body(msgs)).toBe("");
+    expect(msgs[0]!.kind === "head" && msgs[0]!.headers).toContainEqual(["content-length", "5"]);
+  });
+
+  it("emits res 'close' when the client disconnects", async () => {
+    let closed = false;
+    const h = harness((req: IncomingMessage, res: ServerResponse) => {
+      res.write("partial");
+      res.on("close", () => (closed = true));
+    });
+    const req = h.request("GET", "/");
+    await h.transport.waitFor(() => h.about(req).some((m) => m.kind === "head"));
+    h.event({ kind: "disconnect", fid: FID, conn: req, req });
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(true);
+  });
+
+  it("answers 500 when the listener throws before responding", async () => {
+    const h = harness((_req: IncomingMessage, _res: ServerResponse) => {
+      throw new Error("sync boom");
+    });
+    const msgs = await h.done(h.request("GET", "/"));
+    expect(msgs[0]).toMatchObject({ kind: "head", status: 500 });
+  });
+
+  it("serves a Koa app through its callback()", async () => {
+    const app = new Koa();
+    app.use((ctx) => {
+      ctx.body = { path: ctx.path };
+    });
+    const h = harness(app);
+    const msgs = await h.done(h.request("GET", "/koa"));
+    expect(JSON.parse(h.body(msgs))).toEqual({ path: "/koa" });
+  });
+});
