@@ -7,15 +7,20 @@ export const COMMA = 0x2c;
 export const SPACE = 0x20;
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-const lenientUtf8 = new TextDecoder("utf-8");
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) return false;
+  return true;
+}
 
 /** UTF-8 text, replacing invalid sequences with U+FFFD (what arrives from HTTP clients may be any bytes). */
 export function utf8Lenient(bytes: Uint8Array): string {
-  return lenientUtf8.decode(bytes);
+  return toBuffer(bytes).toString("utf8");
 }
 
 /** UTF-8 text, or undefined when the bytes are not valid UTF-8. */
 export function utf8Strict(bytes: Uint8Array): string | undefined {
+  if (isAscii(bytes)) return toBuffer(bytes).toString("latin1"); // the common case, no decoder
   try {
     return strictUtf8.decode(bytes);
   } catch {
