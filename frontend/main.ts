@@ -5,10 +5,9 @@
 import { ConfigError, FerryError, isFerryError } from "./errors.js";
 import { checkConfigFile, loadConfig } from "./config/load.js";
 import { protocolAvailable } from "./groups/index.js";
-import { createLogger, type Logger } from "./logging.js";
-import { Frontend, type AccessRecord } from "./server.js";
-import { startControl, type Control } from "./control.js";
-import { zmqTransport } from "./transport/zmq.js";
+import type { Logger } from "./logging.js";
+import type { AccessRecord, Frontend } from "./server.js";
+import type { Control } from "./control.js";
 
 const USAGE = `usage: ferry frontend [--config FILE]
        ferry check FILE
@@ -77,6 +76,13 @@ function parseFrontendArgs(args: string[]): { file: string | undefined } {
 async function frontend(args: string[]): Promise<void> {
   const { file } = parseFrontendArgs(args);
   const { config, source } = loadConfig({ file, env: process.env });
+  // Loaded here, not at the top, so `ferry check` starts without zeromq, pino or prom-client.
+  const [{ createLogger }, { Frontend }, { startControl }, { zmqTransport }] = await Promise.all([
+    import("./logging.js"),
+    import("./server.js"),
+    import("./control.js"),
+    import("./transport/zmq.js"),
+  ]);
   const log = createLogger();
   const server = new Frontend(config, { transport: zmqTransport });
   attachLogging(server, log);

@@ -15,6 +15,11 @@ export const StaticRouteConfigSchema = z.strictObject({
   cacheControl: z.string().min(1).optional(),
   /** Serve `name.br` / `name.gz` siblings to clients whose Accept-Encoding allows it. */
   precompressed: z.boolean().default(true),
+  /**
+   * Names starting with "." (`.git`, `.env`): "ignore" answers 404 as if they did not exist,
+   * except `.well-known` (RFC 8615, e.g. ACME challenges); "allow" serves them.
+   */
+  dotfiles: z.enum(["ignore", "allow"]).default("ignore"),
   /** A path prefix removed before mapping the URL path into `dir` (the route's mount point). */
   stripPrefix: z.string().regex(/^\/.*/, "must start with /").optional(),
 });

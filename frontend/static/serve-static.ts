@@ -44,6 +44,10 @@ function sendPlain(
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
+function isHiddenName(segment: string): boolean {
+  return segment.startsWith(".") && segment !== ".well-known";
+}
+
 /** A file to send: the real path, its type, and the coding of a precompressed sibling. */
 interface Selected {
   entry: ResolvedEntry;
@@ -64,6 +68,10 @@ async function serve(
   const mapped = mapRequestPath(req.url, route.stripPrefix);
   if (!mapped.ok) {
     sendPlain(res, mapped.status, mapped.status === 404 ? "not found" : "bad request");
+    return;
+  }
+  if (route.dotfiles === "ignore" && mapped.segments.some(isHiddenName)) {
+    sendPlain(res, 404, "not found");
     return;
   }
   const root = await realRoot(route.dir);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { Router } from "../../../frontend/routes.js";
+import type { HostConfig } from "../../../frontend/config/schema.js";
+
+const to = (group: string) => ({ kind: "handler" as const, group });
+const hosts: HostConfig[] = [
+  { names: ["example.com"], default: false, routes: [{ path: "/", target: to("root") }, { path: "/api", target: to("api") }, { path: "/api/v2/", target: to("v2") }] },
+  { names: ["*.example.com"], default: false, routes: [{ path: "/", target: to("sub") }] },
+  { names: ["fallback.test"], default: true, routes: [{ path: "/only", target: to("fallback") }] },
+];
+
+describe("Router", () => {
+  const router = new Router(hosts);
+  const group = (host: string | undefined, path: string) => router.match(host, path)?.target.group;
+
+  it("matches exact names (case-insensitive, port and trailing dot ignored)", () => {
+    expect(group("example.com", "/")).toBe("root");
+    expect(group("EXAMPLE.com:8080", "/x")).toBe("root");
+    expect(group("example.com.", "/x")).toBe("root");
+  });
+
+  it("matches the longest prefix on a segment boundary", () => {
+    expect(group("example.com", "/api")).toBe("api");
+    expect(group("example.com", "/api/users")).toBe("api");
+    expect(group("example.com", "/apix")).toBe("root");
+    expect(group("example.com", "/api/v2")).toBe("v2");
+    expect(group("example.com", "/api/v2/x")).toBe("v2");
+    expect(router.match("example.com", "/api/x")?.prefix).toBe("/api");
+    expect(router.match("example.com", "/x")?.prefix).toBe("");
+  });
+
+  it("matches wildcards at any depth, then the default host", () => {
+    expect(group("a.example.com", "/")).toBe("sub");
+    expect(group("a.b.example.com", "/")).toBe("sub");
+    expect(group("other.org", "/only/x")).toBe("fallback");
+    expect(group(undefined, "/only")).toBe("fallback");
+    expect(group("other.org", "/nope")).toBeUndefined();
+  });
+
+  it("handles IPv6 literals", () => {
+    const r = new Router([{ names: ["[::1]"], default: false, routes: [{ path: "/", target: to("v6") }] }]);
+    expect(r.match("[::1]:8080", "/")?.target.group).toBe("v6");
+    expect(r.match("[::1]", "/")?.target.group).toBe("v6");
+  });
+});
