@@ -66,19 +66,20 @@ class Control(threading.Thread):
         next_beat = time.monotonic() + interval
         next_pump = 0.0
         claim_after = w.claim_after
-        tick_ms = max(1, int(self.tick * 1000))
         inflight = self.inflight
         while not self.stopping.is_set():
             try:
-                # Tick while requests are in flight; otherwise sleep until the next heartbeat or
-                # subscription check, unless the main thread kicks (it checks `sleeping` after
-                # adding a request, and we re-check `inflight` after setting it).
-                timeout = tick_ms
-                if not inflight:
-                    self.sleeping = True
-                    if not inflight:
-                        until = min(next_beat, next_pump) - time.monotonic()
-                        timeout = max(1, int(until * 1000) + 1)
+                # Sleep until the earliest claim falls due, the next heartbeat or subscription
+                # check. With no unclaimed request in flight, a new one kicks us awake: the main
+                # thread checks `sleeping` after adding it; we scan `inflight` after setting it.
+                self.sleeping = True
+                wake = min(next_beat, next_pump)
+                for ex in list(inflight.values()):
+                    if not ex.sent:
+                        self.sleeping = False  # we wake for its claim, before any later one's
+                        if ex.started + claim_after < wake:
+                            wake = ex.started + claim_after
+                timeout = max(1, int((wake - time.monotonic()) * 1000) + 1)
                 ready = poller.poll(timeout)
                 self.sleeping = False
                 for sock, _ in ready:

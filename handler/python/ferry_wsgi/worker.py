@@ -27,6 +27,8 @@ from .transport import ZmqTransport
 
 #: Seconds a worker waits for its threads to finish claimed work when draining.
 DRAIN_TIMEOUT = 30.0
+#: How often (ms) an idle single-thread worker checks whether it was asked to drain.
+IDLE_CHECK_MS = 250
 #: Seconds a draining worker keeps taking requests that already reached it before disconnecting.
 LATE_REQUESTS_WINDOW = 1.0
 
@@ -168,13 +170,16 @@ class Worker:
         self.transport.stop_requests()
 
     def serve_inline(self):
-        receive = self.transport.receive_request
-        poller = self._poller()
+        # A blocking receive with a timeout is the cheapest wait (no poller, no exception per
+        # request); the timeout bounds how long a drain signal waits to be noticed.
+        pull = self.transport.pull
+        pull.setsockopt(zmq.RCVTIMEO, IDLE_CHECK_MS)
+        receive = pull.recv_multipart
         handle = self.handle
         while not self.draining:
-            frames = receive(False)
-            if frames is None:
-                self._wait(poller)
+            try:
+                frames = receive()
+            except zmq.Again:
                 continue
             handle(frames)
         self._stop_taking(handle)
