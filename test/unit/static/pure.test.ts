@@ -172,6 +172,7 @@ describe("Accept-Encoding and config", () => {
       dir: "/srv",
       index: "index.html",
       precompressed: true,
+      dotfiles: "ignore",
     });
     expect(StaticRouteConfigSchema.safeParse({ dir: "/srv", cachecontrol: "x" }).success).toBe(
       false,

@@ -56,6 +56,11 @@ beforeAll(async () => {
   mkdirSync(join(root, "sub"), { recursive: true });
   mkdirSync(join(root, "noindex"));
   writeFileSync(join(root, "hello.txt"), HELLO);
+  mkdirSync(join(root, ".git"));
+  mkdirSync(join(root, ".well-known"));
+  writeFileSync(join(root, ".env"), "SECRET=1");
+  writeFileSync(join(root, ".git", "config"), "[core]");
+  writeFileSync(join(root, ".well-known", "acme"), "token");
   writeFileSync(join(root, "index.html"), "<h1>home</h1>");
   writeFileSync(join(root, "sub", "index.html"), "<h1>sub</h1>");
   writeFileSync(join(root, "empty.bin"), "");
@@ -112,6 +117,16 @@ describe("static: basics", () => {
     expect((await get(none, "/")).status).toBe(404);
     const list = await mount({ index: ["missing.html", "hello.txt"] });
     expect((await get(list, "/")).text).toBe(HELLO);
+  });
+
+  it("hides dotfiles unless allowed, but serves .well-known", async () => {
+    expect((await get(origin, "/.env")).status).toBe(404);
+    expect((await get(origin, "/.git/config")).status).toBe(404);
+    expect((await get(origin, "/%2egit/config")).status).toBe(404);
+    expect((await get(origin, "/.well-known/acme")).text).toBe("token");
+    const open = await mount({ dotfiles: "allow" });
+    expect((await get(open, "/.env")).text).toBe("SECRET=1");
+    expect((await get(open, "/.git/config")).text).toBe("[core]");
   });
 
   it("404 for a missing file, 405 with Allow for other methods", async () => {
