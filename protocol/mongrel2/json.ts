@@ -38,7 +38,14 @@ const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 
 class JsonParser {
   private i = 0;
+  /** Index of the next backslash at or after `i` (-1: none left), kept so scans stay linear. */
+  private slash = -2;
   constructor(private readonly s: string) {}
+
+  nextSlash(): number {
+    if (this.slash !== -1 && this.slash < this.i) this.slash = this.s.indexOf("\\", this.i);
+    return this.slash;
+  }
 
   fail(message: string): never {
     throw new ProtocolError(E.Json, `json: ${message} at offset ${this.i}`);
@@ -122,19 +129,19 @@ class JsonParser {
     const s = this.s;
     this.i++; // opening quote
     let out = "";
-    let run = this.i;
     for (;;) {
-      if (this.i >= s.length) this.fail("unterminated string");
-      const c = s[this.i] as string;
-      if (c === '"') {
-        out += s.slice(run, this.i++);
+      // Jump to the next quote or backslash; raw control characters in between are accepted
+      // (Mongrel2 sends them unescaped).
+      const quote = s.indexOf('"', this.i);
+      if (quote < 0) this.fail("unterminated string");
+      const slash = this.nextSlash();
+      if (slash < 0 || slash > quote) {
+        out += s.slice(this.i, quote);
+        this.i = quote + 1;
         return out;
       }
-      if (c !== "\\") {
-        this.i++; // raw control characters are accepted: Mongrel2 sends them unescaped
-        continue;
-      }
-      out += s.slice(run, this.i);
+      out += s.slice(this.i, slash);
+      this.i = slash;
       const e = s[this.i + 1];
       if (e === "u") {
         const hex = s.slice(this.i + 2, this.i + 6);
@@ -147,7 +154,6 @@ class JsonParser {
       } else {
         this.fail("bad escape");
       }
-      run = this.i;
     }
   }
 }

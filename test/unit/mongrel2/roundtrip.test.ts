@@ -116,6 +116,14 @@ describe("mongrel2 quirks", () => {
     expect(parseJson('{"a":"x\ty\u0001z"}')).toEqual({ a: "x\ty\u0001z" });
   });
 
+  it("parses large header objects in linear time", () => {
+    const value = "v".repeat(1000);
+    const text = `{${Array.from({ length: 1000 }, (_, i) => `"k${i}":"${value}"`).join(",")}}`;
+    const started = performance.now();
+    expect(parseJsonEntries(text)).toHaveLength(1000);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
   it("keeps JSON key order, integer-like keys included", () => {
     expect(parseJsonEntries('{"b":"1","10":"2","a":"3"}').map(([k]) => k)).toEqual([
       "b",
