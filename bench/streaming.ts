@@ -165,6 +165,7 @@ async function upload(
 async function startUpstream(size: number): Promise<{ server: Server; url: string }> {
   const zeros = Buffer.alloc(256 * 1024);
   const server = createServer((req, res) => {
+    if (req.url === "/warm") return void res.end("warm");
     if (req.method === "POST") {
       let bytes = 0;
       req.on("data", (c: Buffer) => (bytes += c.length));
@@ -233,6 +234,9 @@ async function measured(
   transfer: (port: number) => Promise<Transfer>,
 ): Promise<TransferResult> {
   const port = Number((await server.waitFor(/port (\d+)/, 20_000)).split(" ")[1]);
+  // One small exchange first, so one-time costs (undici compiles its llhttp WebAssembly on its
+  // first connection) land in the baseline, not in what the transfer seems to cost.
+  await pacedDownload(port, "/warm", 1024, 10);
   await sleep(200); // let start-up garbage settle before the baseline
   const baseline = rssBytes(server.pid) ?? 0;
   let sampledPeak = baseline;
