@@ -1,0 +1,161 @@
+/**
+ * The Ferry group's rules with the in-memory transport (no ZeroMQ): claims, loser cancels,
+ * addressing, the bounded wait queue, loss and re-send, disconnect events.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { decodeToHandler, encodeToFrontend, type Draft, type RequestMsg, type ToFrontendMsg, type ToHandlerMsg } from "../../../protocol/index.js";
+import { validateConfig } from "../../../frontend/config/validate.js";
+import { Frontend } from "../../../frontend/server.js";
+import { MemoryTransport, type MemoryGroupSockets } from "../../../frontend/transport/memory.js";
+import { get } from "../../integration/frontend/harness.js";
+import { rawExchange } from "../../integration/frontend/raw.js";
+
+interface Rig {
+  fe: Frontend;
+  mem: MemoryGroupSockets;
+  url: string;
+  send(msg: Draft<ToFrontendMsg>): void;
+  requests(n: number): Promise<RequestMsg[]>;
+  events(): ToHandlerMsg[];
+}
+
+const running: Frontend[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((f) => f.stop(0)));
+});
+
+async function rig(group: Record<string, unknown> = {}): Promise<Rig> {
+  const config = validateConfig({
+    listeners: [{ port: 0 }],
+    hosts: [{ names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "g" } }] }],
+    groups: { g: { requests: "inproc://a", replies: "inproc://b", events: "inproc://c", heartbeat: { interval: 40, misses: 2 }, ...group } },
+  });
+  const transport = new MemoryTransport();
+  const fe = new Frontend(config, { transport, fid: "fe-test" });
+  running.push(fe);
+  await fe.start();
+  const mem = transport.groups[0]!;
+  return {
+    fe,
+    mem,
+    url: fe.addresses[0]!,
+    send: (msg) => mem.deliver([Buffer.from(msg.kind === "hello" || msg.kind === "heartbeat" ? "*" : "fe-test"), encodeToFrontend(msg)]),
+    async requests(n) {
+      const deadline = Date.now() + 5000;
+      while (mem.sent.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      return mem.sent.map((p) => decodeToHandler(p) as RequestMsg);
+    },
+    events: () => mem.published.map((e) => ({ ...decodeToHandler(e.payload), topic: e.topic })),
+  };
+}
+
+const hello = (hid: string, kind: "hello" | "heartbeat" = "hello", interval = 10_000): Draft<ToFrontendMsg> => ({ kind, hid, capacity: 8, inflight: 0, interval });
+
+describe("ferry group", () => {
+  it("first claim wins; the loser's reply is dropped and it gets cancel", async () => {
+    const r = await rig();
+    r.send(hello("a"));
+    r.send(hello("b"));
+    const reply = get(`${r.url}/x`);
+    const [req] = await r.requests(1);
+    const to: [number, number][] = [[req!.conn, req!.req]];
+    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
+    r.send({ kind: "head", hid: "b", to, status: 200, headers: [], body: Buffer.from("from-b"), end: true });
+    r.send({ kind: "head", hid: "a", to, status: 200, headers: [], body: Buffer.from("from-a"), end: true });
+    expect((await reply).body).toBe("from-a");
+    expect(r.events()).toContainEqual(expect.objectContaining({ kind: "cancel", topic: "b", reason: "claimed-elsewhere", req: req!.req }));
+    expect(r.fe.counters.repliesFromLoser).toBe(1);
+  });
+
+  it("drops replies whose [conn, req] do not name a live exchange", async () => {
+    const r = await rig();
+    r.send(hello("a"));
+    const reply = get(`${r.url}/x`);
+    const [req] = await r.requests(1);
+    r.send({ kind: "head", hid: "a", to: [[req!.conn + 1, req!.req]], status: 200, headers: [], body: Buffer.from("wrong"), end: true });
+    r.send({ kind: "head", hid: "a", to: [[req!.conn, req!.req + 1]], status: 200, headers: [], body: Buffer.from("wrong"), end: true });
+    r.send({ kind: "head", hid: "a", to: [[req!.conn, req!.req]], status: 201, headers: [], body: Buffer.from("right"), end: true });
+    r.send({ kind: "data", hid: "a", to: [[req!.conn, req!.req]], data: Buffer.from("late") });
+    expect(await reply).toMatchObject({ status: 201, body: "right" });
+    expect(r.fe.counters.repliesDropped).toBe(3);
+  });
+
+  it("queues when handlers are full, answers 503 past the queue, sends when room appears", async () => {
+    const r = await rig({ queue: { length: 1, wait: 2000 } });
+    r.mem.capacity = 0;
+    r.send(hello("a"));
+    const first = get(`${r.url}/1`);
+    const second = await get(`${r.url}/2`);
+    expect(second.status).toBe(503);
+    expect(second.headers["x-ferry-error"]).toBe("FERRY_QUEUE_FULL");
+    r.mem.capacity = 10;
+    const [req] = await r.requests(1);
+    expect(req!.path).toBe("/1");
+    r.send({ kind: "head", hid: "a", to: [[req!.conn, req!.req]], status: 200, headers: [], body: Buffer.from("ok"), end: true });
+    expect((await first).body).toBe("ok");
+  });
+
+  it("answers 503 when a request waits longer than queue.wait", async () => {
+    const r = await rig({ queue: { length: 4, wait: 50 } });
+    r.mem.capacity = 0;
+    r.send(hello("a"));
+    const res = await get(`${r.url}/slow`);
+    expect(res.status).toBe(503);
+    expect(res.headers["x-ferry-error"]).toBe("FERRY_QUEUE_FULL");
+  });
+
+  it("on handler loss: re-sends unclaimed idempotent requests, 502 for claimed POSTs", async () => {
+    const r = await rig({ timeout: 5000 });
+    r.send(hello("a", "hello", 40));
+    const post = get(`${r.url}/post`, { method: "POST", body: "x" });
+    const getReq = get(`${r.url}/get`);
+    const reqs = await r.requests(2);
+    const p = reqs.find((m) => m.method === "POST")!;
+    r.send({ kind: "claim", hid: "a", conn: p.conn, req: p.req });
+    // b stays live, a goes silent: a is lost after 2 x 40 ms.
+    const beat = setInterval(() => r.send(hello("b", "heartbeat", 40)), 10);
+    try {
+      r.send(hello("b", "hello", 40));
+      const res = await post;
+      expect(res.status).toBe(502);
+      expect(res.headers["x-ferry-error"]).toBe("FERRY_HANDLER_LOST");
+      const all = await r.requests(3);
+      const resent = all[2]!;
+      expect(resent).toMatchObject({ method: "GET", path: "/get", attempt: 1 });
+      r.send({ kind: "head", hid: "b", to: [[resent.conn, resent.req]], status: 200, headers: [], body: Buffer.from("b"), end: true });
+      expect((await getReq).body).toBe("b");
+    } finally {
+      clearInterval(beat);
+    }
+  });
+
+  it("tells the claiming handler when its client disconnects", async () => {
+    const r = await rig();
+    r.send(hello("a"));
+    const pending = rawExchange(Number(new URL(r.url).port), "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 100 });
+    const [req] = await r.requests(1);
+    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
+    await pending; // the raw client gives up and closes
+    const deadline = Date.now() + 2000;
+    while (!r.events().some((e) => e.kind === "disconnect") && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    expect(r.events()).toContainEqual(expect.objectContaining({ kind: "disconnect", topic: "a", conn: req!.conn, req: req!.req }));
+  });
+
+  it("answers one message to many connections", async () => {
+    const r = await rig();
+    r.send(hello("a"));
+    const replies = [get(`${r.url}/1`), get(`${r.url}/2`), get(`${r.url}/3`)];
+    const reqs = await r.requests(3);
+    r.send({ kind: "head", hid: "a", to: reqs.map((m) => [m.conn, m.req] as [number, number]), status: 200, headers: [], body: Buffer.from("all"), end: true });
+    for (const res of await Promise.all(replies)) expect(res.body).toBe("all");
+  });
+
+  it("refuses a head Node cannot write with 502 FERRY_BAD_REPLY", async () => {
+    const r = await rig();
+    r.send(hello("a"));
+    const reply = get(`${r.url}/x`);
+    const [req] = await r.requests(1);
+    r.send({ kind: "head", hid: "a", to: [[req!.conn, req!.req]], status: 200, headers: [["bad header", "x"]], end: true });
+    expect((await reply).headers["x-ferry-error"]).toBe("FERRY_BAD_REPLY");
+  });
+});
