@@ -163,6 +163,29 @@ class InlineWorker(WorkerCase):
         self.assertEqual(got[1]["hid"], self.worker.hid)
 
 
+class TwoFrontends(unittest.TestCase):
+    def test_each_frontend_gets_its_own_replies(self):
+        a, b = FakeFrontend("front-a-1"), FakeFrontend("front-b-2")
+        worker = Worker(router, [a.endpoints, b.endpoints], heartbeat_ms=200, stderr=io.StringIO())
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        try:
+            a.wait_hello()
+            b.wait_hello()
+            to_a = a.send(path="/from-a")
+            to_b = b.send(path="/from-b")
+            self.assertEqual(a.response(to_a)[2], b"hello /from-a")
+            self.assertEqual(b.response(to_b)[2], b"hello /from-b")
+            # Nothing addressed to one frontend reached the other.
+            self.assertFalse([m for t, m in a.received if t == b.fid])
+            self.assertFalse([m for t, m in b.received if t == a.fid])
+        finally:
+            worker.drain()
+            thread.join(10)
+            a.close()
+            b.close()
+
+
 class ThreadedWorker(WorkerCase):
     threads = 4
 

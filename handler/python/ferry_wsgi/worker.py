@@ -28,7 +28,7 @@ from .transport import ZmqTransport
 #: Seconds a worker waits for its threads to finish claimed work when draining.
 DRAIN_TIMEOUT = 30.0
 #: How often (ms) an idle single-thread worker checks whether it was asked to drain.
-IDLE_CHECK_MS = 250
+IDLE_CHECK_MS = 100
 #: Seconds a draining worker keeps taking requests that already reached it before disconnecting.
 LATE_REQUESTS_WINDOW = 1.0
 
