@@ -66,7 +66,10 @@ export function startControl(server: Frontend, host: string, port: number): Prom
       const groups = [...server.groups.values()].map((g) => g.status());
       const ok = groups.every((g) => g.live > 0);
       res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ ok, fid: server.fid, connections: server.connections.size, groups }) + "\n");
+      res.end(
+        JSON.stringify({ ok, fid: server.fid, connections: server.connections.size, groups }) +
+          "\n",
+      );
     } else if (path === "/metrics") {
       registry.metrics().then(
         (text) => {

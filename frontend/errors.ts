@@ -6,20 +6,64 @@
  */
 export const FerryErrors = {
   FERRY_BAD_REQUEST: { status: 400, cause: "The request could not be parsed as HTTP/1.x." },
-  FERRY_HEADER_TIMEOUT: { status: 408, cause: "The client did not send its headers within limits.headerTimeout." },
+  FERRY_HEADER_TIMEOUT: {
+    status: 408,
+    cause: "The client did not send its headers within limits.headerTimeout.",
+  },
   FERRY_NO_ROUTE: { status: 404, cause: "No host or route matches the request." },
-  FERRY_BODY_TOO_LARGE: { status: 413, cause: "The body is larger than the group's inlineBodyLimit (streamed bodies are not supported yet)." },
-  FERRY_HEADERS_TOO_LARGE: { status: 431, cause: "The request head is larger than limits.headerBytes." },
-  FERRY_HANDLER_ERROR: { status: 500, cause: "The handler answered with an `error` message; its code sets the status (see protocol wire errors)." },
-  FERRY_BAD_REPLY: { status: 502, cause: "The handler's reply could not be written (invalid status or header)." },
-  FERRY_HANDLER_LOST: { status: 502, cause: "The handler holding the request stopped heart-beating, or left, and the request could not be re-sent." },
-  FERRY_NO_HANDLER: { status: 503, cause: "No live handler in the route's group; answered at once with Retry-After." },
-  FERRY_QUEUE_FULL: { status: 503, cause: "Every handler is busy and the group's wait queue is full, or the request waited longer than queue.wait." },
-  FERRY_REPLY_TIMEOUT: { status: 504, cause: "No reply head within the group's timeout; the handler gets `cancel`." },
-  FERRY_CONFIG_INVALID: { status: undefined, cause: "The config file failed validation; every problem is listed with its path." },
-  FERRY_CONFIG_READ: { status: undefined, cause: "The config file could not be read or is not JSON." },
-  FERRY_UNSUPPORTED: { status: undefined, cause: "The config asks for something this build does not implement yet (a mongrel2 group, a TLS listener)." },
-  FERRY_LISTEN_FAILED: { status: undefined, cause: "A listener or group socket could not bind its address." },
+  FERRY_BODY_TOO_LARGE: {
+    status: 413,
+    cause:
+      "The body is larger than the group's inlineBodyLimit (streamed bodies are not supported yet).",
+  },
+  FERRY_HEADERS_TOO_LARGE: {
+    status: 431,
+    cause: "The request head is larger than limits.headerBytes.",
+  },
+  FERRY_HANDLER_ERROR: {
+    status: 500,
+    cause:
+      "The handler answered with an `error` message; its code sets the status (see protocol wire errors).",
+  },
+  FERRY_BAD_REPLY: {
+    status: 502,
+    cause: "The handler's reply could not be written (invalid status or header).",
+  },
+  FERRY_HANDLER_LOST: {
+    status: 502,
+    cause:
+      "The handler holding the request stopped heart-beating, or left, and the request could not be re-sent.",
+  },
+  FERRY_NO_HANDLER: {
+    status: 503,
+    cause: "No live handler in the route's group; answered at once with Retry-After.",
+  },
+  FERRY_QUEUE_FULL: {
+    status: 503,
+    cause:
+      "Every handler is busy and the group's wait queue is full, or the request waited longer than queue.wait.",
+  },
+  FERRY_REPLY_TIMEOUT: {
+    status: 504,
+    cause: "No reply head within the group's timeout; the handler gets `cancel`.",
+  },
+  FERRY_CONFIG_INVALID: {
+    status: undefined,
+    cause: "The config file failed validation; every problem is listed with its path.",
+  },
+  FERRY_CONFIG_READ: {
+    status: undefined,
+    cause: "The config file could not be read or is not JSON.",
+  },
+  FERRY_UNSUPPORTED: {
+    status: undefined,
+    cause:
+      "The config asks for something this build does not implement yet (a mongrel2 group, a TLS listener).",
+  },
+  FERRY_LISTEN_FAILED: {
+    status: undefined,
+    cause: "A listener or group socket could not bind its address.",
+  },
   FERRY_USAGE: { status: undefined, cause: "The command line could not be understood." },
 } as const satisfies Record<string, { status: number | undefined; cause: string }>;
 

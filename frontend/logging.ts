@@ -6,7 +6,10 @@ import pino, { type Logger } from "pino";
 
 export function createLogger(level = process.env.FERRY_LOG_LEVEL ?? "info"): Logger {
   if (process.stdout.isTTY) {
-    return pino({ level, base: undefined }, pino.transport({ target: "pino-pretty", options: { colorize: true } }));
+    return pino(
+      { level, base: undefined },
+      pino.transport({ target: "pino-pretty", options: { colorize: true } }),
+    );
   }
   // Asynchronous writes keep the access log off the request path; flushed before exit.
   return pino({ level, base: undefined }, pino.destination({ dest: 1, sync: false }));

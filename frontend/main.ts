@@ -33,7 +33,9 @@ function fail(err: unknown): never {
     if (err.code === "FERRY_USAGE") process.stderr.write(USAGE);
     process.exit(err.code === "FERRY_USAGE" ? 2 : 1);
   }
-  process.stderr.write(`ferry: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `ferry: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 }
 
@@ -50,7 +52,9 @@ function check(args: string[]): void {
       `${Object.keys(config.groups).length} group(s)\n`,
   );
   for (const g of unavailable) {
-    process.stdout.write(`note: group "${g.name}" uses protocol "${g.protocol}", not available in this build yet\n`);
+    process.stdout.write(
+      `note: group "${g.name}" uses protocol "${g.protocol}", not available in this build yet\n`,
+    );
   }
 }
 
@@ -115,12 +119,16 @@ async function frontend(args: string[]): Promise<void> {
 }
 
 function attachLogging(server: Frontend, log: Logger): void {
-  server.on("listening", (info: { address: string }) => log.info({ address: info.address, fid: server.fid }, "listening"));
+  server.on("listening", (info: { address: string }) =>
+    log.info({ address: info.address, fid: server.fid }, "listening"),
+  );
   const access = log.child({ type: "access" });
   server.on("access", (r: AccessRecord) => access.info(r));
   server.on("handler-up", (info: object) => log.info(info, "handler up"));
   server.on("handler-lost", (info: object) => log.warn(info, "handler lost"));
-  server.on("protocol-error", (info: object) => log.warn(info, "malformed message (counted; logged once per group and code)"));
+  server.on("protocol-error", (info: object) =>
+    log.warn(info, "malformed message (counted; logged once per group and code)"),
+  );
   server.on("client-error", (info: object) => log.debug(info, "malformed request"));
   server.on("error", (err: unknown) => log.error({ err }, "error"));
 }

@@ -70,7 +70,11 @@ export class Router {
     if (!host) return undefined;
     for (const route of host.routes) {
       const p = route.prefix;
-      if (p === "" || path === p || (path.startsWith(p) && path.charCodeAt(p.length) === 47 /* / */)) {
+      if (
+        p === "" ||
+        path === p ||
+        (path.startsWith(p) && path.charCodeAt(p.length) === 47) /* / */
+      ) {
         return route;
       }
     }

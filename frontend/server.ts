@@ -73,7 +73,11 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
 
   async start(): Promise<void> {
     for (const listener of this.config.listeners) {
-      if (listener.tls) throw new FerryError("FERRY_UNSUPPORTED", "TLS listeners are not available in this build yet");
+      if (listener.tls)
+        throw new FerryError(
+          "FERRY_UNSUPPORTED",
+          "TLS listeners are not available in this build yet",
+        );
     }
     const context = {
       fid: this.fid,
@@ -89,12 +93,20 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
         await created.open();
       } catch (err) {
         await this.closeGroups();
-        throw new FerryError("FERRY_LISTEN_FAILED", `group "${group.name}": ${(err as Error).message}`, { cause: err });
+        throw new FerryError(
+          "FERRY_LISTEN_FAILED",
+          `group "${group.name}": ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       this.groups.set(group.name, created);
     }
     const groupConfigs = Object.values(this.config.groups);
-    const shortest = Math.min(...groupConfigs.map((g) => Math.min(g.timeout, g.heartbeat.interval * g.heartbeat.misses, g.queue.wait)));
+    const shortest = Math.min(
+      ...groupConfigs.map((g) =>
+        Math.min(g.timeout, g.heartbeat.interval * g.heartbeat.misses, g.queue.wait),
+      ),
+    );
     const tickMs = Math.max(5, Math.min(250, Math.floor(shortest / 8)));
     this.ticker = setInterval(() => this.tick(), tickMs);
     try {
@@ -116,16 +128,25 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     });
     server.maxConnections = limits.maxConnections;
     server.on("connection", (socket: Socket) => this.onConnection(socket));
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => this.intake.handle(req, res, false));
-    server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.intake.handle(req, res, true));
-    server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
+    server.on("request", (req: IncomingMessage, res: ServerResponse) =>
+      this.intake.handle(req, res, false),
+    );
+    server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) =>
+      this.intake.handle(req, res, true),
+    );
+    server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) =>
+      this.onClientError(err, socket),
+    );
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
         server.off("error", reject);
         const a = server.address();
-        const address = a && typeof a === "object" ? `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}` : String(a);
+        const address =
+          a && typeof a === "object"
+            ? `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`
+            : String(a);
         this.addresses.push(address);
         this.emit("listening", { address });
         resolve();

@@ -21,7 +21,11 @@ export function readConfigFile(file: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new FerryError("FERRY_CONFIG_READ", `${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new FerryError(
+      "FERRY_CONFIG_READ",
+      `${file}: not valid JSON: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -46,17 +50,26 @@ export function applyEnv(raw: unknown, env: Env): unknown {
     if (isObject(first)) {
       if (host !== undefined) first.host = host;
       if (port !== undefined) {
-        if (!/^\d{1,5}$/.test(port)) problems.push({ path: "listeners[0].port", message: `FERRY_PORT="${port}" is not a port number` });
+        if (!/^\d{1,5}$/.test(port))
+          problems.push({
+            path: "listeners[0].port",
+            message: `FERRY_PORT="${port}" is not a port number`,
+          });
         else first.port = Number(port);
       }
     }
   }
-  const endpoints = { requests: env.FERRY_REQUESTS, replies: env.FERRY_REPLIES, events: env.FERRY_EVENTS };
+  const endpoints = {
+    requests: env.FERRY_REQUESTS,
+    replies: env.FERRY_REPLIES,
+    events: env.FERRY_EVENTS,
+  };
   if (Object.values(endpoints).some((v) => v !== undefined) && isObject(out.groups)) {
     const firstName = Object.keys(out.groups)[0];
     const group = firstName === undefined ? undefined : out.groups[firstName];
     if (isObject(group)) {
-      for (const [key, value] of Object.entries(endpoints)) if (value !== undefined) group[key] = value;
+      for (const [key, value] of Object.entries(endpoints))
+        if (value !== undefined) group[key] = value;
     }
   }
   if (problems.length > 0) throw new ConfigError(problems, "environment");

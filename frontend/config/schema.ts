@@ -10,7 +10,10 @@ const ms = z.number().int().min(1);
 const bytes = z.number().int().min(0);
 const endpoint = z
   .string()
-  .regex(/^(tcp|ipc|inproc):\/\/.+/, "expected a ZeroMQ endpoint such as tcp://127.0.0.1:9997 or ipc:///path");
+  .regex(
+    /^(tcp|ipc|inproc):\/\/.+/,
+    "expected a ZeroMQ endpoint such as tcp://127.0.0.1:9997 or ipc:///path",
+  );
 
 export const TlsSchema = z.strictObject({
   key: z.string().min(1),
@@ -72,16 +75,28 @@ export const GroupSchema = z.strictObject({
     .prefault({}),
   /** ZeroMQ high-water mark of the requests socket, per handler. */
   sendHighWaterMark: z.number().int().min(1).default(64),
+  /** mongrel2 groups only (docs/mongrel2.md): header format, send_ident (default: fresh per start), recv_ident. */
+  headers: z.enum(["json", "tnetstring"]).default("json"),
+  sendIdent: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, "1-128 of A-Z a-z 0-9 -").optional(),
+  recvIdent: z.string().optional(),
 });
 
 export const LimitsSchema = z.strictObject({
-  headerBytes: z.number().int().min(1024).default(16 * 1024),
+  headerBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024),
   bodyBytes: bytes.default(8 * 1024 * 1024),
   headerTimeout: ms.default(10_000),
   keepAliveTimeout: ms.default(5000),
   maxConnections: z.number().int().min(1).default(10_000),
   /** Response bytes buffered for one slow client before the connection is closed. */
-  connectionQueueBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+  connectionQueueBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
 });
 
 export const ControlSchema = z.strictObject({
@@ -97,7 +112,10 @@ export const ConfigSchema = z.strictObject({
     .default("ferry"),
   listeners: z.array(ListenerSchema).min(1),
   hosts: z.array(HostSchema).min(1),
-  groups: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only"), GroupSchema),
+  groups: z.record(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only"),
+    GroupSchema,
+  ),
   limits: LimitsSchema.prefault({}),
   control: ControlSchema.optional(),
   shutdown: z

@@ -62,17 +62,27 @@ function crossFieldProblems(raw: unknown): ConfigProblem[] {
     if (!isObject(host)) return;
     if (host.default === true) {
       if (defaultHost !== undefined) {
-        problems.push({ path: `hosts[${h}].default`, message: `${defaultHost} is already the default host` });
+        problems.push({
+          path: `hosts[${h}].default`,
+          message: `${defaultHost} is already the default host`,
+        });
       } else defaultHost = `hosts[${h}]`;
     }
     arrayAt(host, "names").forEach((name, n) => {
       if (typeof name !== "string") return;
       const key = name.toLowerCase();
       const seen = hostNames.get(key);
-      if (seen) problems.push({ path: `hosts[${h}].names[${n}]`, message: `"${name}" is already listed at ${seen}` });
+      if (seen)
+        problems.push({
+          path: `hosts[${h}].names[${n}]`,
+          message: `"${name}" is already listed at ${seen}`,
+        });
       else hostNames.set(key, `hosts[${h}].names[${n}]`);
       if (name !== "*" && name.includes("*") && !/^\*\.[^*]+$/.test(name)) {
-        problems.push({ path: `hosts[${h}].names[${n}]`, message: 'a wildcard is "*" or "*.domain"' });
+        problems.push({
+          path: `hosts[${h}].names[${n}]`,
+          message: 'a wildcard is "*" or "*.domain"',
+        });
       }
     });
     const paths = new Map<string, number>();
@@ -82,7 +92,10 @@ function crossFieldProblems(raw: unknown): ConfigProblem[] {
         const norm = route.path.length > 1 ? route.path.replace(/\/+$/, "") : route.path;
         const seen = paths.get(norm);
         if (seen !== undefined) {
-          problems.push({ path: `hosts[${h}].routes[${r}].path`, message: `same prefix as routes[${seen}]` });
+          problems.push({
+            path: `hosts[${h}].routes[${r}].path`,
+            message: `same prefix as routes[${seen}]`,
+          });
         } else paths.set(norm, r);
       }
       const target = route.target;
@@ -103,7 +116,8 @@ function crossFieldProblems(raw: unknown): ConfigProblem[] {
     if (!isObject(l) || typeof l.port !== "number" || l.port === 0) return;
     const key = `${typeof l.host === "string" ? l.host : "127.0.0.1"}:${l.port}`;
     const seen = addresses.get(key);
-    if (seen) problems.push({ path: `listeners[${i}].port`, message: `${key} is already used by ${seen}` });
+    if (seen)
+      problems.push({ path: `listeners[${i}].port`, message: `${key} is already used by ${seen}` });
     else addresses.set(key, `listeners[${i}]`);
   });
   if (isObject(raw.control) && typeof raw.control.port === "number" && raw.control.port !== 0) {
@@ -113,14 +127,21 @@ function crossFieldProblems(raw: unknown): ConfigProblem[] {
   }
 
   const endpoints = new Map<string, string>();
-  const bodyBytes = isObject(raw.limits) && typeof raw.limits.bodyBytes === "number" ? raw.limits.bodyBytes : 8 * 1024 * 1024;
+  const bodyBytes =
+    isObject(raw.limits) && typeof raw.limits.bodyBytes === "number"
+      ? raw.limits.bodyBytes
+      : 8 * 1024 * 1024;
   for (const [name, group] of Object.entries(groups)) {
     if (!isObject(group)) continue;
     for (const socket of ["requests", "replies", "events"]) {
       const ep = group[socket];
       if (typeof ep !== "string") continue;
       const seen = endpoints.get(ep);
-      if (seen) problems.push({ path: `groups.${name}.${socket}`, message: `${ep} is already bound by ${seen}` });
+      if (seen)
+        problems.push({
+          path: `groups.${name}.${socket}`,
+          message: `${ep} is already bound by ${seen}`,
+        });
       else endpoints.set(ep, `groups.${name}.${socket}`);
     }
     if (typeof group.inlineBodyLimit === "number" && group.inlineBodyLimit > bodyBytes) {
@@ -144,7 +165,10 @@ function deepFreeze<T>(value: T): T {
 /** Validate a parsed JSON value. Throws ConfigError listing every problem. */
 export function validateConfig(raw: unknown, file?: string): Config {
   const parsed = ConfigSchema.safeParse(raw);
-  const problems = [...(parsed.success ? [] : schemaProblems(parsed.error.issues)), ...crossFieldProblems(raw)];
+  const problems = [
+    ...(parsed.success ? [] : schemaProblems(parsed.error.issues)),
+    ...crossFieldProblems(raw),
+  ];
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, file);
   const data: RawConfig = parsed.data;
   const groups: Record<string, GroupConfig> = {};

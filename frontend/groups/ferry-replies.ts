@@ -4,7 +4,13 @@
  * it names, on the connection it names, while that exchange is live), and the claim (the first
  * handler to speak about a request owns it; the others are dropped and told to cancel).
  */
-import { decodeToFrontend, isProtocolError, statusForWireError, type Target, type ToFrontendMsg } from "../../protocol/index.js";
+import {
+  decodeToFrontend,
+  isProtocolError,
+  statusForWireError,
+  type Target,
+  type ToFrontendMsg,
+} from "../../protocol/index.js";
 import type { Exchange } from "../exchange.js";
 import type { FerryGroup } from "./ferry.js";
 
@@ -17,7 +23,10 @@ function topicOk(group: FerryGroup, topic: Buffer): boolean {
 
 export function applyMessage(group: FerryGroup, frames: readonly Buffer[]): void {
   if (frames.length !== 2 || !topicOk(group, frames[0]!)) {
-    group.malformed("ERR_FRAMES", frames.length !== 2 ? `message with ${frames.length} frames` : "unexpected topic");
+    group.malformed(
+      "ERR_FRAMES",
+      frames.length !== 2 ? `message with ${frames.length} frames` : "unexpected topic",
+    );
     return;
   }
   let msg: ToFrontendMsg;

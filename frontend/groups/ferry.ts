@@ -121,7 +121,10 @@ export class FerryGroup implements HandlerGroup {
     this.ctx.counters.disconnects++;
     // Queued exchanges never reached a handler: nobody to tell.
     if (this.awaiting.has(ex.id) || ex.claimer !== undefined) {
-      this.publish(ex.claimer ?? "*", encodeToHandler({ kind: "disconnect", fid: this.ctx.fid, conn: ex.conn.id, req: ex.id }));
+      this.publish(
+        ex.claimer ?? "*",
+        encodeToHandler({ kind: "disconnect", fid: this.ctx.fid, conn: ex.conn.id, req: ex.id }),
+      );
     }
     this.forget(ex);
   }
@@ -135,7 +138,10 @@ export class FerryGroup implements HandlerGroup {
   }
 
   cancel(hid: string, ex: Exchange, reason: string): void {
-    this.publish(hid, encodeToHandler({ kind: "cancel", fid: this.ctx.fid, conn: ex.conn.id, req: ex.id, reason }));
+    this.publish(
+      hid,
+      encodeToHandler({ kind: "cancel", fid: this.ctx.fid, conn: ex.conn.id, req: ex.id, reason }),
+    );
   }
 
   publish(topic: string, payload: Buffer): void {
@@ -154,7 +160,9 @@ export class FerryGroup implements HandlerGroup {
       const ex = this.queue.shift()!;
       if (ex.done) continue;
       this.ctx.counters.queueFull++;
-      this.ctx.responder.fail(ex, "FERRY_QUEUE_FULL", "no handler had room within queue.wait", [["retry-after", "1"]]);
+      this.ctx.responder.fail(ex, "FERRY_QUEUE_FULL", "no handler had room within queue.wait", [
+        ["retry-after", "1"],
+      ]);
       this.forget(ex);
     }
     for (const entry of this.registry.expire(now)) this.lose(entry, "missed heartbeats", now);
@@ -185,7 +193,13 @@ export class FerryGroup implements HandlerGroup {
         failed++;
       }
     }
-    this.ctx.events.emit("handler-lost", { group: this.name, hid: entry.hid, reason, resent, failed });
+    this.ctx.events.emit("handler-lost", {
+      group: this.name,
+      hid: entry.hid,
+      reason,
+      resent,
+      failed,
+    });
   }
 
   private resend(ex: Exchange, now: number): void {

@@ -5,11 +5,12 @@
 import { FerryError } from "../errors.js";
 import type { GroupConfig } from "../config/schema.js";
 import { createFerryGroup } from "./ferry.js";
+import { createMongrel2Group } from "./mongrel2.js";
 import type { GroupContext, GroupFactory, HandlerGroup } from "./types.js";
 
 const factories: Partial<Record<GroupConfig["protocol"], GroupFactory>> = {
   ferry: createFerryGroup,
-  // mongrel2: createMongrel2Group,
+  mongrel2: createMongrel2Group,
 };
 
 export function protocolAvailable(protocol: string): boolean {

@@ -5,7 +5,8 @@ import type { Exchange } from "../exchange.js";
 /** `rawHeaders` is [name, value, name, value...] in arrival order; names are lower-cased. */
 export function headerPairs(raw: readonly string[]): HeaderPair[] {
   const pairs: HeaderPair[] = new Array<HeaderPair>(raw.length >> 1);
-  for (let i = 0, j = 0; i < raw.length; i += 2, j++) pairs[j] = [raw[i]!.toLowerCase(), raw[i + 1]!];
+  for (let i = 0, j = 0; i < raw.length; i += 2, j++)
+    pairs[j] = [raw[i]!.toLowerCase(), raw[i + 1]!];
   return pairs;
 }
 

@@ -6,7 +6,11 @@
 import type { Socket } from "node:net";
 import { FerryErrors, type FerryErrorCode } from "../errors.js";
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  431: "Request Header Fields Too Large",
+};
 
 export function clientErrorCode(err: NodeJS.ErrnoException): FerryErrorCode | undefined {
   switch (err.code) {

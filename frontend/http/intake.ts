@@ -40,23 +40,47 @@ export class Intake {
     const url = req.url ?? "/";
     if (req.httpVersionMajor !== 1 || hostCount(req.rawHeaders) > 1) {
       // HTTP/0.9-style lines parse, but Ferry speaks 1.x only; two Hosts make routing ambiguous.
-      const ex = new Exchange(ctx.nextRequestId(), conn, req, res, performance.now(), undefined, ctx.observer);
+      const ex = new Exchange(
+        ctx.nextRequestId(),
+        conn,
+        req,
+        res,
+        performance.now(),
+        undefined,
+        ctx.observer,
+      );
       conn.exchanges.add(ex);
       ctx.counters.malformedRequests++;
       res.shouldKeepAlive = false;
-      return ctx.responder.fail(ex, "FERRY_BAD_REQUEST", "unsupported HTTP version or more than one Host header");
+      return ctx.responder.fail(
+        ex,
+        "FERRY_BAD_REQUEST",
+        "unsupported HTTP version or more than one Host header",
+      );
     }
     const q = url.indexOf("?");
     const route = ctx.router.match(req.headers.host, q === -1 ? url : url.slice(0, q));
-    const ex = new Exchange(ctx.nextRequestId(), conn, req, res, performance.now(), route, ctx.observer);
+    const ex = new Exchange(
+      ctx.nextRequestId(),
+      conn,
+      req,
+      res,
+      performance.now(),
+      route,
+      ctx.observer,
+    );
     conn.exchanges.add(ex);
-    if (route === undefined) return ctx.responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
+    if (route === undefined)
+      return ctx.responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
     const group = ctx.groups.get(route.target.group);
     if (group === undefined || !group.hasLiveHandler()) {
       ctx.counters.noHandler++;
-      return ctx.responder.fail(ex, "FERRY_NO_HANDLER", `no live handler in group "${route.target.group}"`, [
-        ["retry-after", "1"],
-      ]);
+      return ctx.responder.fail(
+        ex,
+        "FERRY_NO_HANDLER",
+        `no live handler in group "${route.target.group}"`,
+        [["retry-after", "1"]],
+      );
     }
     ex.group = group;
     const headers = req.headers;
@@ -91,7 +115,9 @@ export class Intake {
     const group = ex.group!;
     if (!group.hasLiveHandler()) {
       this.ctx.counters.noHandler++;
-      this.ctx.responder.fail(ex, "FERRY_NO_HANDLER", `no live handler in group "${group.name}"`, [["retry-after", "1"]]);
+      this.ctx.responder.fail(ex, "FERRY_NO_HANDLER", `no live handler in group "${group.name}"`, [
+        ["retry-after", "1"],
+      ]);
       return;
     }
     group.dispatch(ex);

@@ -29,7 +29,13 @@ export class Responder {
    * A reply `head`. Returns false (and answers 502 FERRY_BAD_REPLY) when Node refuses the status
    * or a header, so one bad header never becomes a half-written response.
    */
-  head(ex: Exchange, status: number, headers: readonly HeaderPair[], body: Uint8Array | undefined, end: boolean): boolean {
+  head(
+    ex: Exchange,
+    status: number,
+    headers: readonly HeaderPair[],
+    body: Uint8Array | undefined,
+    end: boolean,
+  ): boolean {
     const res = ex.res;
     const flat: string[] = [];
     let hasLength = false;
@@ -133,10 +139,19 @@ export class Responder {
     extra?: readonly HeaderPair[],
   ): void {
     const body = Buffer.from(
-      JSON.stringify(handlerCode ? { error: { code: handlerCode, message } } : { error: { code, message } }) + "\n",
+      JSON.stringify(
+        handlerCode ? { error: { code: handlerCode, message } } : { error: { code, message } },
+      ) + "\n",
     );
     const res = ex.res;
-    const flat = ["content-type", JSON_TYPE, "content-length", String(body.length), "x-ferry-error", handlerCode ?? code];
+    const flat = [
+      "content-type",
+      JSON_TYPE,
+      "content-length",
+      String(body.length),
+      "x-ferry-error",
+      handlerCode ?? code,
+    ];
     if (extra) for (const [k, v] of extra) flat.push(k, v);
     // An unread request body would be parsed as the next request: close instead.
     if (this.stopping || (!ex.req.complete && hasBody(ex))) res.shouldKeepAlive = false;
@@ -152,5 +167,8 @@ export class Responder {
 
 function hasBody(ex: Exchange): boolean {
   const h = ex.req.headers;
-  return (h["content-length"] !== undefined && h["content-length"] !== "0") || h["transfer-encoding"] !== undefined;
+  return (
+    (h["content-length"] !== undefined && h["content-length"] !== "0") ||
+    h["transfer-encoding"] !== undefined
+  );
 }

@@ -70,8 +70,15 @@ class ZmqGroupSockets implements GroupSockets {
   }
 }
 
-async function openGroup(endpoints: GroupEndpoints, options: GroupSocketOptions): Promise<GroupSockets> {
-  const push = new Push({ sendHighWaterMark: options.sendHighWaterMark, sendTimeout: 0, linger: 0 });
+async function openGroup(
+  endpoints: GroupEndpoints,
+  options: GroupSocketOptions,
+): Promise<GroupSockets> {
+  const push = new Push({
+    sendHighWaterMark: options.sendHighWaterMark,
+    sendTimeout: 0,
+    linger: 0,
+  });
   const sub = new Subscriber({ linger: 0 });
   const pub = new Publisher({ sendTimeout: 0, linger: 200 });
   try {

@@ -19,7 +19,13 @@
  */
 import { Publisher, Pull, Subscriber } from "zeromq";
 import { randomBytes } from "node:crypto";
-import { encodeToFrontend, decodeToHandler, type Draft, type RequestMsg, type ToFrontendMsg } from "../../protocol/index.js";
+import {
+  encodeToFrontend,
+  decodeToHandler,
+  type Draft,
+  type RequestMsg,
+  type ToFrontendMsg,
+} from "../../protocol/index.js";
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,7 +62,8 @@ function sendRaw(frames: Array<string | Buffer>): void {
   outbox.push(frames as [string, Buffer]);
   void pump();
 }
-const hello = (kind: "hello" | "heartbeat") => send("*", { kind, hid, capacity: 64, inflight, interval, agent: "ferry-test-handler" });
+const hello = (kind: "hello" | "heartbeat") =>
+  send("*", { kind, hid, capacity: 64, inflight, interval, agent: "ferry-test-handler" });
 hello("hello");
 const beat = setInterval(() => hello("heartbeat"), interval);
 
@@ -74,7 +81,15 @@ function echo(r: RequestMsg): void {
       headers: r.headers,
     }),
   );
-  send(r.fid, { kind: "head", hid, to: [[r.conn, r.req]], status: 200, headers: [["content-type", "application/json"]], body, end: true });
+  send(r.fid, {
+    kind: "head",
+    hid,
+    to: [[r.conn, r.req]],
+    status: 200,
+    headers: [["content-type", "application/json"]],
+    body,
+    end: true,
+  });
   inflight--;
 }
 
@@ -84,7 +99,8 @@ const logRequests = process.argv.includes("--log-requests");
 
 function handle(r: RequestMsg): void {
   inflight++;
-  if (logRequests) process.stdout.write(`request ${r.method} ${r.target} conn=${r.conn} req=${r.req}\n`);
+  if (logRequests)
+    process.stdout.write(`request ${r.method} ${r.target} conn=${r.conn} req=${r.req}\n`);
   const parts = r.path.split("/");
   const claim = () => send(r.fid, { kind: "claim", hid, conn: r.conn, req: r.req });
   switch (parts[1]) {
@@ -106,8 +122,15 @@ function handle(r: RequestMsg): void {
     case "stream": {
       const n = Number(parts[2] ?? 3);
       const to: [number, number][] = [[r.conn, r.req]];
-      send(r.fid, { kind: "head", hid, to, status: 200, headers: [["content-type", "text/plain"]] });
-      for (let i = 0; i < n; i++) send(r.fid, { kind: "data", hid, to, data: Buffer.from(`chunk-${i}\n`) });
+      send(r.fid, {
+        kind: "head",
+        hid,
+        to,
+        status: 200,
+        headers: [["content-type", "text/plain"]],
+      });
+      for (let i = 0; i < n; i++)
+        send(r.fid, { kind: "data", hid, to, data: Buffer.from(`chunk-${i}\n`) });
       send(r.fid, { kind: "end", hid, to });
       inflight--;
       return;
@@ -120,18 +143,40 @@ function handle(r: RequestMsg): void {
       if (list.length < n) return claim();
       collected.delete(n);
       const to = list.map((m) => [m.conn, m.req] as [number, number]);
-      send(r.fid, { kind: "head", hid, to, status: 200, headers: [], body: Buffer.from(`all:${n}`), end: true });
+      send(r.fid, {
+        kind: "head",
+        hid,
+        to,
+        status: 200,
+        headers: [],
+        body: Buffer.from(`all:${n}`),
+        end: true,
+      });
       inflight -= n;
       return;
     }
     case "unknown":
-      send(r.fid, { kind: "head", hid, to: [[r.conn + 100_000, r.req + 100_000]], status: 200, headers: [], body: Buffer.from("WRONG"), end: true });
+      send(r.fid, {
+        kind: "head",
+        hid,
+        to: [[r.conn + 100_000, r.req + 100_000]],
+        status: 200,
+        headers: [],
+        body: Buffer.from("WRONG"),
+        end: true,
+      });
       return echo(r);
     case "garbage":
       sendGarbage(r);
       return echo(r);
     case "error":
-      send(r.fid, { kind: "error", hid, to: [[r.conn, r.req]], code: parts[2] ?? "APP_ERROR", message: "test error" });
+      send(r.fid, {
+        kind: "error",
+        hid,
+        to: [[r.conn, r.req]],
+        code: parts[2] ?? "APP_ERROR",
+        message: "test error",
+      });
       inflight--;
       return;
     case "close":
@@ -147,7 +192,18 @@ function sendGarbage(r: RequestMsg): void {
   sendRaw([r.fid]);
   sendRaw([r.fid, Buffer.from("not msgpack at all")]);
   sendRaw([r.fid, Buffer.from([0x81, 0xa1])]);
-  sendRaw(["wrong-topic", encodeToFrontend({ kind: "head", hid, to: [[r.conn, r.req]], status: 200, headers: [], body: Buffer.from("WRONG"), end: true })]);
+  sendRaw([
+    "wrong-topic",
+    encodeToFrontend({
+      kind: "head",
+      hid,
+      to: [[r.conn, r.req]],
+      status: 200,
+      headers: [],
+      body: Buffer.from("WRONG"),
+      end: true,
+    }),
+  ]);
   outbox.push([r.fid, Buffer.from([0x93, 1, 2, 3])]);
   void pump();
 }

@@ -24,7 +24,15 @@ describe("ferry CLI", () => {
           { names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "nope" } }] },
           { names: ["*"], routes: [{ path: "api", target: { kind: "teleport" } }] },
         ],
-        groups: { default: { requests: "tcp://127.0.0.1:1", replies: "http://x", events: "tcp://127.0.0.1:1", timeout: -5, colour: "blue" } },
+        groups: {
+          default: {
+            requests: "tcp://127.0.0.1:1",
+            replies: "http://x",
+            events: "tcp://127.0.0.1:1",
+            timeout: -5,
+            colour: "blue",
+          },
+        },
         handlers: {},
       }),
     );
@@ -34,7 +42,7 @@ describe("ferry CLI", () => {
     for (const expected of [
       "FERRY_CONFIG_INVALID",
       "listeners[0].port",
-      "hosts[0].routes[0].target.group: unknown group \"nope\"",
+      'hosts[0].routes[0].target.group: unknown group "nope"',
       "hosts[1].names[0]",
       "hosts[1].routes[0].path",
       "hosts[1].routes[0].target",
@@ -54,8 +62,16 @@ describe("ferry CLI", () => {
       file,
       JSON.stringify({
         listeners: [{ port: 8080 }],
-        hosts: [{ names: ["example.com", "*.example.com"], default: true, routes: [{ path: "/", target: { kind: "handler", group: "app" } }] }],
-        groups: { app: { requests: "ipc:///tmp/a", replies: "ipc:///tmp/b", events: "ipc:///tmp/c" } },
+        hosts: [
+          {
+            names: ["example.com", "*.example.com"],
+            default: true,
+            routes: [{ path: "/", target: { kind: "handler", group: "app" } }],
+          },
+        ],
+        groups: {
+          app: { requests: "ipc:///tmp/a", replies: "ipc:///tmp/b", events: "ipc:///tmp/c" },
+        },
       }),
     );
     const proc = startFerry(["check", file]);
@@ -78,7 +94,12 @@ describe("ferry CLI", () => {
   });
 
   it("frontend runs on the built-in default with env overrides, and stops on SIGTERM", async () => {
-    const [port, a, b, c] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [port, a, b, c] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const proc = startFerry(["frontend"], {
       env: {
         FERRY_PORT: String(port),
@@ -87,7 +108,11 @@ describe("ferry CLI", () => {
         FERRY_EVENTS: `tcp://127.0.0.1:${c}`,
       },
     });
-    await proc.waitFor(new RegExp(`"address":"http://127.0.0.1:${port}","fid":"ferry-[0-9a-f]{16}","msg":"listening"`));
+    await proc.waitFor(
+      new RegExp(
+        `"address":"http://127.0.0.1:${port}","fid":"ferry-[0-9a-f]{16}","msg":"listening"`,
+      ),
+    );
     expect((await get(`http://127.0.0.1:${port}/`)).status).toBe(503);
     expect(await proc.stop("SIGTERM")).toBe(0);
   });

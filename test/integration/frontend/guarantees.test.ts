@@ -7,7 +7,15 @@ import { Agent } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { stopAll } from "../../support/processes.js";
 import { tempDir } from "../../support/tmp.js";
-import { endpointsFor, get, startFrontend, startHandler, TRANSPORTS, waitForCount, waitLive } from "./harness.js";
+import {
+  endpointsFor,
+  get,
+  startFrontend,
+  startHandler,
+  TRANSPORTS,
+  waitForCount,
+  waitLive,
+} from "./harness.js";
 
 const HEARTBEAT = { interval: 100, misses: 3 };
 
@@ -58,7 +66,11 @@ for (const transport of TRANSPORTS) {
       const d = dir();
       const endpoints = await endpointsFor(transport, d);
       const fe = await startFrontend(d, endpoints, { heartbeat: HEARTBEAT, timeout: 10_000 });
-      const a = startHandler(endpoints, { hid: "handler-a", interval: HEARTBEAT.interval, log: true });
+      const a = startHandler(endpoints, {
+        hid: "handler-a",
+        interval: HEARTBEAT.interval,
+        log: true,
+      });
       await waitLive(fe.url);
       // Only handler-b answers this path; handler-a takes it and stays silent (no claim).
       const pending = get(`${fe.url}/only/handler-b`);
@@ -78,7 +90,9 @@ for (const transport of TRANSPORTS) {
       const handler = startHandler(endpoints, { interval: HEARTBEAT.interval, log: true });
       await waitLive(fe.url);
       const agent = new Agent({ keepAlive: true, maxSockets: 50 });
-      const inflight = Array.from({ length: 50 }, (_, i) => get(`${fe.url}/delay/400?i=${i}`, { agent }));
+      const inflight = Array.from({ length: 50 }, (_, i) =>
+        get(`${fe.url}/delay/400?i=${i}`, { agent }),
+      );
       // SIGTERM only once all 50 are in flight (a request still in the client's kernel buffer
       // when the listener closes is not in flight, and may be reset).
       await waitForCount(handler, /request GET \/delay\/400/g, 50);

@@ -21,7 +21,11 @@ export interface Endpoints {
 export async function endpointsFor(transport: ZmqTransport, dir: string): Promise<Endpoints> {
   if (transport === "ipc") return ipcEndpoints(dir);
   const [a, b, c] = await freePorts(3);
-  return { requests: `tcp://127.0.0.1:${a}`, replies: `tcp://127.0.0.1:${b}`, events: `tcp://127.0.0.1:${c}` };
+  return {
+    requests: `tcp://127.0.0.1:${a}`,
+    replies: `tcp://127.0.0.1:${b}`,
+    events: `tcp://127.0.0.1:${c}`,
+  };
 }
 
 export interface GroupOverrides {
@@ -48,7 +52,9 @@ export async function startFrontend(
   const port = await freePort();
   const config = {
     listeners: [{ host: "127.0.0.1", port }],
-    hosts: [{ names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "default" } }] }],
+    hosts: [
+      { names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "default" } }] },
+    ],
     groups: { default: { ...endpoints, ...group } },
     shutdown: { grace: 5000 },
     ...extra,
@@ -60,9 +66,19 @@ export async function startFrontend(
   return { proc, port, url: `http://127.0.0.1:${port}`, endpoints };
 }
 
-export function startHandler(endpoints: Endpoints, options: { hid?: string; interval?: number; log?: boolean } = {}): Proc {
+export function startHandler(
+  endpoints: Endpoints,
+  options: { hid?: string; interval?: number; log?: boolean } = {},
+): Proc {
   const args = ["--import", "tsx", "test/support/test-handler.ts"];
-  args.push("--requests", endpoints.requests, "--replies", endpoints.replies, "--events", endpoints.events);
+  args.push(
+    "--requests",
+    endpoints.requests,
+    "--replies",
+    endpoints.replies,
+    "--events",
+    endpoints.events,
+  );
   if (options.hid) args.push("--hid", options.hid);
   args.push("--interval", String(options.interval ?? 200));
   if (options.log) args.push("--log-requests");
@@ -75,21 +91,43 @@ export interface Reply {
   body: string;
 }
 
-export function get(url: string, options: { method?: string; body?: string | Buffer; agent?: Agent | false; headers?: Record<string, string> } = {}): Promise<Reply> {
+export function get(
+  url: string,
+  options: {
+    method?: string;
+    body?: string | Buffer;
+    agent?: Agent | false;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? "GET", agent: options.agent ?? false, headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      url,
+      { method: options.method ?? "GET", agent: options.agent ?? false, headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(options.body);
   });
 }
 
 /** Poll until a handler answers (it is live once the frontend has its hello). */
-export async function waitLive(url: string, predicate: (r: Reply) => boolean = (r) => r.status === 200, timeoutMs = 15_000): Promise<Reply> {
+export async function waitLive(
+  url: string,
+  predicate: (r: Reply) => boolean = (r) => r.status === 200,
+  timeoutMs = 15_000,
+): Promise<Reply> {
   const deadline = Date.now() + timeoutMs;
   let last: Reply | undefined;
   while (Date.now() < deadline) {
@@ -101,10 +139,16 @@ export async function waitLive(url: string, predicate: (r: Reply) => boolean = (
 }
 
 /** Wait until `pattern` (global) matches at least `n` times in a process's output. */
-export async function waitForCount(proc: Proc, pattern: RegExp, n: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForCount(
+  proc: Proc,
+  pattern: RegExp,
+  n: number,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((proc.output().match(pattern)?.length ?? 0) < n) {
-    if (Date.now() > deadline) throw new Error(`only ${proc.output().match(pattern)?.length ?? 0} of ${n} ${pattern}`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${proc.output().match(pattern)?.length ?? 0} of ${n} ${pattern}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

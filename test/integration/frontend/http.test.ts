@@ -7,7 +7,15 @@ import { Agent } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopAll, type Proc } from "../../support/processes.js";
 import { tempDir } from "../../support/tmp.js";
-import { endpointsFor, get, startFrontend, startHandler, TRANSPORTS, waitLive, type FrontendUnderTest } from "./harness.js";
+import {
+  endpointsFor,
+  get,
+  startFrontend,
+  startHandler,
+  TRANSPORTS,
+  waitLive,
+  type FrontendUnderTest,
+} from "./harness.js";
 import { rawExchange, splitResponses } from "./raw.js";
 
 for (const transport of TRANSPORTS) {
@@ -18,7 +26,11 @@ for (const transport of TRANSPORTS) {
 
     beforeAll(async () => {
       const endpoints = await endpointsFor(transport, dir.path);
-      fe = await startFrontend(dir.path, endpoints, { timeout: 600, heartbeat: { interval: 200 }, inlineBodyLimit: 1024 });
+      fe = await startFrontend(dir.path, endpoints, {
+        timeout: 600,
+        heartbeat: { interval: 200 },
+        inlineBodyLimit: 1024,
+      });
       handler = startHandler(endpoints);
       await waitLive(fe.url);
     });
@@ -32,8 +44,18 @@ for (const transport of TRANSPORTS) {
       const r = await get(`${fe.url}/echo/a%20b?x=1&y=2`);
       expect(r.status).toBe(200);
       expect(r.headers["content-length"]).toBe(String(Buffer.byteLength(r.body)));
-      const body = JSON.parse(r.body) as { method: string; path: string; query: string; attempt: number };
-      expect(body).toMatchObject({ method: "GET", path: "/echo/a%20b", query: "x=1&y=2", attempt: 0 });
+      const body = JSON.parse(r.body) as {
+        method: string;
+        path: string;
+        query: string;
+        attempt: number;
+      };
+      expect(body).toMatchObject({
+        method: "GET",
+        path: "/echo/a%20b",
+        query: "x=1&y=2",
+        attempt: 0,
+      });
     });
 
     it("delivers a POST body inline", async () => {
@@ -79,8 +101,13 @@ for (const transport of TRANSPORTS) {
       const requests = ["/delay/150", "/echo/2", "/delay/60", "/echo/4"]
         .map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`)
         .join("");
-      const r = await rawExchange(fe.port, requests, { until: (d) => splitResponses(d).length === 4, idleMs: 3000 });
-      const paths = splitResponses(r.data).map((x) => (JSON.parse(x.body) as { path: string }).path);
+      const r = await rawExchange(fe.port, requests, {
+        until: (d) => splitResponses(d).length === 4,
+        idleMs: 3000,
+      });
+      const paths = splitResponses(r.data).map(
+        (x) => (JSON.parse(x.body) as { path: string }).path,
+      );
       expect(paths).toEqual(["/delay/150", "/echo/2", "/delay/60", "/echo/4"]);
     });
 
@@ -111,7 +138,9 @@ for (const transport of TRANSPORTS) {
     });
 
     it("closes the connection on a close reply", async () => {
-      const r = await rawExchange(fe.port, "GET /close HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 2000 });
+      const r = await rawExchange(fe.port, "GET /close HTTP/1.1\r\nHost: x\r\n\r\n", {
+        idleMs: 2000,
+      });
       expect(r).toEqual({ data: "", closed: true });
     });
 
@@ -128,13 +157,21 @@ for (const transport of TRANSPORTS) {
     });
 
     it("honours Expect: 100-continue", async () => {
-      const ok = await rawExchange(fe.port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", {
-        until: (d) => d.includes("100 Continue"),
-      });
+      const ok = await rawExchange(
+        fe.port,
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        {
+          until: (d) => d.includes("100 Continue"),
+        },
+      );
       expect(ok.data).toMatch(/^HTTP\/1\.1 100 Continue/);
-      const big = await rawExchange(fe.port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n", {
-        idleMs: 2000,
-      });
+      const big = await rawExchange(
+        fe.port,
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n",
+        {
+          idleMs: 2000,
+        },
+      );
       expect(big.data).toMatch(/^HTTP\/1\.1 413/);
     });
   });

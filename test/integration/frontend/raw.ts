@@ -7,7 +7,11 @@ export interface RawResult {
   closed: boolean;
 }
 
-export function rawExchange(port: number, payload: string | Buffer, options: { idleMs?: number; until?: (data: string) => boolean } = {}): Promise<RawResult> {
+export function rawExchange(
+  port: number,
+  payload: string | Buffer,
+  options: { idleMs?: number; until?: (data: string) => boolean } = {},
+): Promise<RawResult> {
   const idleMs = options.idleMs ?? 500;
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(port, "127.0.0.1");
@@ -40,7 +44,9 @@ export function rawExchange(port: number, payload: string | Buffer, options: { i
 }
 
 /** Split a stream of HTTP/1.1 responses with Content-Length bodies into [status, body] pairs. */
-export function splitResponses(data: string): Array<{ status: number; body: string; head: string }> {
+export function splitResponses(
+  data: string,
+): Array<{ status: number; body: string; head: string }> {
   const out: Array<{ status: number; body: string; head: string }> = [];
   let rest = data;
   while (rest.length > 0) {

@@ -12,7 +12,16 @@ import { encodeToFrontend, type Draft, type ToFrontendMsg } from "../../../proto
 import { freePort } from "../../support/ports.js";
 import { stopAll, type Proc } from "../../support/processes.js";
 import { tempDir } from "../../support/tmp.js";
-import { endpointsFor, get, startFrontend, startHandler, TRANSPORTS, waitForCount, waitLive, type FrontendUnderTest } from "./harness.js";
+import {
+  endpointsFor,
+  get,
+  startFrontend,
+  startHandler,
+  TRANSPORTS,
+  waitForCount,
+  waitLive,
+  type FrontendUnderTest,
+} from "./harness.js";
 import { splitResponses } from "./raw.js";
 
 const HID = "real-handler";
@@ -38,7 +47,12 @@ for (const transport of TRANSPORTS) {
       const endpoints = await endpointsFor(transport, dir.path);
       const controlPort = await freePort();
       control = `http://127.0.0.1:${controlPort}`;
-      fe = await startFrontend(dir.path, endpoints, { timeout: 5000 }, { control: { port: controlPort } });
+      fe = await startFrontend(
+        dir.path,
+        endpoints,
+        { timeout: 5000 },
+        { control: { port: controlPort } },
+      );
       handler = startHandler(endpoints, { hid: HID, log: true });
       await waitLive(fe.url);
       rogue.connect(endpoints.replies);
@@ -54,8 +68,19 @@ for (const transport of TRANSPORTS) {
       // The rogue is subscribed-to once the frontend counts it as a second live handler.
       const deadline = Date.now() + 10_000;
       for (;;) {
-        await rogue.send(["*", encodeToFrontend({ kind: "hello", hid: "rogue", capacity: 1, inflight: 0, interval: 60_000 })]);
-        const health = JSON.parse((await get(`${control}/health`)).body) as { groups: Array<{ live: number }> };
+        await rogue.send([
+          "*",
+          encodeToFrontend({
+            kind: "hello",
+            hid: "rogue",
+            capacity: 1,
+            inflight: 0,
+            interval: 60_000,
+          }),
+        ]);
+        const health = JSON.parse((await get(`${control}/health`)).body) as {
+          groups: Array<{ live: number }>;
+        };
         if (health.groups[0]!.live >= 2) break;
         if (Date.now() > deadline) throw new Error("rogue never seen");
         await new Promise((r) => setTimeout(r, 20));
@@ -64,11 +89,13 @@ for (const transport of TRANSPORTS) {
 
       const clients = [0, 1, 2].map((i) => openClient(fe.port, i));
       await waitForCount(handler, /request GET \/delay\/1500\?client=\d conn=\d+ req=\d+/g, 3);
-      const pairs = [...handler.output().matchAll(/client=(\d) conn=(\d+) req=(\d+)/g)].map((m) => ({
-        client: Number(m[1]),
-        conn: Number(m[2]),
-        req: Number(m[3]),
-      }));
+      const pairs = [...handler.output().matchAll(/client=(\d) conn=(\d+) req=(\d+)/g)].map(
+        (m) => ({
+          client: Number(m[1]),
+          conn: Number(m[2]),
+          req: Number(m[3]),
+        }),
+      );
       // [conn of one client, req of another]: the address check must refuse these, even from the claimer.
       const mixed: Array<[number, number]> = [];
       for (const a of pairs) for (const b of pairs) if (a !== b) mixed.push([a.conn, b.req]);
@@ -77,7 +104,15 @@ for (const transport of TRANSPORTS) {
 
       const replies = (hid: string, to: Array<[number, number]>): Array<Draft<ToFrontendMsg>> => [
         { kind: "claim", hid, conn: to[0]![0], req: to[0]![1] },
-        { kind: "head", hid, to, status: 200, headers: [["x-forged", "1"]], body: Buffer.from("FORGED"), end: true },
+        {
+          kind: "head",
+          hid,
+          to,
+          status: 200,
+          headers: [["x-forged", "1"]],
+          body: Buffer.from("FORGED"),
+          end: true,
+        },
         { kind: "head", hid, to, status: 200, headers: [] },
         { kind: "data", hid, to, data: Buffer.from("FORGED-DATA") },
         { kind: "end", hid, to },
@@ -85,8 +120,11 @@ for (const transport of TRANSPORTS) {
         { kind: "close", hid, to },
       ];
       const messages: Buffer[][] = [];
-      for (const msg of replies("rogue", forged)) messages.push([Buffer.from(fid), encodeToFrontend(msg)]);
-      for (const pair of mixed) for (const msg of replies(HID, [pair])) messages.push([Buffer.from(fid), encodeToFrontend(msg)]);
+      for (const msg of replies("rogue", forged))
+        messages.push([Buffer.from(fid), encodeToFrontend(msg)]);
+      for (const pair of mixed)
+        for (const msg of replies(HID, [pair]))
+          messages.push([Buffer.from(fid), encodeToFrontend(msg)]);
       for (let i = 0; i < 300; i++) {
         const valid = encodeToFrontend(replies("rogue", forged.slice(i, i + 3))[randomInt(7)]!);
         switch (i % 6) {

@@ -48,7 +48,11 @@ describe("config", () => {
     });
     const config = validateConfig(raw);
     expect(config.listeners[0]).toEqual({ host: "0.0.0.0", port: 8080 });
-    expect(config.groups.default).toMatchObject({ requests: "tcp://*:1", replies: "tcp://*:2", events: "tcp://*:3" });
+    expect(config.groups.default).toMatchObject({
+      requests: "tcp://*:1",
+      replies: "tcp://*:2",
+      events: "tcp://*:3",
+    });
   });
 
   it("env FERRY_PORT that is not a number is a problem named after it", () => {
@@ -58,9 +62,22 @@ describe("config", () => {
   it("lists schema and cross-field problems together, each with its path", () => {
     const raw = base();
     raw.listeners.push({ host: "127.0.0.1", port: 6767 });
-    raw.hosts.push({ names: ["*", "a.*.com"], default: true, routes: [{ path: "/x", target: { kind: "handler", group: "ghost" } }, { path: "/x/", target: { kind: "handler", group: "default" } }] });
+    raw.hosts.push({
+      names: ["*", "a.*.com"],
+      default: true,
+      routes: [
+        { path: "/x", target: { kind: "handler", group: "ghost" } },
+        { path: "/x/", target: { kind: "handler", group: "default" } },
+      ],
+    });
     raw.hosts[0].default = true;
-    raw.groups.other = { requests: "tcp://127.0.0.1:9997", replies: "tcp://127.0.0.1:1", events: "tcp://127.0.0.1:2", inlineBodyLimit: 10 ** 9, protocol: "http" };
+    raw.groups.other = {
+      requests: "tcp://127.0.0.1:9997",
+      replies: "tcp://127.0.0.1:1",
+      events: "tcp://127.0.0.1:2",
+      inlineBodyLimit: 10 ** 9,
+      protocol: "http",
+    };
     raw.limits = { headerBytes: 10, bogus: 1 };
     expect(problems(raw).sort()).toEqual(
       [
@@ -82,7 +99,9 @@ describe("config", () => {
   it("refuses retired Mongrel2 names with a hint", () => {
     const raw = base();
     raw.groups.default.send_spec = "tcp://127.0.0.1:1";
-    expect(problems(raw)).toEqual(['groups.default.send_spec: unknown key: use "requests" (the PUSH endpoint)']);
+    expect(problems(raw)).toEqual([
+      'groups.default.send_spec: unknown key: use "requests" (the PUSH endpoint)',
+    ]);
   });
 
   it("accepts TLS listener and mongrel2 group shapes", () => {

@@ -17,7 +17,9 @@ function documented(): Map<string, number | undefined> {
 describe("error registry", () => {
   it("agrees with docs/errors.md, code by code and status by status", () => {
     const docs = documented();
-    const registry = new Map(Object.entries(FerryErrors).map(([code, e]) => [code, e.status as number | undefined]));
+    const registry = new Map(
+      Object.entries(FerryErrors).map(([code, e]) => [code, e.status as number | undefined]),
+    );
     expect([...docs.keys()].sort()).toEqual([...registry.keys()].sort());
     for (const [code, status] of registry) expect(docs.get(code), code).toBe(status);
   });

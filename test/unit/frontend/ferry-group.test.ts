@@ -3,7 +3,14 @@
  * addressing, the bounded wait queue, loss and re-send, disconnect events.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeToHandler, encodeToFrontend, type Draft, type RequestMsg, type ToFrontendMsg, type ToHandlerMsg } from "../../../protocol/index.js";
+import {
+  decodeToHandler,
+  encodeToFrontend,
+  type Draft,
+  type RequestMsg,
+  type ToFrontendMsg,
+  type ToHandlerMsg,
+} from "../../../protocol/index.js";
 import { validateConfig } from "../../../frontend/config/validate.js";
 import { Frontend } from "../../../frontend/server.js";
 import { MemoryTransport, type MemoryGroupSockets } from "../../../frontend/transport/memory.js";
@@ -28,7 +35,15 @@ async function rig(group: Record<string, unknown> = {}): Promise<Rig> {
   const config = validateConfig({
     listeners: [{ port: 0 }],
     hosts: [{ names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "g" } }] }],
-    groups: { g: { requests: "inproc://a", replies: "inproc://b", events: "inproc://c", heartbeat: { interval: 40, misses: 2 }, ...group } },
+    groups: {
+      g: {
+        requests: "inproc://a",
+        replies: "inproc://b",
+        events: "inproc://c",
+        heartbeat: { interval: 40, misses: 2 },
+        ...group,
+      },
+    },
   });
   const transport = new MemoryTransport();
   const fe = new Frontend(config, { transport, fid: "fe-test" });
@@ -39,17 +54,26 @@ async function rig(group: Record<string, unknown> = {}): Promise<Rig> {
     fe,
     mem,
     url: fe.addresses[0]!,
-    send: (msg) => mem.deliver([Buffer.from(msg.kind === "hello" || msg.kind === "heartbeat" ? "*" : "fe-test"), encodeToFrontend(msg)]),
+    send: (msg) =>
+      mem.deliver([
+        Buffer.from(msg.kind === "hello" || msg.kind === "heartbeat" ? "*" : "fe-test"),
+        encodeToFrontend(msg),
+      ]),
     async requests(n) {
       const deadline = Date.now() + 5000;
-      while (mem.sent.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      while (mem.sent.length < n && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 2));
       return mem.sent.map((p) => decodeToHandler(p) as RequestMsg);
     },
     events: () => mem.published.map((e) => ({ ...decodeToHandler(e.payload), topic: e.topic })),
   };
 }
 
-const hello = (hid: string, kind: "hello" | "heartbeat" = "hello", interval = 10_000): Draft<ToFrontendMsg> => ({ kind, hid, capacity: 8, inflight: 0, interval });
+const hello = (
+  hid: string,
+  kind: "hello" | "heartbeat" = "hello",
+  interval = 10_000,
+): Draft<ToFrontendMsg> => ({ kind, hid, capacity: 8, inflight: 0, interval });
 
 describe("ferry group", () => {
   it("first claim wins; the loser's reply is dropped and it gets cancel", async () => {
@@ -60,10 +84,33 @@ describe("ferry group", () => {
     const [req] = await r.requests(1);
     const to: [number, number][] = [[req!.conn, req!.req]];
     r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
-    r.send({ kind: "head", hid: "b", to, status: 200, headers: [], body: Buffer.from("from-b"), end: true });
-    r.send({ kind: "head", hid: "a", to, status: 200, headers: [], body: Buffer.from("from-a"), end: true });
+    r.send({
+      kind: "head",
+      hid: "b",
+      to,
+      status: 200,
+      headers: [],
+      body: Buffer.from("from-b"),
+      end: true,
+    });
+    r.send({
+      kind: "head",
+      hid: "a",
+      to,
+      status: 200,
+      headers: [],
+      body: Buffer.from("from-a"),
+      end: true,
+    });
     expect((await reply).body).toBe("from-a");
-    expect(r.events()).toContainEqual(expect.objectContaining({ kind: "cancel", topic: "b", reason: "claimed-elsewhere", req: req!.req }));
+    expect(r.events()).toContainEqual(
+      expect.objectContaining({
+        kind: "cancel",
+        topic: "b",
+        reason: "claimed-elsewhere",
+        req: req!.req,
+      }),
+    );
     expect(r.fe.counters.repliesFromLoser).toBe(1);
   });
 
@@ -72,9 +119,33 @@ describe("ferry group", () => {
     r.send(hello("a"));
     const reply = get(`${r.url}/x`);
     const [req] = await r.requests(1);
-    r.send({ kind: "head", hid: "a", to: [[req!.conn + 1, req!.req]], status: 200, headers: [], body: Buffer.from("wrong"), end: true });
-    r.send({ kind: "head", hid: "a", to: [[req!.conn, req!.req + 1]], status: 200, headers: [], body: Buffer.from("wrong"), end: true });
-    r.send({ kind: "head", hid: "a", to: [[req!.conn, req!.req]], status: 201, headers: [], body: Buffer.from("right"), end: true });
+    r.send({
+      kind: "head",
+      hid: "a",
+      to: [[req!.conn + 1, req!.req]],
+      status: 200,
+      headers: [],
+      body: Buffer.from("wrong"),
+      end: true,
+    });
+    r.send({
+      kind: "head",
+      hid: "a",
+      to: [[req!.conn, req!.req + 1]],
+      status: 200,
+      headers: [],
+      body: Buffer.from("wrong"),
+      end: true,
+    });
+    r.send({
+      kind: "head",
+      hid: "a",
+      to: [[req!.conn, req!.req]],
+      status: 201,
+      headers: [],
+      body: Buffer.from("right"),
+      end: true,
+    });
     r.send({ kind: "data", hid: "a", to: [[req!.conn, req!.req]], data: Buffer.from("late") });
     expect(await reply).toMatchObject({ status: 201, body: "right" });
     expect(r.fe.counters.repliesDropped).toBe(3);
@@ -91,7 +162,15 @@ describe("ferry group", () => {
     r.mem.capacity = 10;
     const [req] = await r.requests(1);
     expect(req!.path).toBe("/1");
-    r.send({ kind: "head", hid: "a", to: [[req!.conn, req!.req]], status: 200, headers: [], body: Buffer.from("ok"), end: true });
+    r.send({
+      kind: "head",
+      hid: "a",
+      to: [[req!.conn, req!.req]],
+      status: 200,
+      headers: [],
+      body: Buffer.from("ok"),
+      end: true,
+    });
     expect((await first).body).toBe("ok");
   });
 
@@ -122,7 +201,15 @@ describe("ferry group", () => {
       const all = await r.requests(3);
       const resent = all[2]!;
       expect(resent).toMatchObject({ method: "GET", path: "/get", attempt: 1 });
-      r.send({ kind: "head", hid: "b", to: [[resent.conn, resent.req]], status: 200, headers: [], body: Buffer.from("b"), end: true });
+      r.send({
+        kind: "head",
+        hid: "b",
+        to: [[resent.conn, resent.req]],
+        status: 200,
+        headers: [],
+        body: Buffer.from("b"),
+        end: true,
+      });
       expect((await getReq).body).toBe("b");
     } finally {
       clearInterval(beat);
@@ -132,13 +219,20 @@ describe("ferry group", () => {
   it("tells the claiming handler when its client disconnects", async () => {
     const r = await rig();
     r.send(hello("a"));
-    const pending = rawExchange(Number(new URL(r.url).port), "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 100 });
+    const pending = rawExchange(
+      Number(new URL(r.url).port),
+      "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n",
+      { idleMs: 100 },
+    );
     const [req] = await r.requests(1);
     r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
     await pending; // the raw client gives up and closes
     const deadline = Date.now() + 2000;
-    while (!r.events().some((e) => e.kind === "disconnect") && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
-    expect(r.events()).toContainEqual(expect.objectContaining({ kind: "disconnect", topic: "a", conn: req!.conn, req: req!.req }));
+    while (!r.events().some((e) => e.kind === "disconnect") && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 5));
+    expect(r.events()).toContainEqual(
+      expect.objectContaining({ kind: "disconnect", topic: "a", conn: req!.conn, req: req!.req }),
+    );
   });
 
   it("answers one message to many connections", async () => {
@@ -146,7 +240,15 @@ describe("ferry group", () => {
     r.send(hello("a"));
     const replies = [get(`${r.url}/1`), get(`${r.url}/2`), get(`${r.url}/3`)];
     const reqs = await r.requests(3);
-    r.send({ kind: "head", hid: "a", to: reqs.map((m) => [m.conn, m.req] as [number, number]), status: 200, headers: [], body: Buffer.from("all"), end: true });
+    r.send({
+      kind: "head",
+      hid: "a",
+      to: reqs.map((m) => [m.conn, m.req] as [number, number]),
+      status: 200,
+      headers: [],
+      body: Buffer.from("all"),
+      end: true,
+    });
     for (const res of await Promise.all(replies)) expect(res.body).toBe("all");
   });
 
@@ -155,7 +257,14 @@ describe("ferry group", () => {
     r.send(hello("a"));
     const reply = get(`${r.url}/x`);
     const [req] = await r.requests(1);
-    r.send({ kind: "head", hid: "a", to: [[req!.conn, req!.req]], status: 200, headers: [["bad header", "x"]], end: true });
+    r.send({
+      kind: "head",
+      hid: "a",
+      to: [[req!.conn, req!.req]],
+      status: 200,
+      headers: [["bad header", "x"]],
+      end: true,
+    });
     expect((await reply).headers["x-ferry-error"]).toBe("FERRY_BAD_REPLY");
   });
 });

@@ -4,7 +4,15 @@ import type { HostConfig } from "../../../frontend/config/schema.js";
 
 const to = (group: string) => ({ kind: "handler" as const, group });
 const hosts: HostConfig[] = [
-  { names: ["example.com"], default: false, routes: [{ path: "/", target: to("root") }, { path: "/api", target: to("api") }, { path: "/api/v2/", target: to("v2") }] },
+  {
+    names: ["example.com"],
+    default: false,
+    routes: [
+      { path: "/", target: to("root") },
+      { path: "/api", target: to("api") },
+      { path: "/api/v2/", target: to("v2") },
+    ],
+  },
   { names: ["*.example.com"], default: false, routes: [{ path: "/", target: to("sub") }] },
   { names: ["fallback.test"], default: true, routes: [{ path: "/only", target: to("fallback") }] },
 ];
@@ -38,7 +46,9 @@ describe("Router", () => {
   });
 
   it("handles IPv6 literals", () => {
-    const r = new Router([{ names: ["[::1]"], default: false, routes: [{ path: "/", target: to("v6") }] }]);
+    const r = new Router([
+      { names: ["[::1]"], default: false, routes: [{ path: "/", target: to("v6") }] },
+    ]);
     expect(r.match("[::1]:8080", "/")?.target.group).toBe("v6");
     expect(r.match("[::1]", "/")?.target.group).toBe("v6");
   });
