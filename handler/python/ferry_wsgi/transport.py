@@ -9,6 +9,15 @@ PULL belongs to the main thread, SUB to the control thread, XPUB is used under t
 import time
 
 import zmq
+from zmq.backend import Socket as _RawSocket
+
+# The backend's send/recv/get, without pyzmq's Python-level wrappers: a third of the cost of
+# send_multipart/recv_multipart on the per-request path.
+_send = _RawSocket.send
+_recv = _RawSocket.recv
+_get = _RawSocket.get
+SNDMORE = zmq.SNDMORE
+RCVMORE = zmq.RCVMORE
 
 STAR = b"*"
 #: Reply messages queued per frontend before a send waits (XPUB_NODROP: replies are never dropped).
@@ -122,10 +131,14 @@ class ZmqTransport:
     def publish(self, topic, payload):
         if topic is not STAR and topic not in self.peers and topic not in self.gone:
             self._await_peer(topic)
+        pub = self.pub
         try:
-            self.pub.send_multipart((topic, payload), copy=len(payload) < 65536)
+            _send(pub, topic, SNDMORE, True, False)
         except zmq.Again:
             self.dropped += 1
+            return
+        # The second frame of a message that has begun always goes (HWM is checked per message).
+        _send(pub, payload, 0, len(payload) < 65536, False)
 
     def _await_peer(self, topic):
         # A request came from this frontend, so its subscription is on the way: a reply sent
@@ -140,11 +153,21 @@ class ZmqTransport:
     # ------------------------------------------------------------ requests (main thread)
 
     def receive_request(self, block):
-        """One request's frames, or None when none is waiting (block=False)."""
+        """One request's frames, or None when none is waiting (block=False); raises zmq.Again
+        when the receive timeout (RCVTIMEO) passes first."""
+        pull = self.pull
         try:
-            return self.pull.recv_multipart(0 if block else zmq.NOBLOCK)
+            frame = _recv(pull, 0 if block else zmq.NOBLOCK, True, False)
         except zmq.Again:
+            if block:
+                raise
             return None
+        if not _get(pull, RCVMORE):
+            return [frame]
+        frames = [frame]  # malformed: a request is one frame; take the rest of the message
+        while _get(pull, RCVMORE):
+            frames.append(_recv(pull, 0, True, False))
+        return frames
 
     # ------------------------------------------------------------ events (control thread)
 

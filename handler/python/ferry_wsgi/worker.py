@@ -172,13 +172,12 @@ class Worker:
     def serve_inline(self):
         # A blocking receive with a timeout is the cheapest wait (no poller, no exception per
         # request); the timeout bounds how long a drain signal waits to be noticed.
-        pull = self.transport.pull
-        pull.setsockopt(zmq.RCVTIMEO, IDLE_CHECK_MS)
-        receive = pull.recv_multipart
+        self.transport.pull.setsockopt(zmq.RCVTIMEO, IDLE_CHECK_MS)
+        receive = self.transport.receive_request
         handle = self.handle
         while not self.draining:
             try:
-                frames = receive()
+                frames = receive(True)
             except zmq.Again:
                 continue
             handle(frames)
