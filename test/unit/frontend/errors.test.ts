@@ -8,7 +8,7 @@ import { ROOT } from "../../support/processes.js";
 function documented(): Map<string, number | undefined> {
   const text = readFileSync(join(ROOT, "docs/errors.md"), "utf8");
   const rows = new Map<string, number | undefined>();
-  for (const m of text.matchAll(/^\| (\d{3}|—) \| `(FERRY_[A-Z_]+)` \|/gm)) {
+  for (const m of text.matchAll(/^\|\s*(\d{3}|—)\s*\|\s*`(FERRY_[A-Z_]+)`\s*\|/gm)) {
     rows.set(m[2]!, m[1] === "—" ? undefined : Number(m[1]));
   }
   return rows;
