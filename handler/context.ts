@@ -40,28 +40,44 @@ export interface HandlerContext {
   defer(): Deferred;
 }
 
+/** One per request, so a class: its getters live on the prototype, not in every object. */
+class Context implements HandlerContext {
+  constructor(
+    readonly exchange: Exchange,
+    readonly connection: HandlerConnection,
+  ) {}
+  get frontendId(): string {
+    return this.exchange.fid;
+  }
+  get connectionId(): number {
+    return this.exchange.conn;
+  }
+  get requestId(): number {
+    return this.exchange.req;
+  }
+  get handlerId(): string {
+    return this.connection.hid;
+  }
+  get address(): ReplyAddress {
+    return this.exchange.address;
+  }
+  get attempt(): number {
+    return this.exchange.request.attempt ?? 0;
+  }
+  get message(): RequestMsg {
+    return this.exchange.request;
+  }
+  get signal(): AbortSignal {
+    return this.exchange.signal;
+  }
+  defer(): Deferred {
+    this.exchange.defer();
+    return DEFERRED;
+  }
+}
+
 export function createContext(exchange: Exchange, connection: HandlerConnection): HandlerContext {
-  const msg = exchange.request;
-  return {
-    frontendId: msg.fid,
-    connectionId: msg.conn,
-    requestId: msg.req,
-    handlerId: connection.hid,
-    get address() {
-      return exchange.address;
-    },
-    attempt: msg.attempt ?? 0,
-    message: msg,
-    get signal() {
-      return exchange.signal;
-    },
-    exchange,
-    connection,
-    defer() {
-      exchange.defer();
-      return DEFERRED;
-    },
-  };
+  return new Context(exchange, connection);
 }
 
 export function isDeferred(value: unknown): value is Deferred {

@@ -27,9 +27,7 @@ export async function sendResponse(ex: Exchange, response: Response): Promise<vo
   }
   const reader = body.getReader();
   // A client that goes away must also stop a body that waits for its next chunk (SSE).
-  const onAbort = () => void reader.cancel().catch(() => {});
-  const signal = ex.signal;
-  signal.addEventListener("abort", onAbort, { once: true });
+  ex.onAbort = () => void reader.cancel().catch(() => {});
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -39,7 +37,7 @@ export async function sendResponse(ex: Exchange, response: Response): Promise<vo
   } catch (err) {
     if (!ex.aborted) throw err;
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    ex.onAbort = undefined;
   }
   if (ex.aborted) {
     await reader.cancel().catch(() => {});

@@ -3,7 +3,7 @@ import { createContext, isDeferred, type Deferred, type HandlerContext } from ".
 import type { HandlerConnection } from "../connection.js";
 import type { Exchange } from "../exchange.js";
 import { sendResponse } from "./send-response.js";
-import { toRequest } from "./to-request.js";
+import { lazyRequest } from "./lazy-request.js";
 
 export type FetchResult = Response | Deferred;
 export type FetchHandler = (request: Request, ctx: HandlerContext) => FetchResult | Promise<FetchResult>;
@@ -30,17 +30,9 @@ function settle(ex: Exchange, connection: HandlerConnection, result: unknown): v
 
 export function fetchListener(app: FetchHandler, connection: HandlerConnection): (ex: Exchange) => void {
   return (ex) => {
-    let request: Request;
-    try {
-      request = toRequest(ex.request, ex.body, ex.signal);
-    } catch (err) {
-      connection.emit("appError", err, ex);
-      ex.fail("BAD_REQUEST", "request not representable as a Fetch Request");
-      return;
-    }
     let result: FetchResult | Promise<FetchResult>;
     try {
-      result = app(request, createContext(ex, connection));
+      result = app(lazyRequest(ex), createContext(ex, connection));
     } catch (err) {
       failExchange(ex, connection, err);
       return;

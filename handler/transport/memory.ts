@@ -34,7 +34,7 @@ export class MemoryTransport implements Transport {
   }
 
   /** Calls `fn` after every publish until it returns true. */
-  waitFor(fn: () => boolean, timeoutMs = 2000): Promise<void> {
+  waitFor(fn: () => boolean, timeoutMs = 10_000): Promise<void> {
     if (fn()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
