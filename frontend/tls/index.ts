@@ -5,6 +5,7 @@ export {
   type TlsInput,
   type CertificatePair,
 } from "./config.js";
-export { loadTlsServerOptions } from "./server-options.js";
+export { loadTlsServerOptions, loadTlsMaterial, type TlsMaterial } from "./server-options.js";
+export { TlsCredentials } from "./credentials.js";
 export { matchServerName } from "./server-names.js";
 export { TlsConfigError, TlsErrorCode } from "./errors.js";

@@ -4,7 +4,7 @@
  * up front, so a bad file fails at start-up, with its config path, and never mid-handshake.
  */
 import { readFile } from "node:fs/promises";
-import { createSecureContext, type SecureContext } from "node:tls";
+import { createSecureContext, type SecureContext, type SecureContextOptions } from "node:tls";
 import type { ServerOptions } from "node:https";
 import type { CertificatePair, TlsConfig } from "./config.js";
 import { TlsConfigError, TlsErrorCode } from "./errors.js";
@@ -50,25 +50,43 @@ function buildContext(
   }
 }
 
+/** Everything a listener needs, read and checked: default credentials and SNI contexts. */
+export interface TlsMaterial {
+  /** Options for the default context (`https.createServer`, `server.setSecureContext`). */
+  defaults: SecureContextOptions;
+  /** Per-host contexts, keyed by lower-case name or `*.` wildcard. */
+  contexts: Map<string, SecureContext>;
+}
+
 /**
- * `path` prefixes config paths in errors (e.g. "listeners[0].tls"). The result goes straight to
- * `https.createServer(options, app)` (or `tls.createServer`).
+ * Reads every file of `config` and builds every context; throws TlsConfigError (with `path`
+ * prefixing config paths, e.g. "listeners[0].tls") before anything is in use.
  */
-export async function loadTlsServerOptions(
-  config: TlsConfig,
-  path = "tls",
-): Promise<ServerOptions> {
+export async function loadTlsMaterial(config: TlsConfig, path = "tls"): Promise<TlsMaterial> {
   const ca = config.ca === undefined ? undefined : await readPem(config.ca, `${path}.ca`);
   const main = await loadPair(config, path);
-  // Built only to validate the default pair; Node builds its own context from the options.
+  // Built only to validate the default pair; the server builds its own from `defaults`.
   buildContext(main, config, ca, path);
   const contexts = new Map<string, SecureContext>();
   for (const [name, pair] of Object.entries(config.sni)) {
     const entryPath = `${path}.sni["${name}"]`;
     contexts.set(name, buildContext(await loadPair(pair, entryPath), config, ca, entryPath));
   }
-  const options: ServerOptions = { ...main, minVersion: config.minVersion };
-  if (ca !== undefined) options.ca = ca;
+  const defaults: SecureContextOptions = { ...main, minVersion: config.minVersion };
+  if (ca !== undefined) defaults.ca = ca;
+  return { defaults, contexts };
+}
+
+/**
+ * `https.createServer(options, app)` options (or `tls.createServer`) for a config that never
+ * changes. To reload certificates without a restart, use TlsCredentials instead.
+ */
+export async function loadTlsServerOptions(
+  config: TlsConfig,
+  path = "tls",
+): Promise<ServerOptions> {
+  const { defaults, contexts } = await loadTlsMaterial(config, path);
+  const options: ServerOptions = { ...defaults };
   if (contexts.size > 0) {
     options.SNICallback = (serverName, callback) => {
       // undefined: the handshake goes on with the default certificate.
