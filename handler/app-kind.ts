@@ -10,7 +10,8 @@ import type { FetchHandler } from "./fetch/serve-fetch.js";
 import type { NodeListener } from "./node/serve-node.js";
 
 export type AppKind = "fetch" | "node";
-export type ResolvedApp = { kind: "fetch"; fetch: FetchHandler } | { kind: "node"; listener: NodeListener };
+export type ResolvedApp =
+  { kind: "fetch"; fetch: FetchHandler } | { kind: "node"; listener: NodeListener };
 
 const KIND = Symbol.for("ferry.appKind");
 
@@ -38,16 +39,32 @@ export function resolveApp(app: unknown, kind?: AppKind): ResolvedApp {
     if (typeof obj.callback === "function" && kind !== "fetch") {
       return { kind: "node", listener: (obj.callback as () => NodeListener).call(app) };
     }
-    throw new HandlerError("ERR_APP_KIND", "the app is an object with neither .fetch() nor .callback()");
+    throw new HandlerError(
+      "ERR_APP_KIND",
+      "the app is an object with neither .fetch() nor .callback()",
+    );
   }
   if (typeof app !== "function") {
-    throw new HandlerError("ERR_APP_KIND", `the app is a ${app === null ? "null" : typeof app}, not a function or object`);
+    throw new HandlerError(
+      "ERR_APP_KIND",
+      `the app is a ${app === null ? "null" : typeof app}, not a function or object`,
+    );
   }
-  const fn = app as ((...args: unknown[]) => unknown) & Marked & { handle?: unknown; fetch?: unknown };
+  const fn = app as ((...args: unknown[]) => unknown) &
+    Marked & { handle?: unknown; fetch?: unknown };
   const detected: AppKind =
-    kind ?? fn[KIND] ?? (typeof fn.fetch === "function" ? "fetch" : typeof fn.handle === "function" || fn.length >= 2 ? "node" : "fetch");
+    kind ??
+    fn[KIND] ??
+    (typeof fn.fetch === "function"
+      ? "fetch"
+      : typeof fn.handle === "function" || fn.length >= 2
+        ? "node"
+        : "fetch");
   if (detected === "fetch") {
-    const target = typeof fn.fetch === "function" && !fn[KIND] ? (fn.fetch as FetchHandler).bind(fn) : (fn as unknown as FetchHandler);
+    const target =
+      typeof fn.fetch === "function" && !fn[KIND]
+        ? (fn.fetch as FetchHandler).bind(fn)
+        : (fn as unknown as FetchHandler);
     return { kind: "fetch", fetch: target };
   }
   return { kind: "node", listener: fn as unknown as NodeListener };

@@ -221,7 +221,11 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     try {
       msg = decodeToHandler(payload);
     } catch (err) {
-      this.emit("malformed", "requests", isProtocolError(err) ? `${err.code}: ${err.message}` : String(err));
+      this.emit(
+        "malformed",
+        "requests",
+        isProtocolError(err) ? `${err.code}: ${err.message}` : String(err),
+      );
       return;
     }
     if (msg.kind !== "request") {
@@ -252,7 +256,11 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     try {
       msg = decodeToHandler(payload);
     } catch (err) {
-      this.emit("malformed", "events", isProtocolError(err) ? `${err.code}: ${err.message}` : String(err));
+      this.emit(
+        "malformed",
+        "events",
+        isProtocolError(err) ? `${err.code}: ${err.message}` : String(err),
+      );
       return;
     }
     switch (msg.kind) {

@@ -21,10 +21,17 @@ export function parseFrontends(spec: string): FrontendEndpoints[] {
   return items.map((item) => {
     const parts = item.split(",");
     if (parts.length === 3) {
-      return { requests: checkEndpoint(parts[0]!), replies: checkEndpoint(parts[1]!), events: checkEndpoint(parts[2]!) };
+      return {
+        requests: checkEndpoint(parts[0]!),
+        replies: checkEndpoint(parts[1]!),
+        events: checkEndpoint(parts[2]!),
+      };
     }
     if (parts.length !== 1) {
-      throw new HandlerError("ERR_ENDPOINTS", `expected REQUESTS,REPLIES,EVENTS or a host: ${JSON.stringify(item)}`);
+      throw new HandlerError(
+        "ERR_ENDPOINTS",
+        `expected REQUESTS,REPLIES,EVENTS or a host: ${JSON.stringify(item)}`,
+      );
     }
     const host = item.replace(/^tcp:\/\//, "");
     if (!/^[\w.-]+$|^\[[0-9a-fA-F:]+\]$/.test(host)) {

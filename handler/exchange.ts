@@ -149,7 +149,8 @@ export class Exchange {
     this.pendingHead = undefined;
     this.chunks = [];
     this.chunkBytes = 0;
-    if (!this.aborted) this.owner.writer.error(this.owner.hid, this.fid, this.to, code, message, status);
+    if (!this.aborted)
+      this.owner.writer.error(this.owner.hid, this.fid, this.to, code, message, status);
     this.claimed = true;
     this.finish();
   }
@@ -217,7 +218,8 @@ export class Exchange {
       this.headSent = true;
       this.claimed = true;
       const first = body && body.length > MAX_CHUNK ? body.subarray(0, MAX_CHUNK) : body;
-      const rest = first && body && first.length < body.length ? body.subarray(first.length) : undefined;
+      const rest =
+        first && body && first.length < body.length ? body.subarray(first.length) : undefined;
       const endInHead = end && !rest && !head.lengthless;
       w.head(this.owner.hid, this.fid, this.to, head.status, head.headers, first, endInHead);
       if (rest) this.sendData(rest, end);
@@ -236,7 +238,13 @@ export class Exchange {
     this.claimed = true;
     for (let off = 0; off < body.length; off += MAX_CHUNK) {
       const last = off + MAX_CHUNK >= body.length;
-      this.owner.writer.data(this.owner.hid, this.fid, this.to, body.subarray(off, off + MAX_CHUNK), end && last);
+      this.owner.writer.data(
+        this.owner.hid,
+        this.fid,
+        this.to,
+        body.subarray(off, off + MAX_CHUNK),
+        end && last,
+      );
     }
   }
 
@@ -275,6 +283,7 @@ export class Exchange {
 
   private grantBody(bytes: number): void {
     this.claim();
-    if (!this.aborted) this.owner.writer.credit(this.owner.hid, this.fid, this.conn, this.req, bytes);
+    if (!this.aborted)
+      this.owner.writer.credit(this.owner.hid, this.fid, this.conn, this.req, bytes);
   }
 }

@@ -14,7 +14,8 @@ export function packageRoot(): string {
     const pkg = join(dir, "package.json");
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "ferry") return dir;
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "ferry")
+          return dir;
       } catch {
         // not ours; keep looking
       }
@@ -43,16 +44,23 @@ function isFile(p: string): boolean {
 export function resolveModule(spec: string, cwd = process.cwd()): string {
   const abs = resolve(cwd, spec);
   if (existsSync(abs) && statSync(abs).isDirectory()) {
-    for (const name of ["index.js", "index.mjs"]) if (isFile(join(abs, name))) return join(abs, name);
+    for (const name of ["index.js", "index.mjs"])
+      if (isFile(join(abs, name))) return join(abs, name);
     const twin = compiledTwin(join(abs, "index.ts"));
     if (twin) return twin;
-    throw new HandlerError("ERR_MODULE", `${spec}: a directory with no index.js (or compiled index.ts)`);
+    throw new HandlerError(
+      "ERR_MODULE",
+      `${spec}: a directory with no index.js (or compiled index.ts)`,
+    );
   }
   if (TS.has(extname(abs))) {
     const twin = compiledTwin(abs);
     if (twin) return twin;
     if (isFile(abs) && process.execArgv.some((a) => a.includes("tsx"))) return abs;
-    throw new HandlerError("ERR_MODULE", `${spec}: TypeScript source with no compiled twin in dist/ (run npm run build, or compile it)`);
+    throw new HandlerError(
+      "ERR_MODULE",
+      `${spec}: TypeScript source with no compiled twin in dist/ (run npm run build, or compile it)`,
+    );
   }
   if (isFile(abs)) return abs;
   if (extname(abs) === "") {
@@ -60,24 +68,40 @@ export function resolveModule(spec: string, cwd = process.cwd()): string {
     const twin = compiledTwin(abs + ".ts");
     if (twin) return twin;
   }
-  if (spec.startsWith(".") || spec.startsWith("/")) throw new HandlerError("ERR_MODULE", `${spec}: no such file`);
+  if (spec.startsWith(".") || spec.startsWith("/"))
+    throw new HandlerError("ERR_MODULE", `${spec}: no such file`);
   return spec; // a package name
 }
 
 /** Import the module and pick the app: `--export NAME`, else default, app, fetch, handler. */
-export async function loadApp(spec: string, exportName?: string): Promise<{ app: unknown; path: string }> {
+export async function loadApp(
+  spec: string,
+  exportName?: string,
+): Promise<{ app: unknown; path: string }> {
   const path = resolveModule(spec);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(path.startsWith("/") ? pathToFileURL(path).href : path)) as Record<string, unknown>;
+    mod = (await import(path.startsWith("/") ? pathToFileURL(path).href : path)) as Record<
+      string,
+      unknown
+    >;
   } catch (err) {
-    throw new HandlerError("ERR_MODULE", `cannot load ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new HandlerError(
+      "ERR_MODULE",
+      `cannot load ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const names = exportName ? [exportName] : ["default", "app", "fetch", "handler"];
   for (const name of names) {
     let value = mod[name];
     // CommonJS modules arrive as { default: module.exports }.
-    if (name === "default" && value && typeof value === "object" && "default" in value && !("fetch" in value)) {
+    if (
+      name === "default" &&
+      value &&
+      typeof value === "object" &&
+      "default" in value &&
+      !("fetch" in value)
+    ) {
       value = (value as { default: unknown }).default;
     }
     if (value !== undefined) return { app: value, path };

@@ -31,7 +31,11 @@ environment: FERRY_CONNECT, FERRY_CONCURRENCY, FERRY_EXPORT, FERRY_KIND, FERRY_H
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new HandlerError("ERR_USAGE", `${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new HandlerError(
+      "ERR_USAGE",
+      `${name} must be a positive integer, got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 
@@ -60,7 +64,8 @@ async function run(argv: string[], log: Logger): Promise<void> {
   }
   const env = process.env;
   const spec = positionals[0];
-  if (!spec || positionals.length > 1) throw new HandlerError("ERR_USAGE", "expected exactly one MODULE");
+  if (!spec || positionals.length > 1)
+    throw new HandlerError("ERR_USAGE", "expected exactly one MODULE");
   const connect = values.connect?.join(";") ?? env.FERRY_CONNECT;
   const frontends = connect ? parseFrontends(connect) : [DEFAULT_ENDPOINTS];
   const concurrency = positiveInt("--concurrency", values.concurrency ?? env.FERRY_CONCURRENCY, 64);
@@ -77,12 +82,19 @@ async function run(argv: string[], log: Logger): Promise<void> {
     log.warn({ source, reason }, "malformed message dropped");
   });
   connection.on("appError", (err, ex) => {
-    log.error({ err, method: ex.request.method, target: ex.request.target, conn: ex.conn, req: ex.req }, "app error");
+    log.error(
+      { err, method: ex.request.method, target: ex.request.target, conn: ex.conn, req: ex.req },
+      "app error",
+    );
   });
   connection.on("peer", (fid) => log.info({ fid }, "frontend connected"));
   if (log.isLevelEnabled("debug")) {
-    connection.on("disconnect", (e) => log.debug({ fid: e.fid, conn: e.conn, req: e.req }, "client disconnected"));
-    connection.on("cancel", (e) => log.debug({ fid: e.fid, conn: e.conn, req: e.req, reason: e.reason }, "request cancelled"));
+    connection.on("disconnect", (e) =>
+      log.debug({ fid: e.fid, conn: e.conn, req: e.req }, "client disconnected"),
+    );
+    connection.on("cancel", (e) =>
+      log.debug({ fid: e.fid, conn: e.conn, req: e.req, reason: e.reason }, "request cancelled"),
+    );
   }
 
   let stopping = false;
@@ -108,7 +120,12 @@ async function run(argv: string[], log: Logger): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 
   log.info(
-    { hid: connection.hid, module: path, concurrency, frontends: frontends.map((f) => `${f.requests},${f.replies},${f.events}`) },
+    {
+      hid: connection.hid,
+      module: path,
+      concurrency,
+      frontends: frontends.map((f) => `${f.requests},${f.replies},${f.events}`),
+    },
     "handler ready",
   );
 }
@@ -119,7 +136,9 @@ export async function main(argv: string[]): Promise<void> {
     await run(argv, log);
   } catch (err) {
     if (err instanceof HandlerError || err instanceof CurveKeyError) {
-      process.stderr.write(`ferry handler: ${err.message}\n${err.code === "ERR_USAGE" ? USAGE : ""}`);
+      process.stderr.write(
+        `ferry handler: ${err.message}\n${err.code === "ERR_USAGE" ? USAGE : ""}`,
+      );
       process.exit(2);
     }
     throw err;

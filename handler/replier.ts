@@ -55,13 +55,18 @@ export class Replier {
   private readonly timeoutMs: number;
 
   constructor(options: ReplierOptions = {}) {
-    this.publisher = options.publisher ?? new ZmqPublisher(options.replies ?? ["tcp://127.0.0.1:9996"], undefined, options.curve);
+    this.publisher =
+      options.publisher ??
+      new ZmqPublisher(options.replies ?? ["tcp://127.0.0.1:9996"], undefined, options.curve);
     this.writer = new ReplyWriter((topic, payload) => this.publisher.publish(topic, payload));
     this.timeoutMs = options.subscribeTimeoutMs ?? 5000;
   }
 
   /** A complete response (status, headers, body) to every address. */
-  async reply(addresses: ReplyAddress | readonly ReplyAddress[], response: SimpleResponse): Promise<void> {
+  async reply(
+    addresses: ReplyAddress | readonly ReplyAddress[],
+    response: SimpleResponse,
+  ): Promise<void> {
     const body = toBytes(response.body);
     const headers = headerPairs(response.headers);
     for (const g of await this.ready(addresses)) {
@@ -70,13 +75,22 @@ export class Replier {
   }
 
   /** Status and headers only; the body follows with write() and end(). */
-  async head(addresses: ReplyAddress | readonly ReplyAddress[], status: number, headers: SimpleResponse["headers"]) {
+  async head(
+    addresses: ReplyAddress | readonly ReplyAddress[],
+    status: number,
+    headers: SimpleResponse["headers"],
+  ) {
     const pairs = headerPairs(headers);
-    for (const g of await this.ready(addresses)) this.writer.head(g.hid, g.fid, g.to, status, pairs);
+    for (const g of await this.ready(addresses))
+      this.writer.head(g.hid, g.fid, g.to, status, pairs);
   }
 
   /** Body bytes to every address (server-sent events, streams); `end` finishes them. */
-  async write(addresses: ReplyAddress | readonly ReplyAddress[], data: BodyInit, end = false): Promise<void> {
+  async write(
+    addresses: ReplyAddress | readonly ReplyAddress[],
+    data: BodyInit,
+    end = false,
+  ): Promise<void> {
     const bytes = toBytes(data);
     for (const g of await this.ready(addresses)) this.writer.data(g.hid, g.fid, g.to, bytes, end);
   }
@@ -102,7 +116,10 @@ export class Replier {
       try {
         await this.publisher.subscribed(fid, this.timeoutMs);
       } catch {
-        throw new HandlerError("ERR_NO_FRONTEND", `frontend ${fid} is not connected to this Replier`);
+        throw new HandlerError(
+          "ERR_NO_FRONTEND",
+          `frontend ${fid} is not connected to this Replier`,
+        );
       }
     }
     return gs;

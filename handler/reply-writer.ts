@@ -48,7 +48,14 @@ export class ReplyWriter {
     this.publish(fid, encodeToFrontend({ kind: "close", hid, to }));
   }
 
-  error(hid: string, fid: string, to: Target[], code: string, message: string, status?: number): void {
+  error(
+    hid: string,
+    fid: string,
+    to: Target[],
+    code: string,
+    message: string,
+    status?: number,
+  ): void {
     this.publish(fid, encodeToFrontend({ kind: "error", hid, to, code, message, status }));
   }
 
@@ -60,7 +67,14 @@ export class ReplyWriter {
     this.publish(fid, encodeToFrontend({ kind: "credit", hid, conn, req, bytes }));
   }
 
-  hello(kind: "hello" | "heartbeat", hid: string, capacity: number, inflight: number, interval: number, agent: string): void {
+  hello(
+    kind: "hello" | "heartbeat",
+    hid: string,
+    capacity: number,
+    inflight: number,
+    interval: number,
+    agent: string,
+  ): void {
     this.publish(TOPIC_ALL, encodeToFrontend({ kind, hid, capacity, inflight, interval, agent }));
   }
 

@@ -23,7 +23,9 @@ export function serve(app: unknown, options: ServeOptions = {}): HandlerConnecti
     new ZmqTransport(options.frontends ?? [DEFAULT_ENDPOINTS], undefined, options.curve);
   const connection = new HandlerConnection({ ...options, transport });
   const listener =
-    resolved.kind === "fetch" ? fetchListener(resolved.fetch, connection) : nodeListener(resolved.listener, connection);
+    resolved.kind === "fetch"
+      ? fetchListener(resolved.fetch, connection)
+      : nodeListener(resolved.listener, connection);
   connection.on("request", listener);
   return connection.start();
 }

@@ -23,8 +23,10 @@ function broadcast(ctx: HandlerContext, text: string): number {
   const polling = [...room.polling.values()];
   const streaming = [...room.streaming.values()];
   room.polling.clear();
-  for (const [fid, to] of Room.byFrontend(polling)) ctx.connection.reply(fid, to, 200, json, payload);
-  for (const [fid, to] of Room.byFrontend(streaming)) ctx.connection.deliver(fid, to, `data: ${payload}\n\n`);
+  for (const [fid, to] of Room.byFrontend(polling))
+    ctx.connection.reply(fid, to, 200, json, payload);
+  for (const [fid, to] of Room.byFrontend(streaming))
+    ctx.connection.deliver(fid, to, `data: ${payload}\n\n`);
   room.sent++;
   return polling.length + streaming.length;
 }

@@ -22,7 +22,8 @@ app.get("/notes/:id", (c) => {
 
 app.post("/notes", async (c) => {
   const body = (await c.req.json().catch(() => ({}))) as { text?: unknown };
-  if (typeof body.text !== "string" || !body.text) return c.json({ error: "text is required" }, 400);
+  if (typeof body.text !== "string" || !body.text)
+    return c.json({ error: "text is required" }, 400);
   const note = { id: nextId++, text: body.text };
   notes.set(note.id, note);
   c.header("location", `/notes/${note.id}`);
@@ -31,7 +32,9 @@ app.post("/notes", async (c) => {
 
 app.post("/form", async (c) => c.json({ received: await c.req.parseBody() }));
 
-app.get("/search", (c) => c.json({ query: c.req.queries(), url: c.req.url.replace(/^https?:\/\/[^/]+/, "") }));
+app.get("/search", (c) =>
+  c.json({ query: c.req.queries(), url: c.req.url.replace(/^https?:\/\/[^/]+/, "") }),
+);
 
 app.post("/upload", async (c) => {
   const body = Buffer.from(await c.req.arrayBuffer());

@@ -6,7 +6,10 @@ import { sendResponse } from "./send-response.js";
 import { lazyRequest } from "./lazy-request.js";
 
 export type FetchResult = Response | Deferred;
-export type FetchHandler = (request: Request, ctx: HandlerContext) => FetchResult | Promise<FetchResult>;
+export type FetchHandler = (
+  request: Request,
+  ctx: HandlerContext,
+) => FetchResult | Promise<FetchResult>;
 
 /** The app failed: 500 if nothing was sent yet, else the connection is closed. */
 export function failExchange(ex: Exchange, connection: HandlerConnection, err: unknown): void {
@@ -22,13 +25,20 @@ function settle(ex: Exchange, connection: HandlerConnection, result: unknown): v
     return;
   }
   if (!(result instanceof Response)) {
-    failExchange(ex, connection, new TypeError("the app returned neither a Response nor ctx.defer()"));
+    failExchange(
+      ex,
+      connection,
+      new TypeError("the app returned neither a Response nor ctx.defer()"),
+    );
     return;
   }
   sendResponse(ex, result).catch((err: unknown) => failExchange(ex, connection, err));
 }
 
-export function fetchListener(app: FetchHandler, connection: HandlerConnection): (ex: Exchange) => void {
+export function fetchListener(
+  app: FetchHandler,
+  connection: HandlerConnection,
+): (ex: Exchange) => void {
   return (ex) => {
     let result: FetchResult | Promise<FetchResult>;
     try {

@@ -36,7 +36,11 @@ export class ExchangeSocket extends Duplex {
 
   override _read(): void {}
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (err?: Error | null) => void,
+  ): void {
     this.#canWrite = true;
     this.#response.push(chunk);
     if (this.#canWrite || this.exchange.aborted) callback();

@@ -5,7 +5,13 @@
  */
 import type { RequestMsg } from "../../protocol/index.js";
 
-const DROP = new Set(["content-length", "transfer-encoding", "expect", "upgrade", "http2-settings"]);
+const DROP = new Set([
+  "content-length",
+  "transfer-encoding",
+  "expect",
+  "upgrade",
+  "http2-settings",
+]);
 
 /** `bodyLength` undefined: the body follows chunk-encoded (streamed from the frontend). */
 export function requestHead(msg: RequestMsg, bodyLength: number | undefined): Buffer {
@@ -13,7 +19,9 @@ export function requestHead(msg: RequestMsg, bodyLength: number | undefined): Bu
   let framed = false;
   let hasHost = false;
   const framing =
-    bodyLength === undefined ? "transfer-encoding: chunked\r\n" : `content-length: ${bodyLength}\r\n`;
+    bodyLength === undefined
+      ? "transfer-encoding: chunked\r\n"
+      : `content-length: ${bodyLength}\r\n`;
   for (const [name, value] of msg.headers) {
     if (DROP.has(name)) {
       if (!framed && (name === "content-length" || name === "transfer-encoding")) {

@@ -33,7 +33,10 @@ async function pumpStreamedBody(ex: Exchange, socket: ExchangeSocket): Promise<v
   }
 }
 
-export function nodeListener(listener: NodeListener, connection: HandlerConnection): (ex: Exchange) => void {
+export function nodeListener(
+  listener: NodeListener,
+  connection: HandlerConnection,
+): (ex: Exchange) => void {
   const server = createServer();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as unknown as ExchangeSocket;

@@ -7,7 +7,14 @@ import { request, type ClientRequest, type IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopAll, type Proc } from "../../support/processes.js";
 import { tempDir } from "../../support/tmp.js";
-import { startFrontend, startHandler, tcpEndpoints, waitFor, waitServed, type Frontend } from "./ferry.js";
+import {
+  startFrontend,
+  startHandler,
+  tcpEndpoints,
+  waitFor,
+  waitServed,
+  type Frontend,
+} from "./ferry.js";
 
 const dir = tempDir();
 let fe: Frontend;
@@ -18,7 +25,9 @@ beforeAll(async () => {
   // A burst of 1,000 clients on two cores can stall a process for a few hundred ms: use the
   // default heartbeat window here, not the short one of the other tests.
   fe = await startFrontend(dir.path, ep, { heartbeat: { interval: 1000 } });
-  handlerProc = await startHandler("examples/chat/index.ts", ep, ["--heartbeat", "1000"], { FERRY_LOG_LEVEL: "debug" });
+  handlerProc = await startHandler("examples/chat/index.ts", ep, ["--heartbeat", "1000"], {
+    FERRY_LOG_LEVEL: "debug",
+  });
   await waitServed(`${fe.url}/stats`);
 });
 
@@ -38,7 +47,8 @@ async function stats(): Promise<Stats> {
   const r = await fetch(`${fe.url}/stats`);
   const text = await r.text();
   const s = JSON.parse(text) as Stats;
-  if (typeof s.disconnects !== "number") throw new Error(`not stats: ${r.status} ${JSON.stringify([...r.headers])} ${text}`);
+  if (typeof s.disconnects !== "number")
+    throw new Error(`not stats: ${r.status} ${JSON.stringify([...r.headers])} ${text}`);
   return s;
 }
 
@@ -89,12 +99,16 @@ describe("chat example", () => {
     const res = await Promise.all(streams.map((s) => s.opened));
     expect(res.map((r) => r.headers["content-type"])).toEqual(Array(5).fill("text/event-stream"));
     let last: Stats | undefined;
-    const early = Promise.race(polls.map((p) => p.answer)).then((a) => `a poll was answered early: ${a.status} ${a.body}`);
+    const early = Promise.race(polls.map((p) => p.answer)).then(
+      (a) => `a poll was answered early: ${a.status} ${a.body}`,
+    );
     await waitFor(async () => {
       last = await stats();
       return last.polling === 1000 && last.streaming === 5;
     }, 20_000).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify(last)}; ${await Promise.race([early, Promise.resolve("no early answer")])}`);
+      throw new Error(
+        `${err.message}: ${JSON.stringify(last)}; ${await Promise.race([early, Promise.resolve("no early answer")])}`,
+      );
     });
 
     const sent = await fetch(`${fe.url}/send`, { method: "POST", body: "hello, everyone" });
@@ -116,7 +130,13 @@ describe("chat example", () => {
         return now.streaming === 0 && now.disconnects === before + 5;
       },
       10_000,
-      () => `before ${before}, now ${JSON.stringify(now)}\n${handlerProc.output().slice(-3000)}\n${fe.proc.output().split("\n").filter((l) => !l.includes("/poll") && !l.includes("/stats")).join("\n").slice(-5000)}`,
+      () =>
+        `before ${before}, now ${JSON.stringify(now)}\n${handlerProc.output().slice(-3000)}\n${fe.proc
+          .output()
+          .split("\n")
+          .filter((l) => !l.includes("/poll") && !l.includes("/stats"))
+          .join("\n")
+          .slice(-5000)}`,
     );
   }, 60_000);
 

@@ -53,7 +53,8 @@ describe("graceful drain", () => {
     let running = true;
     const deadline = Date.now() + 20_000; // bound the load loop in time as well as by `running`
     const worker = async () => {
-      while (running && Date.now() < deadline) results.push(await get(`${fe.url}/work?ms=15`, agent));
+      while (running && Date.now() < deadline)
+        results.push(await get(`${fe.url}/work?ms=15`, agent));
     };
     const workers = Array.from({ length: 16 }, () => worker());
 
@@ -69,15 +70,23 @@ describe("graceful drain", () => {
     expect(a.output()).toMatch(/"msg":"drained"/);
 
     const countAfterExit = results.length;
-    while (results.length < countAfterExit + 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (results.length < countAfterExit + 200 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     running = false;
     await Promise.all(workers);
     agent.destroy();
 
     const failed = results.filter((r) => r.status !== 200);
     if (failed.length > 0) {
-      const interesting = (o: string) => o.split("\n").filter((l) => !/"status":200/.test(l)).slice(0, 40).join("\n");
-      console.log(`A:\n${interesting(a.output())}\nB:\n${interesting(b.output())}\nFE:\n${interesting(fe.proc.output())}`);
+      const interesting = (o: string) =>
+        o
+          .split("\n")
+          .filter((l) => !/"status":200/.test(l))
+          .slice(0, 40)
+          .join("\n");
+      console.log(
+        `A:\n${interesting(a.output())}\nB:\n${interesting(b.output())}\nFE:\n${interesting(fe.proc.output())}`,
+      );
     }
     expect(failed.length).toBe(0);
     expect(results.length).toBeGreaterThan(countAfterExit + 100);

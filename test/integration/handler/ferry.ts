@@ -11,7 +11,11 @@ import type { FrontendEndpoints } from "../../../handler/index.js";
 
 export async function tcpEndpoints(): Promise<FrontendEndpoints> {
   const [a, b, c] = await freePorts(3);
-  return { requests: `tcp://127.0.0.1:${a}`, replies: `tcp://127.0.0.1:${b}`, events: `tcp://127.0.0.1:${c}` };
+  return {
+    requests: `tcp://127.0.0.1:${a}`,
+    replies: `tcp://127.0.0.1:${b}`,
+    events: `tcp://127.0.0.1:${c}`,
+  };
 }
 
 export interface Frontend {
@@ -23,11 +27,17 @@ export interface Frontend {
 /** Heartbeat interval (ms) the test processes use: short, so a lost handler is noticed soon. */
 export const HEARTBEAT_MS = 400;
 
-export async function startFrontend(dir: string, ep: FrontendEndpoints, group: Record<string, unknown> = {}): Promise<Frontend> {
+export async function startFrontend(
+  dir: string,
+  ep: FrontendEndpoints,
+  group: Record<string, unknown> = {},
+): Promise<Frontend> {
   const port = await freePort();
   const config = {
     listeners: [{ host: "127.0.0.1", port }],
-    hosts: [{ names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "default" } }] }],
+    hosts: [
+      { names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "default" } }] },
+    ],
     groups: { default: { ...ep, heartbeat: { interval: HEARTBEAT_MS }, ...group } },
   };
   const file = join(dir, `frontend-${port}.json`);
@@ -38,8 +48,24 @@ export async function startFrontend(dir: string, ep: FrontendEndpoints, group: R
   return { proc, url, port };
 }
 
-export async function startHandler(module: string, ep: FrontendEndpoints, args: string[] = [], env: Record<string, string> = {}): Promise<Proc> {
-  const proc = startFerry(["handler", module, "--connect", `${ep.requests},${ep.replies},${ep.events}`, "--heartbeat", String(HEARTBEAT_MS), ...args], { env });
+export async function startHandler(
+  module: string,
+  ep: FrontendEndpoints,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Proc> {
+  const proc = startFerry(
+    [
+      "handler",
+      module,
+      "--connect",
+      `${ep.requests},${ep.replies},${ep.events}`,
+      "--heartbeat",
+      String(HEARTBEAT_MS),
+      ...args,
+    ],
+    { env },
+  );
   await proc.waitFor(/handler ready/);
   return proc;
 }
@@ -56,7 +82,11 @@ export function status(url: string, agent: Agent | false = false): Promise<numbe
   });
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what?: () => string): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+  what?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out${what ? `: ${what()}` : ""}`);

@@ -21,12 +21,20 @@ afterAll(async () => {
 });
 
 function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
+  );
 }
 
 const apps = [
   { name: "Express", module: "examples/express/app.ts", direct: () => createServer(expressApp) },
-  { name: "Hono", module: "examples/hono/app.ts", direct: () => createAdaptorServer({ fetch: honoApp.fetch }) as Server },
+  {
+    name: "Hono",
+    module: "examples/hono/app.ts",
+    direct: () => createAdaptorServer({ fetch: honoApp.fetch }) as Server,
+  },
 ];
 
 for (const app of apps) {

@@ -62,7 +62,10 @@ export class WireFrontend {
   }
 
   /** Resolves with the first received message (from now on or already received) matching. */
-  waitFor<T extends ToFrontendMsg>(pred: (m: ToFrontendMsg) => m is T, timeoutMs?: number): Promise<T>;
+  waitFor<T extends ToFrontendMsg>(
+    pred: (m: ToFrontendMsg) => m is T,
+    timeoutMs?: number,
+  ): Promise<T>;
   waitFor(pred: (m: ToFrontendMsg) => boolean, timeoutMs?: number): Promise<ToFrontendMsg>;
   waitFor(pred: (m: ToFrontendMsg) => boolean, timeoutMs = 5000): Promise<ToFrontendMsg> {
     return new Promise((resolve, reject) => {
@@ -74,7 +77,9 @@ export class WireFrontend {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out; received: ${JSON.stringify(this.received.map((m) => m.kind))}`));
+        reject(
+          new Error(`timed out; received: ${JSON.stringify(this.received.map((m) => m.kind))}`),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -134,9 +139,18 @@ export class WireFrontend {
   }
 
   /** Resolves once the response to `req` is complete; returns status, headers and body. */
-  async response(req: number, timeoutMs = 5000): Promise<{ status: number; headers: HeaderPair[]; body: Buffer; messages: ToFrontendMsg[] }> {
+  async response(
+    req: number,
+    timeoutMs = 5000,
+  ): Promise<{ status: number; headers: HeaderPair[]; body: Buffer; messages: ToFrontendMsg[] }> {
     await this.waitFor(
-      (m) => "to" in m && m.to.some(([, r]) => r === req) && (m.kind === "end" || m.kind === "close" || m.kind === "error" || ((m.kind === "head" || m.kind === "data") && m.end === true)),
+      (m) =>
+        "to" in m &&
+        m.to.some(([, r]) => r === req) &&
+        (m.kind === "end" ||
+          m.kind === "close" ||
+          m.kind === "error" ||
+          ((m.kind === "head" || m.kind === "data") && m.end === true)),
       timeoutMs,
     );
     const messages = this.repliesFor(req);
@@ -146,7 +160,12 @@ export class WireFrontend {
       if (m.kind === "head" && m.body) chunks.push(Buffer.from(m.body));
       if (m.kind === "data") chunks.push(Buffer.from(m.data));
     }
-    return { status: head?.kind === "head" ? head.status : 0, headers: head?.kind === "head" ? head.headers : [], body: Buffer.concat(chunks), messages };
+    return {
+      status: head?.kind === "head" ? head.status : 0,
+      headers: head?.kind === "head" ? head.headers : [],
+      body: Buffer.concat(chunks),
+      messages,
+    };
   }
 
   async close(): Promise<void> {

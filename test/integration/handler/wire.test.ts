@@ -3,7 +3,13 @@
  * checks what a served app puts on the wire, over tcp and ipc.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { serve, Replier, type HandlerConnection, type HandlerContext, type FrontendEndpoints } from "../../../handler/index.js";
+import {
+  serve,
+  Replier,
+  type HandlerConnection,
+  type HandlerContext,
+  type FrontendEndpoints,
+} from "../../../handler/index.js";
 import { freePorts } from "../../support/ports.js";
 import { ipcEndpoints, tempDir } from "../../support/tmp.js";
 import { WireFrontend } from "./wire-frontend.js";
@@ -20,7 +26,11 @@ async function endpoints(proto: "tcp" | "ipc"): Promise<FrontendEndpoints> {
     return ipcEndpoints(dir.path);
   }
   const [a, b, c] = await freePorts(3);
-  return { requests: `tcp://127.0.0.1:${a}`, replies: `tcp://127.0.0.1:${b}`, events: `tcp://127.0.0.1:${c}` };
+  return {
+    requests: `tcp://127.0.0.1:${a}`,
+    replies: `tcp://127.0.0.1:${b}`,
+    events: `tcp://127.0.0.1:${c}`,
+  };
 }
 
 async function frontend(ep: FrontendEndpoints): Promise<WireFrontend> {
@@ -29,14 +39,22 @@ async function frontend(ep: FrontendEndpoints): Promise<WireFrontend> {
   return f;
 }
 
-function handler(app: unknown, frontends: FrontendEndpoints[], concurrency = 64): HandlerConnection {
+function handler(
+  app: unknown,
+  frontends: FrontendEndpoints[],
+  concurrency = 64,
+): HandlerConnection {
   const c = serve(app, { frontends, concurrency, heartbeatMs: 100 });
   cleanups.push(() => c.close());
   return c;
 }
 
 /** Repeats `act` until `done` holds: PUB/SUB drops what is sent before a subscription lands. */
-async function until(act: () => Promise<void>, done: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(
+  act: () => Promise<void>,
+  done: () => boolean,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error("condition not reached");
@@ -64,7 +82,12 @@ for (const proto of ["tcp", "ipc"] as const) {
     it("claims a slow request explicitly, then replies", async () => {
       const ep = await endpoints(proto);
       const f = await frontend(ep);
-      handler({ fetch: () => new Promise<Response>((r) => setTimeout(() => r(new Response("late")), 60)) }, [ep]);
+      handler(
+        {
+          fetch: () => new Promise<Response>((r) => setTimeout(() => r(new Response("late")), 60)),
+        },
+        [ep],
+      );
       await f.handlerLive();
       const { req } = await f.request("GET", "/slow");
       const claim = await f.waitFor((m) => m.kind === "claim" && m.req === req);
@@ -79,14 +102,22 @@ for (const proto of ["tcp", "ipc"] as const) {
       const c = handler(
         {
           fetch: (request: Request) =>
-            new Promise<Response>((resolve) => request.signal.addEventListener("abort", () => (aborted++, resolve(new Response("x"))))),
+            new Promise<Response>((resolve) =>
+              request.signal.addEventListener(
+                "abort",
+                () => (aborted++, resolve(new Response("x"))),
+              ),
+            ),
         },
         [ep],
       );
       await f.handlerLive();
       const { conn, req } = await f.request("GET", "/hang");
       await f.waitFor((m) => m.kind === "claim" && m.req === req);
-      await until(() => f.event(c.hid, { kind: "disconnect", fid: f.fid, conn, req }), () => aborted === 1);
+      await until(
+        () => f.event(c.hid, { kind: "disconnect", fid: f.fid, conn, req }),
+        () => aborted === 1,
+      );
       expect(c.inflight).toBe(0);
     });
 
@@ -118,15 +149,28 @@ for (const proto of ["tcp", "ipc"] as const) {
       const f = await frontend(ep);
       const release: Array<() => void> = [];
       let started = 0;
-      handler({ fetch: () => new Promise<Response>((r) => (started++, release.push(() => r(new Response("done"))))) }, [ep], 2);
+      handler(
+        {
+          fetch: () =>
+            new Promise<Response>((r) => (started++, release.push(() => r(new Response("done"))))),
+        },
+        [ep],
+        2,
+      );
       await f.handlerLive();
       const reqs = [];
       for (let i = 0; i < 4; i++) reqs.push(await f.request("GET", `/${i}`));
-      await until(async () => {}, () => started === 2);
+      await until(
+        async () => {},
+        () => started === 2,
+      );
       await new Promise((r) => setTimeout(r, 50));
       expect(started).toBe(2);
       release.splice(0).forEach((r) => r());
-      await until(async () => {}, () => started === 4);
+      await until(
+        async () => {},
+        () => started === 4,
+      );
       release.splice(0).forEach((r) => r());
       for (const { req } of reqs) expect((await f.response(req)).body.toString()).toBe("done");
     });
@@ -139,7 +183,10 @@ for (const proto of ["tcp", "ipc"] as const) {
       const { conn, req } = await f.request("GET", "/", { window: 300 });
       const head = await f.waitFor((m) => m.kind === "head" && m.to[0]![1] === req);
       expect(head.kind === "head" && head.body?.length).toBe(300);
-      await until(() => f.event(c.hid, { kind: "credit", fid: f.fid, conn, req, bytes: 1000 }), () => f.repliesFor(req).length > 1);
+      await until(
+        () => f.event(c.hid, { kind: "credit", fid: f.fid, conn, req, bytes: 1000 }),
+        () => f.repliesFor(req).length > 1,
+      );
       const r = await f.response(req);
       expect(r.body.length).toBe(1000);
     });
@@ -148,13 +195,27 @@ for (const proto of ["tcp", "ipc"] as const) {
       const ep = await endpoints(proto);
       const f = await frontend(ep);
       const addresses: HandlerContext["address"][] = [];
-      handler({ fetch: (_r: Request, ctx: HandlerContext) => (addresses.push(ctx.address), ctx.defer()) }, [ep]);
+      handler(
+        { fetch: (_r: Request, ctx: HandlerContext) => (addresses.push(ctx.address), ctx.defer()) },
+        [ep],
+      );
       await f.handlerLive();
-      const reqs = [await f.request("GET", "/poll"), await f.request("GET", "/poll"), await f.request("GET", "/poll")];
-      await until(async () => {}, () => addresses.length === 3);
+      const reqs = [
+        await f.request("GET", "/poll"),
+        await f.request("GET", "/poll"),
+        await f.request("GET", "/poll"),
+      ];
+      await until(
+        async () => {},
+        () => addresses.length === 3,
+      );
       const replier = new Replier({ replies: [ep.replies] });
       cleanups.push(() => replier.shutdown(100));
-      await replier.reply(JSON.parse(JSON.stringify(addresses)), { status: 200, headers: { "content-type": "text/plain" }, body: "news" });
+      await replier.reply(JSON.parse(JSON.stringify(addresses)), {
+        status: 200,
+        headers: { "content-type": "text/plain" },
+        body: "news",
+      });
       for (const { req } of reqs) expect((await f.response(req)).body.toString()).toBe("news");
       const heads = f.received.filter((m) => m.kind === "head");
       expect(heads).toHaveLength(1);

@@ -40,13 +40,19 @@ describe("resolveApp", () => {
 describe("resolveModule", () => {
   const root = packageRoot();
   it("maps a TypeScript example to its compiled twin, also by directory", () => {
-    expect(resolveModule("examples/hello/index.ts", root)).toBe(join(root, "dist/examples/hello/index.js"));
+    expect(resolveModule("examples/hello/index.ts", root)).toBe(
+      join(root, "dist/examples/hello/index.js"),
+    );
     expect(resolveModule("examples/hello", root)).toBe(join(root, "dist/examples/hello/index.js"));
-    expect(resolveModule("dist/examples/hello/index.js", root)).toBe(join(root, "dist/examples/hello/index.js"));
+    expect(resolveModule("dist/examples/hello/index.js", root)).toBe(
+      join(root, "dist/examples/hello/index.js"),
+    );
   });
 
   it("names a missing file, and passes package names through", () => {
-    expect(() => resolveModule("./nope.js", root)).toThrow(expect.objectContaining({ code: "ERR_MODULE" }));
+    expect(() => resolveModule("./nope.js", root)).toThrow(
+      expect.objectContaining({ code: "ERR_MODULE" }),
+    );
     expect(resolveModule("some-package", root)).toBe("some-package");
   });
 });

@@ -18,7 +18,13 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe("HandlerConnection", () => {
   it("says hello on start, with capacity and its heartbeat interval", () => {
     const h = harness({ fetch: () => new Response("x") }, { concurrency: 7, heartbeatMs: 250 });
-    expect(h.messages[0]).toMatchObject({ kind: "hello", hid: h.connection.hid, capacity: 7, inflight: 0, interval: 250 });
+    expect(h.messages[0]).toMatchObject({
+      kind: "hello",
+      hid: h.connection.hid,
+      capacity: 7,
+      inflight: 0,
+      interval: 250,
+    });
     expect(h.transport.published[0]!.topic).toBe("*");
   });
 
@@ -33,13 +39,21 @@ describe("HandlerConnection", () => {
     const req = h.request("GET", "/");
     const msgs = await h.done(req);
     expect(msgs).toHaveLength(1);
-    expect(msgs[0]).toMatchObject({ kind: "head", status: 200, end: true, to: [[req, req]], hid: h.connection.hid });
+    expect(msgs[0]).toMatchObject({
+      kind: "head",
+      status: 200,
+      end: true,
+      to: [[req, req]],
+      hid: h.connection.hid,
+    });
     expect(h.body(msgs)).toBe("hello");
     expect(h.transport.published.at(-1)!.topic).toBe(FID);
   });
 
   it("claims after ~10 ms when the app is slow", async () => {
-    const h = harness({ fetch: () => new Promise<Response>((r) => setTimeout(() => r(new Response("late")), 40)) });
+    const h = harness({
+      fetch: () => new Promise<Response>((r) => setTimeout(() => r(new Response("late")), 40)),
+    });
     const req = h.request("GET", "/");
     await h.transport.waitFor(() => h.about(req).some((m) => m.kind === "claim"));
     const msgs = await h.done(req);
@@ -85,7 +99,10 @@ describe("HandlerConnection", () => {
 
   it("stops taking requests at the concurrency limit and resumes below it", async () => {
     const release: Array<() => void> = [];
-    const h = harness({ fetch: () => new Promise<Response>((r) => release.push(() => r(new Response("ok")))) }, { concurrency: 2 });
+    const h = harness(
+      { fetch: () => new Promise<Response>((r) => release.push(() => r(new Response("ok")))) },
+      { concurrency: 2 },
+    );
     const reqs = [h.request("GET", "/1"), h.request("GET", "/2"), h.request("GET", "/3")];
     expect(h.transport.paused).toBe(true);
     expect(h.transport.backlogLength).toBe(1);
@@ -104,7 +121,12 @@ describe("HandlerConnection", () => {
     const reasons: string[] = [];
     const app = {
       fetch: (request: Request) =>
-        new Promise<Response>((_r, reject) => request.signal.addEventListener("abort", () => (reasons.push(String(request.signal.reason)), reject(new Error("gone"))))),
+        new Promise<Response>((_r, reject) =>
+          request.signal.addEventListener(
+            "abort",
+            () => (reasons.push(String(request.signal.reason)), reject(new Error("gone"))),
+          ),
+        ),
     };
     const h = harness(app);
     const a = h.request("GET", "/a");
@@ -120,7 +142,12 @@ describe("HandlerConnection", () => {
 
   it("ignores events for another handler's topic", async () => {
     let aborted = false;
-    const h = harness({ fetch: (r: Request) => (r.signal.addEventListener("abort", () => (aborted = true)), new Promise<Response>(() => {})) });
+    const h = harness({
+      fetch: (r: Request) => (
+        r.signal.addEventListener("abort", () => (aborted = true)),
+        new Promise<Response>(() => {})
+      ),
+    });
     const a = h.request("GET", "/");
     h.event({ kind: "disconnect", fid: FID, conn: a, req: a }, "someone-else");
     await tick();
@@ -129,14 +156,23 @@ describe("HandlerConnection", () => {
 
   it("defers: frees the slot, claims, and answers many at once by connection-level reply", async () => {
     const waiting: HandlerContext[] = [];
-    const h = harness({ fetch: (_r: Request, ctx: HandlerContext) => (waiting.push(ctx), ctx.defer()) }, { concurrency: 1 });
+    const h = harness(
+      { fetch: (_r: Request, ctx: HandlerContext) => (waiting.push(ctx), ctx.defer()) },
+      { concurrency: 1 },
+    );
     const reqs = [h.request("GET", "/poll"), h.request("GET", "/poll"), h.request("GET", "/poll")];
     await tick();
     expect(waiting).toHaveLength(3);
     expect(h.connection.inflight).toBe(0);
     expect(h.connection.deferredRequests).toBe(3);
     expect(h.messages.filter((m) => m.kind === "claim")).toHaveLength(3);
-    h.connection.reply(FID, waiting.map((c) => [c.connectionId, c.requestId]), 200, [["content-type", "text/plain"]], "news");
+    h.connection.reply(
+      FID,
+      waiting.map((c) => [c.connectionId, c.requestId]),
+      200,
+      [["content-type", "text/plain"]],
+      "news",
+    );
     const heads = h.messages.filter((m) => m.kind === "head");
     expect(heads).toHaveLength(1);
     expect(heads[0]!.kind === "head" && heads[0]!.to).toEqual(reqs.map((r) => [r, r]));
@@ -170,7 +206,9 @@ describe("HandlerConnection", () => {
 
   it("drains: goodbye, finish the active request, goodbye again, close", async () => {
     let release!: () => void;
-    const h = harness({ fetch: () => new Promise<Response>((r) => (release = () => r(new Response("done")))) });
+    const h = harness({
+      fetch: () => new Promise<Response>((r) => (release = () => r(new Response("done")))),
+    });
     const req = h.request("GET", "/");
     const drained = h.connection.drain();
     await tick();

@@ -1,6 +1,18 @@
 /** Drives a HandlerConnection over the in-memory transport: the test plays the frontend. */
-import { decodeToFrontend, encodeToHandler, type Draft, type RequestMsg, type ToFrontendMsg, type ToHandlerMsg } from "../../../protocol/index.js";
-import { MemoryTransport, serve, type HandlerConnection, type ServeOptions } from "../../../handler/index.js";
+import {
+  decodeToFrontend,
+  encodeToHandler,
+  type Draft,
+  type RequestMsg,
+  type ToFrontendMsg,
+  type ToHandlerMsg,
+} from "../../../protocol/index.js";
+import {
+  MemoryTransport,
+  serve,
+  type HandlerConnection,
+  type ServeOptions,
+} from "../../../handler/index.js";
 
 export const FID = "front-1";
 
@@ -19,7 +31,10 @@ export class Harness {
 
   /** Messages about request `req` (replies addressed to it, and claims). */
   about(req: number): ToFrontendMsg[] {
-    return this.messages.filter((m) => ("to" in m && m.to.some(([, r]) => r === req)) || (m.kind === "claim" && m.req === req));
+    return this.messages.filter(
+      (m) =>
+        ("to" in m && m.to.some(([, r]) => r === req)) || (m.kind === "claim" && m.req === req),
+    );
   }
 
   request(method: string, target: string, extra: Partial<Draft<RequestMsg>> = {}): number {
@@ -56,7 +71,10 @@ export class Harness {
   /** Resolves once the response to `req` is complete. */
   async done(req: number): Promise<ToFrontendMsg[]> {
     const finished = (m: ToFrontendMsg) =>
-      m.kind === "end" || m.kind === "close" || m.kind === "error" || ((m.kind === "head" || m.kind === "data") && m.end === true);
+      m.kind === "end" ||
+      m.kind === "close" ||
+      m.kind === "error" ||
+      ((m.kind === "head" || m.kind === "data") && m.end === true);
     await this.transport.waitFor(() => this.about(req).some(finished));
     return this.about(req);
   }

@@ -23,13 +23,33 @@ describe("Node listener gateway", () => {
       req.setEncoding("utf8");
       req.on("data", (d: string) => (body += d));
       req.on("end", () => {
-        seen = { method: req.method, url: req.url, host: req.headers.host, body, ip: req.socket.remoteAddress, ctx: contextOf(req)?.requestId };
+        seen = {
+          method: req.method,
+          url: req.url,
+          host: req.headers.host,
+          body,
+          ip: req.socket.remoteAddress,
+          ctx: contextOf(req)?.requestId,
+        };
         res.end("ok");
       });
     });
-    const req = h.request("POST", "/p?q=1", { body: Buffer.from("payload"), headers: [["host", "example.test"], ["content-length", "7"]] });
+    const req = h.request("POST", "/p?q=1", {
+      body: Buffer.from("payload"),
+      headers: [
+        ["host", "example.test"],
+        ["content-length", "7"],
+      ],
+    });
     await h.done(req);
-    expect(seen).toEqual({ method: "POST", url: "/p?q=1", host: "example.test", body: "payload", ip: "10.0.0.1", ctx: req });
+    expect(seen).toEqual({
+      method: "POST",
+      url: "/p?q=1",
+      host: "example.test",
+      body: "payload",
+      ip: "10.0.0.1",
+      ctx: req,
+    });
   });
 
   it("keeps res.write streaming and lengthless (chunked) framing: the end is its own message", async () => {
@@ -41,7 +61,9 @@ describe("Node listener gateway", () => {
     const msgs = await h.done(req);
     expect(msgs.map((m) => m.kind)).toEqual(["head", "data"]);
     expect(h.body(msgs)).toBe("ab");
-    expect(msgs[0]!.kind === "head" && msgs[0]!.headers.some(([n]) => n === "transfer-encoding")).toBe(false);
+    expect(
+      msgs[0]!.kind === "head" && msgs[0]!.headers.some(([n]) => n === "transfer-encoding"),
+    ).toBe(false);
   });
 
   it("sends a Content-Length response as one message", async () => {

@@ -43,6 +43,8 @@ describe("requestHead", () => {
 
   it("adds no length to a bodiless GET", () => {
     const msg = { ...base, method: "GET", headers: [["host", "x.test"]] as [string, string][] };
-    expect(requestHead(msg, 0).toString("latin1")).toBe("GET /a?b=1 HTTP/1.1\r\nhost: x.test\r\n\r\n");
+    expect(requestHead(msg, 0).toString("latin1")).toBe(
+      "GET /a?b=1 HTTP/1.1\r\nhost: x.test\r\n\r\n",
+    );
   });
 });
