@@ -64,6 +64,21 @@ class Loading(unittest.TestCase):
         self.assertIs(load_app("plain"), plain.app)
         self.assertIs(load_app("plain:create_app()"), plain.app)
 
+    def test_django_settings_alone_serves_djangos_wsgi_app(self):
+        django_dir = os.path.join(HERE, "..", "..", "examples", "django")
+        sys.path.insert(0, django_dir)
+        old = os.environ.get("DJANGO_SETTINGS_MODULE")
+        try:
+            app = load_app(None, "ferrysite.settings")
+            self.assertEqual(type(app).__name__, "WSGIHandler")
+            self.assertEqual(os.environ["DJANGO_SETTINGS_MODULE"], "ferrysite.settings")
+        finally:
+            sys.path.remove(django_dir)
+            if old is None:
+                os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+            else:
+                os.environ["DJANGO_SETTINGS_MODULE"] = old
+
     def test_errors(self):
         for spec in ("plain:missing", "plain:not_callable", "no_such_module_here:app", ":app"):
             with self.subTest(spec), self.assertRaises(AppLoadError):
