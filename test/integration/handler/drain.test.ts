@@ -63,6 +63,7 @@ describe("graceful drain", () => {
     while (!results.some((r) => r.pid === b.child.pid)) await new Promise((r) => setTimeout(r, 10));
 
     const termAt = Date.now();
+
     const code = await a.stop("SIGTERM");
     const exitedAt = Date.now();
     expect(code).toBe(0);
