@@ -7,6 +7,7 @@ import { execSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { removeSnapshot, snapshotBuild } from "./build-snapshot.js";
 import { startNoiseMeter } from "./noise.js";
 import { parseCli, type Cli } from "./cli.js";
 import type { BenchOptions } from "./options.js";
@@ -103,6 +104,9 @@ async function main(argv: string[]): Promise<number> {
 
   stopAllOnExit();
   startNoiseMeter();
+  // Measure the build as it is now, even if dist/ is rebuilt during the run.
+  snapshotBuild();
+  process.once("exit", removeSnapshot);
   const profileDir = join(RESULTS, "tmp", `profile-${Date.now()}`);
   const opts: BenchOptions = { ...cli.options, log: (m) => process.stdout.write(m + "\n") };
   const withProfile = cli.options.profile ? { ...opts, profileDir } : opts;
@@ -113,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await stopAll();
     cleanTemps();
+    removeSnapshot();
   }
   const run: RunResult = {
     date: started.toISOString().slice(0, 10),

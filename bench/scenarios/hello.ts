@@ -36,6 +36,13 @@ export async function hello(opts: BenchOptions): Promise<ScenarioResult> {
     op: ">=",
     value: 0.5,
   });
+  // Until the SDK has its Mongrel2 mode: the nearest pair, Mongrel2 with a minimal zeromq.js handler.
+  ratioOf(
+    result,
+    "Ferry + TS handler / Mongrel2 + minimal zeromq.js handler (not the same handler)",
+    "ferry-ts",
+    "mongrel2-node",
+  );
   ratioOf(result, "Ferry + 2 TS handlers / Ferry + 1", "ferry-ts-x2", "ferry-ts");
   ratioOf(
     result,

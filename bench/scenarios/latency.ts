@@ -94,6 +94,11 @@ export async function latency(
     result.ratios.push({ name, value, target: { op: "<=", value: 1 }, pass: value <= 1 });
   };
   ratio("p99: Ferry + TS handler / Mongrel2 + same TS handler", "ferry-ts", "mongrel2-ts");
+  ratio(
+    "p99: Ferry + TS handler / Mongrel2 + minimal zeromq.js handler (not the same handler)",
+    "ferry-ts",
+    "mongrel2-node",
+  );
   ratio("p99: Ferry / Mongrel2, same zeromq.js Mongrel2 handler", "ferry-m2-node", "mongrel2-node");
   return result;
 }

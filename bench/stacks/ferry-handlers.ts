@@ -1,7 +1,8 @@
 /** The handler processes a Ferry stack can run (each knows how to start and whether it exists). */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH, NODE_TS, PYTHON, ROOT, start, type Proc } from "../processes.js";
+import { ferryRoot } from "../build-snapshot.js";
+import { BENCH, NODE_TS, PYTHON, start, type Proc } from "../processes.js";
 import type { Tool } from "../tools.js";
 import type { FerryEndpoints } from "./ferry.js";
 import type { StackOptions } from "./types.js";
@@ -19,9 +20,9 @@ export interface FerryHandler {
   start(ends: FerryEndpoints, index: number, options: StackOptions): Proc;
 }
 
-const FERRY_BIN = join(ROOT, "bin", "ferry.js");
-const SDK_BUILT = join(ROOT, "dist", "handler", "main.js");
-const WSGI_MAIN = join(ROOT, "handler", "python", "ferry_wsgi", "__main__.py");
+const ferryBin = () => join(ferryRoot(), "bin", "ferry.js");
+const sdkBuilt = () => join(ferryRoot(), "dist", "handler", "main.js");
+const wsgiMain = () => join(ferryRoot(), "handler", "python", "ferry_wsgi", "__main__.py");
 /** The Mongrel2 sender id Ferry's Mongrel2-mode group uses (like Mongrel2's send_ident). */
 export const M2_SEND_IDENT = "f0e1d2c3-b4a5-4697-8899-aabbccddeeff";
 
@@ -29,7 +30,7 @@ export const M2_SEND_IDENT = "f0e1d2c3-b4a5-4697-8899-aabbccddeeff";
 export const QUIET = { FERRY_LOG_LEVEL: "warn" };
 
 const sdkMissing = () =>
-  existsSync(SDK_BUILT) ? undefined : "handler SDK not built (dist/handler/main.js)";
+  existsSync(sdkBuilt()) ? undefined : "handler SDK not built (dist/handler/main.js)";
 
 /**
  * `ferry handler bench/apps/ferry-hello.mjs`: the TS SDK serving the bench app. `connect` is the
@@ -48,7 +49,7 @@ export function sdkArgs(connect: string, options: StackOptions, mongrel2: boolea
         ];
   const args = [
     ...prof,
-    FERRY_BIN,
+    ferryBin(),
     "handler",
     join(BENCH, "apps", "ferry-hello.mjs"),
     "--connect",
@@ -65,7 +66,7 @@ const connectOf = (ends: FerryEndpoints) => `${ends.requests},${ends.replies},${
 export function sdkMongrel2Missing(): string | undefined {
   const missing = sdkMissing();
   if (missing) return missing;
-  return readFileSync(SDK_BUILT, "utf8").includes("--protocol")
+  return readFileSync(sdkBuilt(), "utf8").includes("--protocol")
     ? undefined
     : "the handler SDK has no Mongrel2 mode yet";
 }
@@ -114,12 +115,12 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
     tools: ["python3-zmq", "python3-flask"],
     forks: true,
     unavailable: () =>
-      existsSync(WSGI_MAIN) ? undefined : "Python handler has no CLI yet (ferry_wsgi/__main__.py)",
+      existsSync(wsgiMain()) ? undefined : "Python handler has no CLI yet (ferry_wsgi/__main__.py)",
     start: (ends, i, options) => {
       const args = ["-m", "ferry_wsgi", "flask_hello:app", "--connect", connectOf(ends)];
       args.push("--workers", String(options.handlers ?? 1), "--chdir", join(BENCH, "apps"));
       return start(`ferry-wsgi-${i}`, PYTHON, args, {
-        env: { ...QUIET, PYTHONPATH: join(ROOT, "handler", "python") },
+        env: { ...QUIET, PYTHONPATH: join(ferryRoot(), "handler", "python") },
       });
     },
   },

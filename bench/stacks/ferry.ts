@@ -7,14 +7,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePorts } from "../../test/support/ports.js";
-import { ROOT, hardNofile, start, type Proc } from "../processes.js";
+import { ferryRoot } from "../build-snapshot.js";
+import { hardNofile, start, type Proc } from "../processes.js";
 import { waitHttp } from "./ready.js";
 import { stackTemp } from "./temp.js";
 import type { Stack, StackOptions } from "./types.js";
 import { FERRY_HANDLERS, type FerryHandler } from "./ferry-handlers.js";
 
-export const FERRY_BIN = join(ROOT, "bin", "ferry.js");
-const FRONTEND_BUILT = join(ROOT, "dist", "frontend", "main.js");
+const ferryBin = () => join(ferryRoot(), "bin", "ferry.js");
+const frontendBuilt = () => join(ferryRoot(), "dist", "frontend", "main.js");
 
 export interface FerryEndpoints {
   requests: string;
@@ -58,7 +59,7 @@ function configProblem(handler: FerryHandler): string | undefined {
     events: "tcp://127.0.0.1:3",
   };
   writeFileSync(file, JSON.stringify(config(1, ends, handler.protocol, handler.groupConfig ?? {})));
-  const r = spawnSync(process.execPath, [FERRY_BIN, "check", file], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [ferryBin(), "check", file], { encoding: "utf8" });
   const out = `${r.stdout}${r.stderr}`.trim();
   let problem: string | undefined;
   if (r.status !== 0)
@@ -76,7 +77,7 @@ export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
     label: `Ferry + ${handler.label}${handlers > 1 ? ` x${handlers}` : ""}`,
     tools: handler.tools,
     unavailable() {
-      if (!existsSync(FRONTEND_BUILT)) return "frontend not built (dist/frontend/main.js)";
+      if (!existsSync(frontendBuilt())) return "frontend not built (dist/frontend/main.js)";
       return configProblem(handler) ?? handler.unavailable();
     },
     async start(options: StackOptions = {}) {
@@ -106,7 +107,7 @@ export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
       const frontend = start(
         "ferry-frontend",
         process.execPath,
-        [...nodeArgs, FERRY_BIN, "frontend", "--config", file],
+        [...nodeArgs, ferryBin(), "frontend", "--config", file],
         {
           nofile: hardNofile(),
           env: { FERRY_LOG_LEVEL: "warn", LOG_LEVEL: "warn" },
