@@ -114,4 +114,48 @@ describe("Node listener gateway", () => {
     const msgs = await h.done(h.request("GET", "/koa"));
     expect(JSON.parse(h.body(msgs))).toEqual({ path: "/koa" });
   });
+
+  it("reads a streamed request body, granting credit as it goes", async () => {
+    const h = harness((req: IncomingMessage, res: ServerResponse) => {
+      const parts: string[] = [];
+      req.setEncoding("utf8");
+      req.on("data", (d: string) => parts.push(d));
+      req.on("end", () => res.end(parts.join("")));
+    });
+    const req = h.request("POST", "/up", {
+      stream: true,
+      headers: [
+        ["host", "example.test"],
+        ["transfer-encoding", "chunked"],
+      ],
+    });
+    await h.transport.waitFor(() => h.messages.some((m) => m.kind === "credit" && m.req === req));
+    expect(h.about(req).some((m) => m.kind === "claim")).toBe(true);
+    h.event({ kind: "body", fid: FID, conn: req, req, data: Buffer.from("hello ") });
+    h.event({ kind: "body", fid: FID, conn: req, req, data: Buffer.from("world"), end: true });
+    expect(h.body(await h.done(req))).toBe("hello world");
+  });
+
+  it("applies flow control to res.write: false past the window, 'drain' after credit", async () => {
+    let drained = false;
+    let wrote: boolean | undefined;
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      wrote = res.write(Buffer.alloc(64 * 1024, 97));
+      res.once("drain", () => {
+        drained = true;
+        res.end();
+      });
+    });
+    const req = h.request("GET", "/big", { window: 1000 });
+    await h.transport.waitFor(() => h.about(req).some((m) => m.kind === "head"));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(wrote).toBe(false);
+    expect(drained).toBe(false);
+    expect(h.body(h.about(req))).toHaveLength(1000);
+    h.event({ kind: "credit", fid: FID, conn: req, req, bytes: 64 * 1024 });
+    const msgs = await h.done(req);
+    expect(drained).toBe(true);
+    expect(h.body(msgs)).toHaveLength(64 * 1024);
+  });
 });
