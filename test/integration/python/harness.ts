@@ -16,7 +16,9 @@ export interface Endpoints {
 export interface Frontend {
   proc: Proc;
   url: string;
+  /** Endpoints of the group behind `/` and `/app`. */
   endpoints: Endpoints;
+  groups: Record<string, Endpoints>;
 }
 
 export const PACKAGE_DIR = join(ROOT, "handler/python");
@@ -36,27 +38,30 @@ export function connectArg(ep: Endpoints): string {
 
 /**
  * A frontend whose routes `/` and `/app` both lead to one handler group: apps see SCRIPT_NAME ""
- * or "/app".
+ * or "/app". `more` adds groups of their own, each at its route prefix (`{ "/t4": "four" }`);
+ * their endpoints are in `groups`.
  */
 export async function startFrontend(
   dir: string,
   group: Record<string, unknown> = {},
+  more: Record<string, string> = {},
 ): Promise<Frontend> {
-  const endpoints = await tcpEndpoints();
+  const names = ["py", ...new Set(Object.values(more))];
+  const groups: Record<string, Endpoints> = {};
+  for (const name of names) groups[name] = await tcpEndpoints();
   const port = await freePort();
-  const target = { kind: "handler", group: "py" };
+  const to = (name: string) => ({ kind: "handler", group: name });
+  const routes = [
+    { path: "/", target: to("py") },
+    { path: "/app", target: to("py") },
+    ...Object.entries(more).map(([path, name]) => ({ path, target: to(name) })),
+  ];
   const config = {
     listeners: [{ host: "127.0.0.1", port }],
-    hosts: [
-      {
-        names: ["*"],
-        routes: [
-          { path: "/", target },
-          { path: "/app", target },
-        ],
-      },
-    ],
-    groups: { py: { ...endpoints, heartbeat: { interval: 200 }, ...group } },
+    hosts: [{ names: ["*"], routes }],
+    groups: Object.fromEntries(
+      names.map((name) => [name, { ...groups[name], heartbeat: { interval: 200 }, ...group }]),
+    ),
     shutdown: { grace: 5000 },
   };
   const file = join(dir, `frontend-${port}.json`);
@@ -64,7 +69,7 @@ export async function startFrontend(
   const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "warn" } });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await statusOf(url)) !== 0);
-  return { proc, url, endpoints };
+  return { proc, url, endpoints: groups.py!, groups };
 }
 
 /** `python3 -m ferry_wsgi ARGS...`, resolved once every worker printed its ready line. */

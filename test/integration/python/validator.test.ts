@@ -19,28 +19,37 @@ async function text(url: string, init: RequestInit = {}): Promise<[number, strin
   return [res.status, await res.text()];
 }
 
-for (const threads of [1, 4]) {
-  describe(`validated apps, ${threads} thread(s) per worker`, () => {
-    let frontend: Frontend;
-    let handler: Proc;
+let frontend: Frontend;
+const handlers: Record<string, Proc> = {};
 
-    beforeAll(async () => {
-      frontend = await startFrontend(dir.path);
-      handler = await startPython(
-        ["validated:app", "--threads", String(threads)],
-        frontend.endpoints,
+// One frontend, two groups: `/` (workers with one thread) and `/t4` (four threads per worker).
+const MODES = [
+  { name: "1 thread per worker", prefix: "", threads: 1, group: "py" },
+  { name: "4 threads per worker", prefix: "/t4", threads: 4, group: "four" },
+];
+
+beforeAll(async () => {
+  frontend = await startFrontend(dir.path, {}, { "/t4": "four" });
+  await Promise.all(
+    MODES.map(async (m) => {
+      handlers[m.group] = await startPython(
+        ["validated:app", "--threads", String(m.threads)],
+        frontend.groups[m.group]!,
         {
           pythonPath: [join(ROOT, "test/integration/python/apps")],
         },
       );
-      await waitServed(`${frontend.url}/hello`);
-    }, 30_000);
+    }),
+  );
+  for (const m of MODES) await waitServed(`${frontend.url}${m.prefix}/hello`);
+}, 30_000);
 
+for (const mode of MODES) {
+  describe(`validated apps, ${mode.name}`, () => {
     it("answers every route as the app meant", async () => {
-      const u = frontend.url;
+      const u = `${frontend.url}${mode.prefix}`;
       const lines = "line one\nline two\nline three";
       expect(await text(`${u}/hello`)).toEqual([200, "hello"]);
-      expect(await text(`${u}/app/hello`)).toEqual([200, "hello"]);
       expect(await text(`${u}/echo`, { method: "POST", body: "first line\nand the rest" })).toEqual(
         [200, "first=11 rest=12 first line\nand the rest"],
       );
@@ -51,10 +60,10 @@ for (const threads of [1, 4]) {
       expect(await text(`${u}/error-page`)).toEqual([500, "error page"]);
       expect(await text(`${u}/no-content`)).toEqual([204, ""]);
       expect(await text(`${u}/missing`)).toEqual([404, "not found"]);
-      const [status, env] = await text(`${u}/app/environ?q=1`);
+      const [status, env] = await text(`${u}/environ?q=1`);
       expect(status).toBe(200);
       expect(env).toContain(
-        "SCRIPT_NAME=/app\nPATH_INFO=/environ\nQUERY_STRING=q=1\nSERVER_NAME=127.0.0.1",
+        `SCRIPT_NAME=${mode.prefix}\nPATH_INFO=/environ\nQUERY_STRING=q=1\nSERVER_NAME=127.0.0.1`,
       );
       expect(env).toContain("wsgi.url_scheme=http");
       // HEAD and concurrent requests go through the validator too.
@@ -67,7 +76,7 @@ for (const threads of [1, 4]) {
 
     it("leaves no validator violation, traceback or warning in the handler's output", async () => {
       await new Promise((r) => setTimeout(r, 100));
-      const out = handler.output();
+      const out = handlers[mode.group]!.output();
       expect(out).not.toMatch(
         /Traceback|AssertionError|WSGIWarning|Exception ignored|error while answering/,
       );
