@@ -4,6 +4,8 @@
  */
 export class Counters {
   connectionsOpened = 0;
+  /** Connections refused at accept because limits.maxConnections was reached. */
+  connectionsRefused = 0;
   requests = 0;
   responses = 0;
   /** Requests that never reached a handler because HTTP parsing failed. */

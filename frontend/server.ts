@@ -124,9 +124,15 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       headersTimeout: limits.headerTimeout,
       requestTimeout: Math.max(300_000, limits.headerTimeout),
       keepAliveTimeout: limits.keepAliveTimeout,
+      // Node checks header/request timeouts on this period (default 30 s): keep it finer.
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1000, Math.floor(limits.headerTimeout / 4)),
+      ),
       noDelay: true,
     });
     server.maxConnections = limits.maxConnections;
+    server.on("drop", () => this.counters.connectionsRefused++);
     server.on("connection", (socket: Socket) => this.onConnection(socket));
     server.on("request", (req: IncomingMessage, res: ServerResponse) =>
       this.intake.handle(req, res, false),

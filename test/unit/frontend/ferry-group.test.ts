@@ -31,8 +31,12 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((f) => f.stop(0)));
 });
 
-async function rig(group: Record<string, unknown> = {}): Promise<Rig> {
+async function rig(
+  group: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Promise<Rig> {
   const config = validateConfig({
+    ...extra,
     listeners: [{ port: 0 }],
     hosts: [{ names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "g" } }] }],
     groups: {
@@ -266,5 +270,15 @@ describe("ferry group", () => {
       end: true,
     });
     expect((await reply).headers["x-ferry-error"]).toBe("FERRY_BAD_REPLY");
+  });
+
+  it("answers 408 to a client that does not finish its head within limits.headerTimeout", async () => {
+    const r = await rig({}, { limits: { headerTimeout: 200 } });
+    const started = Date.now();
+    const res = await rawExchange(Number(new URL(r.url).port), "GET / HTTP/1.1\r\nHost: x\r\n", {
+      idleMs: 3000,
+    });
+    expect(res.data).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
