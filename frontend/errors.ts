@@ -58,7 +58,7 @@ export const FerryErrors = {
   FERRY_UNSUPPORTED: {
     status: undefined,
     cause:
-      "The config asks for something this build does not implement yet (a mongrel2 group, a TLS listener).",
+      "The config asks for something this build does not implement yet (for example a TLS listener).",
   },
   FERRY_LISTEN_FAILED: {
     status: undefined,
