@@ -11,6 +11,8 @@ import { parseFrontends } from "./endpoints.js";
 import { HandlerError } from "./errors.js";
 import { loadApp } from "./load-app.js";
 import { serve } from "./serve.js";
+import { MONGREL2_OPTIONS, MONGREL2_USAGE, mongrel2Servers } from "./mongrel2/cli.js";
+import { serveMongrel2 } from "./mongrel2/serve.js";
 
 const USAGE = `usage: ferry handler MODULE [options]
 
@@ -22,7 +24,7 @@ const USAGE = `usage: ferry handler MODULE [options]
   --concurrency N        requests worked on at once (default 64)
   --kind fetch|node      how to call the app (default: detected)
   --heartbeat MS         heartbeat interval (default 1000)
-
+${MONGREL2_USAGE}
 environment: FERRY_CONNECT, FERRY_CONCURRENCY, FERRY_EXPORT, FERRY_KIND, FERRY_HEARTBEAT,
              FERRY_LOG_LEVEL (default info); CURVE: FERRY_CURVE_SECRET_KEY(_FILE),
              FERRY_CURVE_SERVER_KEY(_FILE)
@@ -56,6 +58,7 @@ async function run(argv: string[], log: Logger): Promise<void> {
       kind: { type: "string" },
       heartbeat: { type: "string" },
       help: { type: "boolean", short: "h" },
+      ...MONGREL2_OPTIONS,
     },
   });
   if (values.help) {
@@ -74,7 +77,10 @@ async function run(argv: string[], log: Logger): Promise<void> {
   const { app, path } = await loadApp(spec, values.export ?? (env.FERRY_EXPORT || undefined));
 
   const curve = loadHandlerCurve(handlerCurveSourcesFromEnv(env));
-  const connection = serve(app, { frontends, concurrency, heartbeatMs, kind, curve });
+  const servers = mongrel2Servers(values, env);
+  const connection = servers
+    ? serveMongrel2(app, { servers, concurrency, heartbeatMs, kind })
+    : serve(app, { frontends, concurrency, heartbeatMs, kind, curve });
   const malformedSeen = new Set<string>();
   connection.on("malformed", (source, reason) => {
     if (malformedSeen.has(source)) return; // logged once per source

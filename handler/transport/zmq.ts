@@ -75,7 +75,8 @@ export class ZmqTransport implements Transport {
     curve?: HandlerCurve,
   ) {
     for (const socket of [this.pull, this.pub, this.sub]) secure(socket, curve);
-    this.queue = new PublishQueue((topic, payload) => this.pub.send([topic, payload]), onSendError);
+    // An empty topic sends the payload as one frame: the Mongrel2 reply format (mongrel2 mode).
+    this.queue = new PublishQueue((topic, payload) => this.pub.send(topic === "" ? payload : [topic, payload]), onSendError);
   }
 
   get queuedBytes(): number {

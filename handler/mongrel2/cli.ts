@@ -1,0 +1,45 @@
+/**
+ * The CLI's mongrel2 mode: `ferry handler MODULE --protocol mongrel2 --send-spec S --recv-spec R`
+ * (several servers: repeat both options, paired in order). Environment: FERRY_PROTOCOL,
+ * FERRY_SEND_SPEC, FERRY_RECV_SPEC (";"-separated lists).
+ */
+import { HandlerError } from "../errors.js";
+import type { Mongrel2Endpoints } from "./transport.js";
+
+export const MONGREL2_OPTIONS = {
+  protocol: { type: "string" },
+  "send-spec": { type: "string", multiple: true },
+  "recv-spec": { type: "string", multiple: true },
+} as const;
+
+export const MONGREL2_USAGE = `  --protocol ferry|mongrel2   mongrel2: serve behind a Mongrel2 server (default ferry)
+  --send-spec ENDPOINT   Mongrel2 Handler send_spec (we PULL), with --protocol mongrel2
+  --recv-spec ENDPOINT   Mongrel2 Handler recv_spec (we PUB); repeat both for several servers
+`;
+
+interface Values {
+  protocol?: string | undefined;
+  "send-spec"?: string[] | undefined;
+  "recv-spec"?: string[] | undefined;
+}
+
+const list = (v: string | undefined) => (v ? v.split(";").filter((s) => s.length > 0) : []);
+const ENDPOINT = /^(tcp|ipc|inproc):\/\/\S+$/;
+
+/** The Mongrel2 servers to serve behind, or undefined in Ferry mode. */
+export function mongrel2Servers(values: Values, env: NodeJS.ProcessEnv): Mongrel2Endpoints[] | undefined {
+  const protocol = values.protocol ?? env.FERRY_PROTOCOL ?? "ferry";
+  if (protocol === "ferry" || protocol === "") return undefined;
+  if (protocol !== "mongrel2") {
+    throw new HandlerError("ERR_USAGE", `--protocol must be ferry or mongrel2, got ${JSON.stringify(protocol)}`);
+  }
+  const send = values["send-spec"] ?? list(env.FERRY_SEND_SPEC);
+  const recv = values["recv-spec"] ?? list(env.FERRY_RECV_SPEC);
+  if (send.length === 0 || send.length !== recv.length) {
+    throw new HandlerError("ERR_USAGE", "--protocol mongrel2 needs --send-spec and --recv-spec, as many of each");
+  }
+  for (const e of [...send, ...recv]) {
+    if (!ENDPOINT.test(e)) throw new HandlerError("ERR_USAGE", `not a ZeroMQ endpoint: ${JSON.stringify(e)}`);
+  }
+  return send.map((sendSpec, i) => ({ sendSpec, recvSpec: recv[i]! }));
+}
