@@ -55,6 +55,8 @@ export interface ConnectionEvents {
   ws: [event: WsEventMsg];
   /** A frontend subscribed (first start or restart); hello was sent to it. */
   peer: [fid: string];
+  /** A frontend went away: the requests it sent were aborted (they cannot be answered). */
+  peerGone: [fid: string, aborted: number];
   /** A message that could not be decoded, or had the wrong frames; it was dropped. */
   malformed: [source: string, reason: string];
   /** The app threw or rejected while handling `exchange` (it was answered 500 or closed). */
@@ -88,6 +90,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   private flushScheduled = false;
   private idleWaiters: Array<() => void> = [];
   private started = false;
+  private readonly goneTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(options: ConnectionOptions & { transport: Transport }) {
     super();
@@ -124,10 +127,13 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
       request: (payload) => this.onRequest(payload),
       event: (payload) => this.onEvent(payload),
       peer: (fid) => {
+        clearTimeout(this.goneTimers.get(fid));
+        this.goneTimers.delete(fid);
         this.sayHello("hello");
         this.emit("peer", fid);
       },
       malformed: (source, reason) => this.emit("malformed", source, reason),
+      gone: (fid) => this.frontendGone(fid),
     });
     this.sayHello("hello");
     this.heartbeat = setInterval(() => this.sayHello("heartbeat"), this.heartbeatMs);
@@ -184,6 +190,8 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    for (const t of this.goneTimers.values()) clearTimeout(t);
+    this.goneTimers.clear();
     this.claims.stop();
     this.flushAll();
     await this.transport.close();
@@ -287,6 +295,24 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
         this.emit("malformed", "events", "request on the events socket");
         return;
     }
+  }
+
+  /** A frontend unsubscribed: unless it is back within the heartbeat window, let its requests go. */
+  private frontendGone(fid: string): void {
+    if (this.goneTimers.has(fid)) return;
+    const timer = setTimeout(() => {
+      this.goneTimers.delete(fid);
+      this.abortFrontend(fid);
+    }, this.heartbeatMs * 3);
+    timer.unref();
+    this.goneTimers.set(fid, timer);
+  }
+
+  private abortFrontend(fid: string): void {
+    const byReq = this.table.get(fid);
+    const exchanges = byReq ? [...byReq.values()] : [];
+    for (const ex of exchanges) ex.abort("frontend gone");
+    this.emit("peerGone", fid, exchanges.length);
   }
 
   private abortConnection(fid: string, conn: number): void {

@@ -70,14 +70,14 @@ async function run(argv: string[], log: Logger): Promise<void> {
   if (!spec || positionals.length > 1)
     throw new HandlerError("ERR_USAGE", "expected exactly one MODULE");
   const connect = values.connect?.join(";") ?? env.FERRY_CONNECT;
-  const frontends = connect ? parseFrontends(connect) : [DEFAULT_ENDPOINTS];
+  const servers = mongrel2Servers(values, env, connect);
+  const frontends = connect && !servers ? parseFrontends(connect) : [DEFAULT_ENDPOINTS];
   const concurrency = positiveInt("--concurrency", values.concurrency ?? env.FERRY_CONCURRENCY, 64);
   const heartbeatMs = positiveInt("--heartbeat", values.heartbeat ?? env.FERRY_HEARTBEAT, 1000);
   const kind = kindOf(values.kind ?? env.FERRY_KIND);
   const { app, path } = await loadApp(spec, values.export ?? (env.FERRY_EXPORT || undefined));
 
   const curve = loadHandlerCurve(handlerCurveSourcesFromEnv(env));
-  const servers = mongrel2Servers(values, env);
   const connection = servers
     ? serveMongrel2(app, { servers, concurrency, heartbeatMs, kind })
     : serve(app, { frontends, concurrency, heartbeatMs, kind, curve });
@@ -94,6 +94,7 @@ async function run(argv: string[], log: Logger): Promise<void> {
     );
   });
   connection.on("peer", (fid) => log.info({ fid }, "frontend connected"));
+  connection.on("peerGone", (fid, aborted) => log.info({ fid, aborted }, "frontend gone"));
   if (log.isLevelEnabled("debug")) {
     connection.on("disconnect", (e) =>
       log.debug({ fid: e.fid, conn: e.conn, req: e.req }, "client disconnected"),

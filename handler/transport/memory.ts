@@ -84,6 +84,10 @@ export class MemoryTransport implements Transport {
     this.sink?.peer(topic);
   }
 
+  gone(topic: string): void {
+    this.sink?.gone?.(topic);
+  }
+
   get backlogLength(): number {
     return this.backlog.length;
   }

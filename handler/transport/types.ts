@@ -20,6 +20,8 @@ export interface TransportSink {
   event(payload: Buffer): void;
   /** A frontend subscribed to this handler's replies (new, or restarted): say hello now. */
   peer(topic: string): void;
+  /** That frontend unsubscribed (it stopped or restarted): its requests can no longer be answered. */
+  gone?(topic: string): void;
   /** A message with the wrong frame count or topic: counted by the caller, then dropped. */
   malformed(source: "requests" | "events", reason: string): void;
 }

@@ -14,6 +14,9 @@ const REPLY_HWM = 50_000;
 
 function newPublisher(): zmq.XPublisher {
   const pub = new zmq.XPublisher({
+    // Pipes only to connected frontends: a frontend that goes away unsubscribes (its requests
+    // can be let go), and nothing piles up for one that is not there.
+    immediate: true,
     noDrop: true,
     sendHighWaterMark: REPLY_HWM,
     linger: 2000,
@@ -76,7 +79,10 @@ export class ZmqTransport implements Transport {
   ) {
     for (const socket of [this.pull, this.pub, this.sub]) secure(socket, curve);
     // An empty topic sends the payload as one frame: the Mongrel2 reply format (mongrel2 mode).
-    this.queue = new PublishQueue((topic, payload) => this.pub.send(topic === "" ? payload : [topic, payload]), onSendError);
+    this.queue = new PublishQueue(
+      (topic, payload) => this.pub.send(topic === "" ? payload : [topic, payload]),
+      onSendError,
+    );
   }
 
   get queuedBytes(): number {
@@ -91,7 +97,9 @@ export class ZmqTransport implements Transport {
       this.pull.connect(f.requests);
     }
     void watchSubscriptions(this.pub, (topic, on) => {
-      if (on && topic !== "*") sink.peer(topic);
+      if (topic === "*") return;
+      if (on) sink.peer(topic);
+      else sink.gone?.(topic);
     });
     void this.receiveRequests(sink);
     void this.receiveEvents(hid, sink);

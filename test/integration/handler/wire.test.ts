@@ -134,6 +134,31 @@ for (const proto of ["tcp", "ipc"] as const) {
       expect((await f2.response(req)).body.toString()).toBe("ok");
     });
 
+    it("aborts the requests of a frontend that goes away", async () => {
+      const ep = await endpoints(proto);
+      const f = await WireFrontend.bind(ep);
+      let aborted = 0;
+      const c = handler(
+        {
+          fetch: (_r: Request, ctx: HandlerContext) => (
+            ctx.signal.addEventListener("abort", () => aborted++),
+            ctx.defer()
+          ),
+        },
+        [ep],
+      );
+      await f.handlerLive();
+      await f.request("GET", "/poll");
+      await f.waitFor((m) => m.kind === "claim");
+      const gone = new Promise<[string, number]>((r) =>
+        c.once("peerGone", (fid, n) => r([fid, n])),
+      );
+      await f.close();
+      expect(await gone).toEqual([f.fid, 1]);
+      expect(aborted).toBe(1);
+      expect(c.deferredRequests).toBe(0);
+    });
+
     it("serves two frontends at once, each reply under its own frontend id", async () => {
       const [ea, eb] = [await endpoints(proto), await endpoints(proto)];
       const [fa, fb] = [await frontend(ea), await frontend(eb)];
