@@ -1,7 +1,8 @@
 /**
  * The CLI's mongrel2 mode: `ferry handler MODULE --protocol mongrel2 --send-spec S --recv-spec R`
- * (several servers: repeat both options, paired in order). Environment: FERRY_PROTOCOL,
- * FERRY_SEND_SPEC, FERRY_RECV_SPEC (";"-separated lists).
+ * (several servers: repeat both options, paired in order), or `--connect SEND,RECV[;...]` (a
+ * third endpoint, as in Ferry's REQUESTS,REPLIES,EVENTS, is ignored: Mongrel2 has no events
+ * socket). Environment: FERRY_PROTOCOL, FERRY_SEND_SPEC, FERRY_RECV_SPEC (";"-separated lists).
  */
 import { HandlerError } from "../errors.js";
 import type { Mongrel2Endpoints } from "./transport.js";
@@ -15,6 +16,7 @@ export const MONGREL2_OPTIONS = {
 export const MONGREL2_USAGE = `  --protocol ferry|mongrel2   mongrel2: serve behind a Mongrel2 server (default ferry)
   --send-spec ENDPOINT   Mongrel2 Handler send_spec (we PULL), with --protocol mongrel2
   --recv-spec ENDPOINT   Mongrel2 Handler recv_spec (we PUB); repeat both for several servers
+                         (or --connect SEND_SPEC,RECV_SPEC)
 `;
 
 interface Values {
@@ -27,14 +29,26 @@ const list = (v: string | undefined) => (v ? v.split(";").filter((s) => s.length
 const ENDPOINT = /^(tcp|ipc|inproc):\/\/\S+$/;
 
 /** The Mongrel2 servers to serve behind, or undefined in Ferry mode. */
-export function mongrel2Servers(values: Values, env: NodeJS.ProcessEnv): Mongrel2Endpoints[] | undefined {
+export function mongrel2Servers(
+  values: Values,
+  env: NodeJS.ProcessEnv,
+  connect?: string,
+): Mongrel2Endpoints[] | undefined {
   const protocol = values.protocol ?? env.FERRY_PROTOCOL ?? "ferry";
   if (protocol === "ferry" || protocol === "") return undefined;
   if (protocol !== "mongrel2") {
     throw new HandlerError("ERR_USAGE", `--protocol must be ferry or mongrel2, got ${JSON.stringify(protocol)}`);
   }
-  const send = values["send-spec"] ?? list(env.FERRY_SEND_SPEC);
-  const recv = values["recv-spec"] ?? list(env.FERRY_RECV_SPEC);
+  let send = values["send-spec"] ?? list(env.FERRY_SEND_SPEC);
+  let recv = values["recv-spec"] ?? list(env.FERRY_RECV_SPEC);
+  if (send.length === 0 && recv.length === 0 && connect) {
+    const pairs = connect.split(/[;\s]+/).filter((s) => s.length > 0).map((item) => item.split(","));
+    if (pairs.some((p) => p.length < 2 || p.length > 3)) {
+      throw new HandlerError("ERR_USAGE", `--connect in mongrel2 mode is SEND_SPEC,RECV_SPEC: ${JSON.stringify(connect)}`);
+    }
+    send = pairs.map((p) => p[0]!);
+    recv = pairs.map((p) => p[1]!);
+  }
   if (send.length === 0 || send.length !== recv.length) {
     throw new HandlerError("ERR_USAGE", "--protocol mongrel2 needs --send-spec and --recv-spec, as many of each");
   }
