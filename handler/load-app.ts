@@ -4,7 +4,7 @@
  * its index; anything else that is not a file is imported as a package name.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, extname, join, relative, resolve } from "node:path";
+import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { HandlerError } from "./errors.js";
 
@@ -40,9 +40,17 @@ function isFile(p: string): boolean {
   return existsSync(p) && statSync(p).isFile();
 }
 
-/** The file (or package specifier) to import for `spec`. */
+/**
+ * The file (or package specifier) to import for `spec`. A relative path that names nothing
+ * under `cwd` is also tried under this package (`examples/hello/index.ts` from anywhere).
+ */
 export function resolveModule(spec: string, cwd = process.cwd()): string {
-  const abs = resolve(cwd, spec);
+  const local = resolve(cwd, spec);
+  const inPackage = resolve(packageRoot(), spec);
+  const abs =
+    !existsSync(local) && !spec.startsWith(".") && !isAbsolute(spec) && existsSync(inPackage)
+      ? inPackage
+      : local;
   if (existsSync(abs) && statSync(abs).isDirectory()) {
     for (const name of ["index.js", "index.mjs"])
       if (isFile(join(abs, name))) return join(abs, name);

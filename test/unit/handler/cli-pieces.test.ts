@@ -49,6 +49,12 @@ describe("resolveModule", () => {
     );
   });
 
+  it("finds the package's examples from any directory", () => {
+    expect(resolveModule("examples/hello/index.ts", "/")).toBe(
+      join(root, "dist/examples/hello/index.js"),
+    );
+  });
+
   it("names a missing file, and passes package names through", () => {
     expect(() => resolveModule("./nope.js", root)).toThrow(
       expect.objectContaining({ code: "ERR_MODULE" }),
