@@ -1,6 +1,7 @@
 /**
  * `ferry handler MODULE [--export NAME] [--connect FRONTENDS] [--concurrency N] [--kind K]`:
  * loads an app module, serves it, logs with pino, drains on SIGTERM/SIGINT and exits 0.
+ * `--protocol mongrel2 --send-spec S --recv-spec R` serves it behind Mongrel2 (mongrel2/cli.ts).
  */
 import { parseArgs } from "node:util";
 import { pino, type Logger } from "pino";
