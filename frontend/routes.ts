@@ -5,20 +5,41 @@
 import type { HostConfig, RouteTarget } from "./config/schema.js";
 
 export interface RouteMatch {
-  /** The matched prefix, as configured ("" for "/", so `route` + rest = path). */
+  /** The matched prefix, as configured ("" for "/", so `route` + rest = path); for a pattern, its literal part. */
   readonly prefix: string;
+  /** The route's pattern as configured (`/users/([0-9]+)`), for pattern routes only. */
+  readonly pattern: string | undefined;
   readonly target: RouteTarget;
+}
+
+interface CompiledRoute extends RouteMatch {
+  readonly regex: RegExp | undefined;
 }
 
 interface CompiledHost {
   /** Longest prefix first. */
-  readonly routes: readonly { prefix: string; target: RouteTarget }[];
+  readonly routes: readonly CompiledRoute[];
+}
+
+function compileRoute(path: string, target: RouteTarget): CompiledRoute {
+  const paren = path.indexOf("(");
+  if (paren !== -1) {
+    return {
+      prefix: path.slice(0, paren),
+      pattern: path,
+      regex: new RegExp(`^(?:${path})`),
+      target,
+    };
+  }
+  const prefix = path === "/" ? "" : path.replace(/\/+$/, "");
+  return { prefix, pattern: undefined, regex: undefined, target };
 }
 
 function compileHost(host: HostConfig): CompiledHost {
   const routes = host.routes
-    .map((r) => ({ prefix: r.path === "/" ? "" : r.path.replace(/\/+$/, ""), target: r.target }))
-    .sort((a, b) => b.prefix.length - a.prefix.length);
+    .map((r) => compileRoute(r.path, r.target))
+    // Longest literal prefix first; at equal length a pattern before a plain prefix.
+    .sort((a, b) => b.prefix.length - a.prefix.length || (b.regex ? 1 : 0) - (a.regex ? 1 : 0));
   return { routes };
 }
 
@@ -70,6 +91,10 @@ export class Router {
     if (!host) return undefined;
     for (const route of host.routes) {
       const p = route.prefix;
+      if (route.regex !== undefined) {
+        if (path.startsWith(p) && route.regex.test(path)) return route;
+        continue;
+      }
       if (
         p === "" ||
         path === p ||

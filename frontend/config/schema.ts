@@ -35,7 +35,11 @@ export const HandlerTargetSchema = z.strictObject({
 export const RouteTargetSchema = z.discriminatedUnion("kind", [HandlerTargetSchema]);
 
 export const RouteSchema = z.strictObject({
-  /** Path prefix, matched on segment boundaries: `/api` matches `/api` and `/api/x`, not `/apix`. */
+  /**
+   * Path prefix, matched on segment boundaries: `/api` matches `/api` and `/api/x`, not `/apix`.
+   * With a `(`, a Mongrel2-style pattern: a regular expression matched at the start of the path
+   * (`/users/([0-9]+)`), its literal part before `(` ranking it among the prefixes.
+   */
   path: z.string().startsWith("/", "a route path starts with /"),
   target: RouteTargetSchema,
 });
@@ -77,7 +81,10 @@ export const GroupSchema = z.strictObject({
   sendHighWaterMark: z.number().int().min(1).default(64),
   /** mongrel2 groups only (docs/mongrel2.md): header format, send_ident (default: fresh per start), recv_ident. */
   headers: z.enum(["json", "tnetstring"]).default("json"),
-  sendIdent: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, "1-128 of A-Z a-z 0-9 -").optional(),
+  sendIdent: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,128}$/, "1-128 of A-Z a-z 0-9 -")
+    .optional(),
   recvIdent: z.string().optional(),
 });
 

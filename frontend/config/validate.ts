@@ -88,6 +88,16 @@ function crossFieldProblems(raw: unknown): ConfigProblem[] {
     const paths = new Map<string, number>();
     arrayAt(host, "routes").forEach((route, r) => {
       if (!isObject(route)) return;
+      if (typeof route.path === "string" && route.path.includes("(")) {
+        try {
+          new RegExp(`^(?:${route.path})`);
+        } catch (err) {
+          problems.push({
+            path: `hosts[${h}].routes[${r}].path`,
+            message: `not a valid pattern: ${(err as Error).message}`,
+          });
+        }
+      }
       if (typeof route.path === "string") {
         const norm = route.path.length > 1 ? route.path.replace(/\/+$/, "") : route.path;
         const seen = paths.get(norm);

@@ -30,7 +30,7 @@ export function encodeRequest(ex: Exchange, fid: string, group: string, timeout:
     rport: socket.remotePort ?? 0,
     scheme: "http",
     host: req.headers.host ?? "",
-    route: ex.route?.prefix ?? "",
+    route: ex.route?.pattern ?? ex.route?.prefix ?? "",
     group,
     body: ex.body ?? EMPTY,
     timeout,

@@ -96,6 +96,14 @@ describe("config", () => {
     );
   });
 
+  it("refuses a route pattern that is not a regular expression", () => {
+    const raw = base();
+    raw.hosts[0].routes.push({ path: "/u/([0-9]+", target: { kind: "handler", group: "default" } });
+    expect(problems(raw)).toEqual([
+      expect.stringMatching(/^hosts\[0\]\.routes\[1\]\.path: not a valid pattern/),
+    ]);
+  });
+
   it("refuses retired Mongrel2 names with a hint", () => {
     const raw = base();
     raw.groups.default.send_spec = "tcp://127.0.0.1:1";

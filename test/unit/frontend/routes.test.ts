@@ -52,4 +52,26 @@ describe("Router", () => {
     expect(r.match("[::1]:8080", "/")?.target.group).toBe("v6");
     expect(r.match("[::1]", "/")?.target.group).toBe("v6");
   });
+
+  it("matches Mongrel2-style patterns at the start of the path", () => {
+    const r = new Router([
+      {
+        names: ["*"],
+        default: false,
+        routes: [
+          { path: "/", target: to("root") },
+          { path: "/users", target: to("users") },
+          { path: "/users/([0-9]+)", target: to("user") },
+        ],
+      },
+    ]);
+    expect(r.match("x", "/users/42")).toMatchObject({
+      pattern: "/users/([0-9]+)",
+      prefix: "/users/",
+    });
+    expect(r.match("x", "/users/42")?.target.group).toBe("user");
+    expect(r.match("x", "/users/42/posts")?.target.group).toBe("user");
+    expect(r.match("x", "/users/bob")?.target.group).toBe("users");
+    expect(r.match("x", "/other")?.target.group).toBe("root");
+  });
 });
