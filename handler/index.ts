@@ -18,3 +18,5 @@ export { ZmqTransport, ZmqPublisher } from "./transport/zmq.js";
 export { MemoryTransport } from "./transport/memory.js";
 export type { Transport, Publisher, FrontendEndpoints } from "./transport/types.js";
 export { parseFrontends } from "./endpoints.js";
+export { serveMongrel2, type ServeMongrel2Options } from "./mongrel2/serve.js";
+export { Mongrel2Transport, type Mongrel2Endpoints } from "./mongrel2/transport.js";
