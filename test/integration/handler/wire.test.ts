@@ -216,6 +216,34 @@ for (const proto of ["tcp", "ipc"] as const) {
       expect(r.body.length).toBe(1000);
     });
 
+    it("lets a Replier stream to deferred requests (head, data, end)", async () => {
+      const ep = await endpoints(proto);
+      const f = await frontend(ep);
+      const addresses: HandlerContext["address"][] = [];
+      handler(
+        { fetch: (_r: Request, ctx: HandlerContext) => (addresses.push(ctx.address), ctx.defer()) },
+        [ep],
+      );
+      await f.handlerLive();
+      const reqs = [await f.request("GET", "/events"), await f.request("GET", "/events")];
+      await until(
+        async () => {},
+        () => addresses.length === 2,
+      );
+      const replier = new Replier({ replies: [ep.replies] });
+      cleanups.push(() => replier.shutdown(100));
+      await replier.head(addresses, 200, { "content-type": "text/event-stream" });
+      await replier.write(addresses, "data: one\n\n");
+      await replier.write(addresses, "data: two\n\n");
+      await replier.end(addresses);
+      for (const { req } of reqs) {
+        const r = await f.response(req);
+        expect(r.headers).toEqual([["content-type", "text/event-stream"]]);
+        expect(r.body.toString()).toBe("data: one\n\ndata: two\n\n");
+        expect(r.messages.map((m) => m.kind)).toEqual(["head", "data", "data", "end"]);
+      }
+    });
+
     it("lets a Replier in another process answer deferred requests, many in one message", async () => {
       const ep = await endpoints(proto);
       const f = await frontend(ep);
