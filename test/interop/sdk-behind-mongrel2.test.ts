@@ -1,7 +1,7 @@
 /**
  * The SDK's mongrel2 mode: `ferry handler MODULE --protocol mongrel2` serves the Express and the
  * Fetch examples, unchanged, behind a real Mongrel2 1.12 (JSON and tnetstring headers) and behind
- * Ferry's mongrel2 groups (the frontend swapped, same handler). The SDK's request table must
+ * Ferry's mongrel2 groups, both header formats (the frontend swapped, same handler). The SDK's request table must
  * answer as node:http answers it directly (status, headers but Date/Connection/Keep-Alive, body).
  */
 import { createServer, type Server } from "node:http";
@@ -54,12 +54,13 @@ async function startHandler(module: string, sendSpec: string, recvSpec: string):
   await proc.waitFor(/handler ready/);
 }
 
-type Front = "mongrel2-json" | "mongrel2-tnetstring" | "ferry";
+type Front = "mongrel2-json" | "mongrel2-tnetstring" | "ferry-json" | "ferry-tnetstring";
 
 /** A frontend of the given kind with a fresh handler process (fresh app state) behind it. */
 async function frontWithHandler(front: Front, module: string): Promise<string> {
-  if (front === "ferry") {
-    const fe = await startFerryM2(dir.path, { main: { names: ["*"] } });
+  if (front === "ferry-json" || front === "ferry-tnetstring") {
+    const headers = front === "ferry-json" ? "json" : "tnetstring";
+    const fe = await startFerryM2(dir.path, { main: { names: ["*"], headers } });
     const g = fe.groups.main!;
     await startHandler(module, g.sendSpec, g.recvSpec);
     return fe.url;
@@ -84,14 +85,15 @@ const apps = [
     probe: "/",
   },
 ];
-const FRONTS: Front[] = ["mongrel2-json", "mongrel2-tnetstring", "ferry"];
+const FRONTS: Front[] = ["mongrel2-json", "mongrel2-tnetstring", "ferry-json", "ferry-tnetstring"];
+const behindFerry = (front: Front) => front.startsWith("ferry");
 
 for (const app of apps) {
   describe(`${app.name} app, --protocol mongrel2: node:http vs Mongrel2 1.12 vs Ferry`, () => {
     const outcomes = new Map<string, Map<string, Outcome>>();
     let server: Server;
     const casesFor = (front: Front): Case[] =>
-      front === "ferry" ? CASES : CASES.filter((c) => !Object.hasOwn(MONGREL2_CANNOT, c.name));
+      behindFerry(front) ? CASES : CASES.filter((c) => !Object.hasOwn(MONGREL2_CANNOT, c.name));
 
     beforeAll(async () => {
       server = app.direct();
@@ -112,7 +114,7 @@ for (const app of apps) {
 
     for (const front of FRONTS) {
       for (const c of CASES) {
-        const reason = front === "ferry" ? undefined : MONGREL2_CANNOT[c.name];
+        const reason = behindFerry(front) ? undefined : MONGREL2_CANNOT[c.name];
         const title = `${front}: ${c.method ?? "GET"} ${c.path} (${c.name})`;
         if (reason !== undefined) {
           // Listed, not run: the table is filtered for this frontend.
