@@ -6,7 +6,12 @@
  * says where the response ends; bytes after that end belong to the next pipelined request.
  */
 import { isProtocolError } from "../../protocol/index.js";
-import { decodeM2Reply, m2ReplyActions, type M2Reply, type M2ReplyAction } from "../../protocol/mongrel2/index.js";
+import {
+  decodeM2Reply,
+  m2ReplyActions,
+  type M2Reply,
+  type M2ReplyAction,
+} from "../../protocol/mongrel2/index.js";
 import { M2ResponseReader, type M2ResponseEvent } from "./m2-response-reader.js";
 import type { Mongrel2Group } from "./mongrel2.js";
 
@@ -33,7 +38,12 @@ export function applyM2Reply(group: Mongrel2Group, frames: readonly Buffer[]): v
   for (const action of actions) {
     switch (action.type) {
       case "write":
-        for (const id of action.ids) write(group, id, Buffer.from(action.data.buffer, action.data.byteOffset, action.data.byteLength));
+        for (const id of action.ids)
+          write(
+            group,
+            id,
+            Buffer.from(action.data.buffer, action.data.byteOffset, action.data.byteLength),
+          );
         break;
       case "close":
       case "cancel":

@@ -55,7 +55,8 @@ export class M2ResponseReader {
         case "head": {
           const end = buf.indexOf(HEAD_END);
           if (end < 0) {
-            if (buf.length > M2_MAX_HEAD_BYTES) throw new M2ResponseError(`response head over ${M2_MAX_HEAD_BYTES} bytes`);
+            if (buf.length > M2_MAX_HEAD_BYTES)
+              throw new M2ResponseError(`response head over ${M2_MAX_HEAD_BYTES} bytes`);
             this.pending = buf;
             return EMPTY;
           }
@@ -88,8 +89,11 @@ export class M2ResponseReader {
             if (line === "") this.finish(out);
             break;
           }
-          const size = /^[0-9a-fA-F]{1,12}$/.test(line.split(";")[0]!.trim()) ? parseInt(line, 16) : NaN;
-          if (Number.isNaN(size)) throw new M2ResponseError(`bad chunk size ${JSON.stringify(line.slice(0, 20))}`);
+          const size = /^[0-9a-fA-F]{1,12}$/.test(line.split(";")[0]!.trim())
+            ? parseInt(line, 16)
+            : NaN;
+          if (Number.isNaN(size))
+            throw new M2ResponseError(`bad chunk size ${JSON.stringify(line.slice(0, 20))}`);
           this.remaining = size;
           this.state = size === 0 ? "trailer" : "chunk";
           break;
@@ -107,7 +111,8 @@ export class M2ResponseReader {
             this.pending = buf;
             return EMPTY;
           }
-          if (buf[0] !== 13 || buf[1] !== 10) throw new M2ResponseError("chunk not followed by CRLF");
+          if (buf[0] !== 13 || buf[1] !== 10)
+            throw new M2ResponseError("chunk not followed by CRLF");
           buf = buf.subarray(2);
           this.state = "size";
           break;
@@ -127,10 +132,14 @@ export class M2ResponseReader {
   private head(text: string, out: M2ResponseEvent[]): void {
     const lines = text.split("\r\n");
     const match = STATUS_LINE.exec(lines[0]!);
-    if (!match) throw new M2ResponseError(`bad status line ${JSON.stringify(lines[0]!.slice(0, 40))}`);
+    if (!match)
+      throw new M2ResponseError(`bad status line ${JSON.stringify(lines[0]!.slice(0, 40))}`);
     const status = Number(match[1]);
     if (status >= 100 && status < 200) {
-      if (status === 101) throw new M2ResponseError("101 Switching Protocols: upgrades are not supported on mongrel2 groups");
+      if (status === 101)
+        throw new M2ResponseError(
+          "101 Switching Protocols: upgrades are not supported on mongrel2 groups",
+        );
       return; // interim response: the frontend handles 100-continue itself
     }
     const headers: HeaderPair[] = [];
@@ -139,7 +148,8 @@ export class M2ResponseReader {
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(":");
-      if (colon <= 0) throw new M2ResponseError(`bad header line ${JSON.stringify(line.slice(0, 40))}`);
+      if (colon <= 0)
+        throw new M2ResponseError(`bad header line ${JSON.stringify(line.slice(0, 40))}`);
       const name = line.slice(0, colon).trim();
       const value = line.slice(colon + 1).trim();
       const lower = name.toLowerCase();
@@ -155,7 +165,11 @@ export class M2ResponseReader {
       headers.push([name, value]);
     }
     // Chunked wins over a length (RFC 9112 6.3); Node must not be told a length it will not get.
-    out.push({ type: "head", status, headers: chunked ? headers.filter(([n]) => n.toLowerCase() !== "content-length") : headers });
+    out.push({
+      type: "head",
+      status,
+      headers: chunked ? headers.filter(([n]) => n.toLowerCase() !== "content-length") : headers,
+    });
     if (this.bodiless || status === 204 || status === 304) this.finish(out);
     else if (chunked) this.state = "size";
     else if (length === undefined) this.state = "close";

@@ -16,7 +16,11 @@
  *   is fresh at each start, so replies meant for a previous run never reach a new client.
  */
 import { randomUUID } from "node:crypto";
-import { encodeM2Request, m2Disconnect, type M2HeaderFormat } from "../../protocol/mongrel2/index.js";
+import {
+  encodeM2Request,
+  m2Disconnect,
+  type M2HeaderFormat,
+} from "../../protocol/mongrel2/index.js";
 import type { GroupConfig } from "../config/schema.js";
 import type { Exchange } from "../exchange.js";
 import type { GroupSockets } from "../transport/types.js";
@@ -89,7 +93,13 @@ export class Mongrel2Group implements HandlerGroup {
 
   status(): GroupStatus {
     const live = this.live(performance.now()) ? 1 : 0;
-    return { name: this.name, protocol: this.protocol, live, inflight: this.pending.size, queued: this.queue.length };
+    return {
+      name: this.name,
+      protocol: this.protocol,
+      live,
+      inflight: this.pending.size,
+      queued: this.queue.length,
+    };
   }
 
   dispatch(ex: Exchange): void {
@@ -103,7 +113,12 @@ export class Mongrel2Group implements HandlerGroup {
     }
     if (this.queue.length === 0 && !this.live(now)) {
       this.ctx.counters.noHandler++;
-      this.ctx.responder.fail(ex, "FERRY_NO_HANDLER", `no handler connected to group "${this.name}"`, [["retry-after", "1"]]);
+      this.ctx.responder.fail(
+        ex,
+        "FERRY_NO_HANDLER",
+        `no handler connected to group "${this.name}"`,
+        [["retry-after", "1"]],
+      );
       ex.payload = undefined;
       return;
     }
@@ -156,7 +171,9 @@ export class Mongrel2Group implements HandlerGroup {
     const ex = list[0];
     if (ex === undefined) this.byConn.delete(conn);
     // A queued request has not reached a handler: nothing can be a reply to it.
-    return ex !== undefined && (this.awaiting.has(ex.id) || this.readers.has(ex.id)) ? ex : undefined;
+    return ex !== undefined && (this.awaiting.has(ex.id) || this.readers.has(ex.id))
+      ? ex
+      : undefined;
   }
 
   abandon(ex: Exchange): void {
@@ -190,12 +207,21 @@ export class Mongrel2Group implements HandlerGroup {
    * on it: Mongrel2 replies name connections, not requests, so a handler's late bytes must find
    * no request left to land on.
    */
-  failConnection(ex: Exchange, code: "FERRY_REPLY_TIMEOUT" | "FERRY_BAD_REPLY", message?: string): void {
+  failConnection(
+    ex: Exchange,
+    code: "FERRY_REPLY_TIMEOUT" | "FERRY_BAD_REPLY",
+    message?: string,
+  ): void {
     const conn = ex.conn.id;
     const list = [...(this.byConn.get(conn) ?? [ex])];
     for (const each of list) {
       each.res.shouldKeepAlive = false;
-      if (!each.done) this.ctx.responder.fail(each, code, each === ex ? message : "an earlier request on this connection failed");
+      if (!each.done)
+        this.ctx.responder.fail(
+          each,
+          code,
+          each === ex ? message : "an earlier request on this connection failed",
+        );
       this.forget(each);
     }
     this.notifyDisconnect(conn);
@@ -211,7 +237,9 @@ export class Mongrel2Group implements HandlerGroup {
       const ex = this.queue.shift()!;
       if (ex.done) continue;
       this.ctx.counters.queueFull++;
-      this.ctx.responder.fail(ex, "FERRY_QUEUE_FULL", "no handler had room within queue.wait", [["retry-after", "1"]]);
+      this.ctx.responder.fail(ex, "FERRY_QUEUE_FULL", "no handler had room within queue.wait", [
+        ["retry-after", "1"],
+      ]);
       this.forget(ex);
     }
   }

@@ -37,23 +37,36 @@ export function mongrel2Servers(
   const protocol = values.protocol ?? env.FERRY_PROTOCOL ?? "ferry";
   if (protocol === "ferry" || protocol === "") return undefined;
   if (protocol !== "mongrel2") {
-    throw new HandlerError("ERR_USAGE", `--protocol must be ferry or mongrel2, got ${JSON.stringify(protocol)}`);
+    throw new HandlerError(
+      "ERR_USAGE",
+      `--protocol must be ferry or mongrel2, got ${JSON.stringify(protocol)}`,
+    );
   }
   let send = values["send-spec"] ?? list(env.FERRY_SEND_SPEC);
   let recv = values["recv-spec"] ?? list(env.FERRY_RECV_SPEC);
   if (send.length === 0 && recv.length === 0 && connect) {
-    const pairs = connect.split(/[;\s]+/).filter((s) => s.length > 0).map((item) => item.split(","));
+    const pairs = connect
+      .split(/[;\s]+/)
+      .filter((s) => s.length > 0)
+      .map((item) => item.split(","));
     if (pairs.some((p) => p.length < 2 || p.length > 3)) {
-      throw new HandlerError("ERR_USAGE", `--connect in mongrel2 mode is SEND_SPEC,RECV_SPEC: ${JSON.stringify(connect)}`);
+      throw new HandlerError(
+        "ERR_USAGE",
+        `--connect in mongrel2 mode is SEND_SPEC,RECV_SPEC: ${JSON.stringify(connect)}`,
+      );
     }
     send = pairs.map((p) => p[0]!);
     recv = pairs.map((p) => p[1]!);
   }
   if (send.length === 0 || send.length !== recv.length) {
-    throw new HandlerError("ERR_USAGE", "--protocol mongrel2 needs --send-spec and --recv-spec, as many of each");
+    throw new HandlerError(
+      "ERR_USAGE",
+      "--protocol mongrel2 needs --send-spec and --recv-spec, as many of each",
+    );
   }
   for (const e of [...send, ...recv]) {
-    if (!ENDPOINT.test(e)) throw new HandlerError("ERR_USAGE", `not a ZeroMQ endpoint: ${JSON.stringify(e)}`);
+    if (!ENDPOINT.test(e))
+      throw new HandlerError("ERR_USAGE", `not a ZeroMQ endpoint: ${JSON.stringify(e)}`);
   }
   return send.map((sendSpec, i) => ({ sendSpec, recvSpec: recv[i]! }));
 }

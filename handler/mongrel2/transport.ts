@@ -10,8 +10,18 @@
  * Ferry-only messages (hello, heartbeat, claim, goodbye, credit) have no Mongrel2 form: dropped.
  */
 import { readFile } from "node:fs/promises";
-import { decodeToFrontend, encodeToHandler, isProtocolError, type RequestMsg } from "../../protocol/index.js";
-import { M2ReplyWriter, decodeM2Request, m2EventOf, type M2Request } from "../../protocol/mongrel2/index.js";
+import {
+  decodeToFrontend,
+  encodeToHandler,
+  isProtocolError,
+  type RequestMsg,
+} from "../../protocol/index.js";
+import {
+  M2ReplyWriter,
+  decodeM2Request,
+  m2EventOf,
+  type M2Request,
+} from "../../protocol/mongrel2/index.js";
 import { ZmqTransport } from "../transport/zmq.js";
 import type { Transport, TransportSink } from "../transport/types.js";
 
@@ -74,7 +84,10 @@ export class Mongrel2Transport implements Transport {
     try {
       m2 = decodeM2Request(frame);
     } catch (err) {
-      sink.malformed("requests", isProtocolError(err) ? `${err.code}: ${err.message}` : String(err));
+      sink.malformed(
+        "requests",
+        isProtocolError(err) ? `${err.code}: ${err.message}` : String(err),
+      );
       return;
     }
     const event = m2EventOf(m2, { req: this.nextReq++, group: this.group });
@@ -95,7 +108,10 @@ export class Mongrel2Transport implements Transport {
         this.reply(m2.uuid, m2.id, 501, "WebSockets are not supported in the SDK's mongrel2 mode");
         return;
       default:
-        sink.malformed("requests", `mongrel2 ${event.type} message: not supported in mongrel2 mode`);
+        sink.malformed(
+          "requests",
+          `mongrel2 ${event.type} message: not supported in mongrel2 mode`,
+        );
     }
   }
 
@@ -104,7 +120,11 @@ export class Mongrel2Transport implements Transport {
     sink.request(encodeToHandler(request));
   }
 
-  private async deliverUpload(request: RequestMsg, file: string, sink: TransportSink): Promise<void> {
+  private async deliverUpload(
+    request: RequestMsg,
+    file: string,
+    sink: TransportSink,
+  ): Promise<void> {
     let body: Buffer;
     try {
       body = await readFile(file);

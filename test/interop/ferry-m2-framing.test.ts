@@ -39,7 +39,8 @@ describe("Ferry mongrel2 group: raw reply framing", () => {
   const pub = new Publisher();
   /** Connection ids of /hold requests, oldest first. */
   const held: number[] = [];
-  const send = (ids: number[], body: string | Buffer, uuid = UUID) => pub.send(encodeM2Reply({ uuid, ids, body }));
+  const send = (ids: number[], body: string | Buffer, uuid = UUID) =>
+    pub.send(encodeM2Reply({ uuid, ids, body }));
 
   async function serve(): Promise<void> {
     for await (const [frame] of pull) {
@@ -54,14 +55,14 @@ describe("Ferry mongrel2 group: raw reply framing", () => {
         await send(id, whole.slice(0, 20));
         await send(id, whole.slice(20));
       } else if (path === "/garbage") await send(id, "this is not http\r\n\r\n");
-      else if (path === "/wrong-uuid") await send(id, ok("nope"), "00000000-0000-0000-0000-000000000000");
+      else if (path === "/wrong-uuid")
+        await send(id, ok("nope"), "00000000-0000-0000-0000-000000000000");
       else if (path === "/hold") held.push(req.id);
       else if (path === "/late") {
         const ids = held.splice(0);
         if (ids.length > 0) await send(ids, ok("late"));
         await send(id, ok(`late reply sent to ${ids.length}`));
-      }
-      else if (path === "/two") {
+      } else if (path === "/two") {
         // A pipelined pair: answer the second request only, as one frame with both responses.
         if (m2Header(req.headers, "QUERY") === "n=2") await send(id, ok("first") + ok("second"));
       } else await send(id, ok(`path ${path}`));

@@ -49,11 +49,23 @@ for (const headers of ["json", "tnetstring"] as const) {
       base = ferry.url;
       for (const name of ["main", "short"]) {
         const g = ferry.groups[name]!;
-        const handler = start(PYTHON, [HANDLER, "--send-spec", g.sendSpec, "--recv-spec", g.recvSpec]);
+        const handler = start(PYTHON, [
+          HANDLER,
+          "--send-spec",
+          g.sendSpec,
+          "--recv-spec",
+          g.recvSpec,
+        ]);
         await handler.waitFor(/ready/);
       }
-      await until(async () => (await fetch(`${base}/waiting`, { signal: AbortSignal.timeout(500) })).ok, "handler reachable");
-      await until(async () => (await getWithHost(ferry.port, "short.test", "/waiting")).status === 200, "short handler reachable");
+      await until(
+        async () => (await fetch(`${base}/waiting`, { signal: AbortSignal.timeout(500) })).ok,
+        "handler reachable",
+      );
+      await until(
+        async () => (await getWithHost(ferry.port, "short.test", "/waiting")).status === 200,
+        "short handler reachable",
+      );
     });
 
     afterAll(async () => {
@@ -62,10 +74,21 @@ for (const headers of ["json", "tnetstring"] as const) {
     });
 
     it("GET: server keys, query, x-forwarded-for, repeated cookies", async () => {
-      const res = await fetch(`${base}/hello?x=1&y=2`, { headers: [["cookie", "a=1"], ["cookie", "b=2"]] });
+      const res = await fetch(`${base}/hello?x=1&y=2`, {
+        headers: [
+          ["cookie", "a=1"],
+          ["cookie", "b=2"],
+        ],
+      });
       expect(res.status).toBe(200);
       const info = (await res.json()) as Record<string, unknown>;
-      expect(info).toMatchObject({ method: "GET", path: "/hello", query: "x=1&y=2", version: "HTTP/1.1", pattern: "/" });
+      expect(info).toMatchObject({
+        method: "GET",
+        path: "/hello",
+        query: "x=1&y=2",
+        version: "HTTP/1.1",
+        pattern: "/",
+      });
       expect(info.forwarded).toBe("127.0.0.1");
       expect(info.cookie).toBeDefined();
     });
@@ -90,7 +113,10 @@ for (const headers of ["json", "tnetstring"] as const) {
     it("one reply message reaches two connections", async () => {
       const a = fetch(`${base}/wait?tag=a`).then((r) => r.text());
       const b = fetch(`${base}/wait?tag=b`).then((r) => r.text());
-      await until(async () => (await (await fetch(`${base}/waiting`)).text()) === "2", "two waiters");
+      await until(
+        async () => (await (await fetch(`${base}/waiting`)).text()) === "2",
+        "two waiters",
+      );
       expect(await (await fetch(`${base}/broadcast`)).text()).toBe("sent to 2");
       expect(await Promise.all([a, b])).toEqual(["broadcast to 2", "broadcast to 2"]);
     });
@@ -103,10 +129,19 @@ for (const headers of ["json", "tnetstring"] as const) {
     });
 
     it("a client that goes away produces the disconnect notice", async () => {
-      const { socket } = rawRequest(ferry.port, "GET /wait?tag=gone HTTP/1.1\r\nHost: localhost\r\n\r\n");
-      await until(async () => (await (await fetch(`${base}/waiting`)).text()) === "1", "one waiter");
+      const { socket } = rawRequest(
+        ferry.port,
+        "GET /wait?tag=gone HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      );
+      await until(
+        async () => (await (await fetch(`${base}/waiting`)).text()) === "1",
+        "one waiter",
+      );
       socket.destroy();
-      await until(async () => (await (await fetch(`${base}/disconnected?tag=gone`)).text()) === "yes", "disconnect notice");
+      await until(
+        async () => (await (await fetch(`${base}/disconnected?tag=gone`)).text()) === "yes",
+        "disconnect notice",
+      );
     });
 
     it("no handler connected: 503 at once with Retry-After", async () => {
@@ -124,7 +159,9 @@ for (const headers of ["json", "tnetstring"] as const) {
       // The handler still holds the connection and answers it now: nobody receives that.
       const sent = await getWithHost(ferry.port, "short.test", "/broadcast");
       expect(sent.body).toMatch(/^sent to [01]$/);
-      expect((await getWithHost(ferry.port, "short.test", "/disconnected?tag=late")).body).toBe("yes");
+      expect((await getWithHost(ferry.port, "short.test", "/disconnected?tag=late")).body).toBe(
+        "yes",
+      );
     });
   });
 }

@@ -1,8 +1,9 @@
 /**
  * The SDK's mongrel2 mode: `ferry handler MODULE --protocol mongrel2` serves the Express and the
- * Fetch examples, unchanged, behind a real Mongrel2 1.12 (JSON and tnetstring headers) and behind
- * Ferry's mongrel2 groups, both header formats (the frontend swapped, same handler). The SDK's request table must
- * answer as node:http answers it directly (status, headers but Date/Connection/Keep-Alive, body).
+ * Fetch examples, unchanged, behind a real Mongrel2 1.12 and behind Ferry's mongrel2 groups (the
+ * frontend swapped, same handler), JSON and tnetstring headers each. The SDK's request table
+ * must answer as node:http answers it directly (status, headers but Date/Connection/Keep-Alive,
+ * body).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -31,7 +32,9 @@ afterAll(async () => {
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+    server.listen(0, "127.0.0.1", () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
   );
 }
 
@@ -50,7 +53,16 @@ async function waitServed(url: string, timeoutMs = 15_000): Promise<void> {
 }
 
 async function startHandler(module: string, sendSpec: string, recvSpec: string): Promise<void> {
-  const proc = startFerry(["handler", module, "--protocol", "mongrel2", "--send-spec", sendSpec, "--recv-spec", recvSpec]);
+  const proc = startFerry([
+    "handler",
+    module,
+    "--protocol",
+    "mongrel2",
+    "--send-spec",
+    sendSpec,
+    "--recv-spec",
+    recvSpec,
+  ]);
   await proc.waitFor(/handler ready/);
 }
 
@@ -70,14 +82,21 @@ async function frontWithHandler(front: Front, module: string): Promise<string> {
   const recvSpec = `tcp://127.0.0.1:${b}`;
   const protocol = front === "mongrel2-json" ? "json" : "tnetstring";
   const m2 = await startMongrel2({
-    routes: { "/": { sendSpec, recvSpec, sendIdent: "2d3b8a3e-5c9e-4a61-9d0b-7f1e4c2a9b10", protocol } },
+    routes: {
+      "/": { sendSpec, recvSpec, sendIdent: "2d3b8a3e-5c9e-4a61-9d0b-7f1e4c2a9b10", protocol },
+    },
   });
   await startHandler(module, sendSpec, recvSpec);
   return m2.url;
 }
 
 const apps = [
-  { name: "Express", module: "examples/express/app.ts", direct: () => createServer(expressApp), probe: "/notes/1" },
+  {
+    name: "Express",
+    module: "examples/express/app.ts",
+    direct: () => createServer(expressApp),
+    probe: "/notes/1",
+  },
   {
     name: "Fetch (hello)",
     module: "examples/hello/index.ts",
@@ -97,14 +116,18 @@ for (const app of apps) {
 
     beforeAll(async () => {
       server = app.direct();
-      const urls = await Promise.all([listen(server), ...FRONTS.map((f) => frontWithHandler(f, app.module))]);
+      const urls = await Promise.all([
+        listen(server),
+        ...FRONTS.map((f) => frontWithHandler(f, app.module)),
+      ]);
       await Promise.all(urls.slice(1).map((u) => waitServed(`${u}${app.probe}`)));
       // Each run in table order: the app keeps state (POST creates a note).
       const names = ["direct", ...FRONTS];
       await Promise.all(
         names.map(async (name, i) => {
           const results = new Map<string, Outcome>();
-          for (const c of name === "direct" ? CASES : casesFor(name as Front)) results.set(c.name, await run(urls[i]!, c));
+          for (const c of name === "direct" ? CASES : casesFor(name as Front))
+            results.set(c.name, await run(urls[i]!, c));
           outcomes.set(name, results);
         }),
       );

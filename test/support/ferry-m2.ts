@@ -30,7 +30,10 @@ export interface FerryM2 {
   groups: Record<string, M2GroupUnderTest>;
 }
 
-export async function startFerryM2(dir: string, groups: Record<string, M2GroupOptions>): Promise<FerryM2> {
+export async function startFerryM2(
+  dir: string,
+  groups: Record<string, M2GroupOptions>,
+): Promise<FerryM2> {
   const port = await freePort();
   const out: Record<string, M2GroupUnderTest> = {};
   const config = {
@@ -73,13 +76,16 @@ export interface SimpleResponse {
 /** A GET with a chosen Host header (fetch will not set one), on a fresh connection. */
 export function getWithHost(port: number, host: string, path: string): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path, headers: { host }, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("latin1");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      { host: "127.0.0.1", port, path, headers: { host }, agent: false },
+      (res) => {
+        let body = "";
+        res.setEncoding("latin1");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end();
   });

@@ -3,7 +3,10 @@
  * the bytes after the response's end handed back for the next pipelined request.
  */
 import { describe, expect, it } from "vitest";
-import { M2ResponseReader, type M2ResponseEvent } from "../../../frontend/groups/m2-response-reader.js";
+import {
+  M2ResponseReader,
+  type M2ResponseEvent,
+} from "../../../frontend/groups/m2-response-reader.js";
 
 interface Read {
   status: number | undefined;
@@ -32,18 +35,50 @@ function read(parts: Buffer[], bodiless = false): Read {
 }
 
 const NEXT = "HTTP/1.1 204 No Content\r\n\r\n";
-const CASES: Array<{ name: string; raw: string; body: string; ended: boolean; bodiless?: boolean }> = [
-  { name: "content-length", raw: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", body: "hello", ended: true },
+const CASES: Array<{
+  name: string;
+  raw: string;
+  body: string;
+  ended: boolean;
+  bodiless?: boolean;
+}> = [
+  {
+    name: "content-length",
+    raw: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    body: "hello",
+    ended: true,
+  },
   {
     name: "chunked with extension and trailer",
     raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nT: 1\r\n\r\n",
     body: "abc0123456789",
     ended: true,
   },
-  { name: "close-delimited", raw: "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close", body: "until close", ended: false },
-  { name: "HEAD ignores the length", raw: "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", body: "", ended: true, bodiless: true },
-  { name: "304 has no body", raw: "HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n", body: "", ended: true },
-  { name: "100 Continue skipped", raw: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", body: "ok", ended: true },
+  {
+    name: "close-delimited",
+    raw: "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close",
+    body: "until close",
+    ended: false,
+  },
+  {
+    name: "HEAD ignores the length",
+    raw: "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n",
+    body: "",
+    ended: true,
+    bodiless: true,
+  },
+  {
+    name: "304 has no body",
+    raw: "HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n",
+    body: "",
+    ended: true,
+  },
+  {
+    name: "100 Continue skipped",
+    raw: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    body: "ok",
+    ended: true,
+  },
 ];
 
 describe("M2ResponseReader", () => {
@@ -60,7 +95,11 @@ describe("M2ResponseReader", () => {
   }
 
   it("chunked wins over content-length, which is not passed on", () => {
-    const r = read([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n")]);
+    const r = read([
+      Buffer.from(
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+      ),
+    ]);
     expect(r.headers).toEqual([]);
     expect(r.body).toBe("x");
   });
@@ -71,6 +110,8 @@ describe("M2ResponseReader", () => {
     ["bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"],
     ["upgrade", "HTTP/1.1 101 Switching Protocols\r\n\r\n"],
   ])("refuses %s with ERR_M2_RESPONSE", (_name, raw) => {
-    expect(() => read([Buffer.from(raw)])).toThrow(expect.objectContaining({ code: "ERR_M2_RESPONSE" }));
+    expect(() => read([Buffer.from(raw)])).toThrow(
+      expect.objectContaining({ code: "ERR_M2_RESPONSE" }),
+    );
   });
 });
