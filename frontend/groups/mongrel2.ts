@@ -22,6 +22,7 @@ import {
   type M2HeaderFormat,
 } from "../../protocol/mongrel2/index.js";
 import type { GroupConfig } from "../config/schema.js";
+import type { Connection } from "../connections.js";
 import type { Exchange } from "../exchange.js";
 import type { GroupSockets } from "../transport/types.js";
 import { applyM2Reply } from "./m2-replies.js";
@@ -50,6 +51,8 @@ export class Mongrel2Group implements HandlerGroup {
   sockets: GroupSockets | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly reported = new Set<string>();
+  /** Connections a request of which reached a handler: they get a disconnect notice on close. */
+  private readonly watched = new WeakSet<Connection>();
   private readonly flushQueue = (): void => {
     this.flushTimer = undefined;
     this.flush(performance.now());
@@ -107,6 +110,7 @@ export class Mongrel2Group implements HandlerGroup {
     const now = performance.now();
     if (this.queue.length === 0 && this.trySend(ex.payload, now)) {
       this.hold(ex);
+      this.watch(ex.conn);
       ex.deadline = now + this.config.timeout;
       this.awaiting.set(ex.id, ex);
       return;
@@ -154,6 +158,7 @@ export class Mongrel2Group implements HandlerGroup {
       const ex = queue[sent]!;
       if (!ex.done) {
         if (!this.trySend(ex.payload!, now)) break;
+        this.watch(ex.conn);
         ex.deadline = now + this.config.timeout;
         this.awaiting.set(ex.id, ex);
       }
@@ -176,13 +181,22 @@ export class Mongrel2Group implements HandlerGroup {
       : undefined;
   }
 
+  /** The handler is told when the connection closes (see watch), not here. */
   abandon(ex: Exchange): void {
     if (!this.pending.has(ex.id)) return;
     this.ctx.counters.disconnects++;
-    const sent = this.awaiting.has(ex.id) || this.readers.has(ex.id);
     this.forget(ex);
-    // Mongrel2 tells handlers once per connection; a queued request never reached one.
-    if (sent && !this.byConn.has(ex.conn.id)) this.notifyDisconnect(ex.conn.id);
+  }
+
+  /**
+   * As Mongrel2 does, tell handlers once when a connection that sent them a request closes,
+   * whether a request was still held (a long poll) or the connection was idle. One listener per
+   * connection, not per request.
+   */
+  private watch(conn: Connection): void {
+    if (this.watched.has(conn)) return;
+    this.watched.add(conn);
+    conn.socket.once("close", () => this.notifyDisconnect(conn.id));
   }
 
   notifyDisconnect(conn: number): void {
@@ -224,7 +238,7 @@ export class Mongrel2Group implements HandlerGroup {
         );
       this.forget(each);
     }
-    this.notifyDisconnect(conn);
+    // The connection closes after this answer: its close sends the disconnect notice.
   }
 
   tick(now: number): void {

@@ -39,6 +39,8 @@ describe("Ferry mongrel2 group: raw reply framing", () => {
   const pub = new Publisher();
   /** Connection ids of /hold requests, oldest first. */
   const held: number[] = [];
+  /** Connection ids named by `@*` disconnect notices. */
+  const disconnected = new Set<number>();
   const send = (ids: number[], body: string | Buffer, uuid = UUID) =>
     pub.send(encodeM2Reply({ uuid, ids, body }));
 
@@ -47,6 +49,10 @@ describe("Ferry mongrel2 group: raw reply framing", () => {
       const req = decodeM2Request(frame!);
       const path = m2Header(req.headers, "PATH");
       const id = [req.id];
+      if (req.path === "@*") {
+        disconnected.add(req.id);
+        continue;
+      }
       if (path === "/chunked") {
         await send(id, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
         await send(id, "6\r\n world\r\n0\r\n\r\n");
@@ -65,7 +71,8 @@ describe("Ferry mongrel2 group: raw reply framing", () => {
       } else if (path === "/two") {
         // A pipelined pair: answer the second request only, as one frame with both responses.
         if (m2Header(req.headers, "QUERY") === "n=2") await send(id, ok("first") + ok("second"));
-      } else await send(id, ok(`path ${path}`));
+      } else if (path === "/whoami") await send(id, ok(String(req.id)));
+      else await send(id, ok(`path ${path}`));
     }
   }
 
@@ -124,5 +131,26 @@ describe("Ferry mongrel2 group: raw reply framing", () => {
     expect(first).not.toMatch(/late/);
     expect(held).toHaveLength(1);
     expect(await (await fetch(`${ferry.url}/late`)).text()).toBe("late reply sent to 1");
+  });
+
+  it("an idle keep-alive connection that closes: the handler gets the disconnect notice", async () => {
+    const socket = connect(ferry.port, "127.0.0.1");
+    const conn = await new Promise<number>((resolve) => {
+      let text = "";
+      socket.on("data", (c: Buffer) => {
+        text += c.toString("latin1");
+        // The whole response: its head, then Content-Length bytes of body.
+        const m = /content-length: (\d+)\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/i.exec(text);
+        if (m && m[2]!.length === Number(m[1])) resolve(Number(m[2]));
+      });
+      socket.write("GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n");
+    });
+    expect(disconnected.has(conn)).toBe(false);
+    socket.destroy();
+    const deadline = Date.now() + 5000;
+    while (!disconnected.has(conn)) {
+      if (Date.now() > deadline) throw new Error(`no disconnect notice for ${conn}`);
+      await new Promise((r) => setTimeout(r, 25)); // bounded polling: the notice crosses ZeroMQ
+    }
   });
 });
