@@ -41,7 +41,9 @@ function shortUrl(url: string): string {
   const path = url.startsWith("file://") ? fileURLToPath(url) : url;
   const nm = path.lastIndexOf("node_modules/");
   if (nm >= 0) return path.slice(nm + "node_modules/".length);
-  return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+  const rel = path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+  // A run measures a copy of the build (bench/build-snapshot.ts): name files as in the tree.
+  return rel.replace(/^bench\/results\/tmp\/build-[^/]+\//, "");
 }
 
 /** dist/<side>/<dir>, a package name (with its scope), node:internal..., or the file itself. */
