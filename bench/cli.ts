@@ -34,12 +34,14 @@ options:
   --profile        CPU-profile the Ferry frontend and TS handler in the hello scenario
   --no-write       print results, write no files
   --check          only check for the external tools
+  --report         write the tables, chart and docs again from today's results file (runs nothing)
 `;
 
 export interface Cli {
   scenarios: ScenarioName[];
   write: boolean;
   check: boolean;
+  report: boolean;
   options: Omit<BenchOptions, "log">;
 }
 
@@ -58,6 +60,7 @@ export function parseCli(argv: string[]): Cli {
   };
   let write = true;
   let check = false;
+  let report = false;
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < 0)
@@ -98,6 +101,9 @@ export function parseCli(argv: string[]): Cli {
       case "--no-write":
         write = false;
         break;
+      case "--report":
+        report = true;
+        break;
       case "--check":
         check = true;
         break;
@@ -110,5 +116,11 @@ export function parseCli(argv: string[]): Cli {
     }
   }
   options.connections = Math.max(options.connections, options.threads);
-  return { scenarios: scenarios.length > 0 ? scenarios : [...SCENARIOS], write, check, options };
+  return {
+    scenarios: scenarios.length > 0 ? scenarios : [...SCENARIOS],
+    write,
+    check,
+    report,
+    options,
+  };
 }

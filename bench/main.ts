@@ -15,7 +15,7 @@ import { stopAll, stopAllOnExit, ROOT } from "./processes.js";
 import { summariseFile } from "./profile/summarise.js";
 import { markdown } from "./report/markdown.js";
 import type { RunResult, ScenarioResult } from "./report/types.js";
-import { RESULTS, writeResults } from "./report/write.js";
+import { RESULTS, rewriteReport, writeResults } from "./report/write.js";
 import { connections } from "./scenarios/connections.js";
 import { flask } from "./scenarios/flask.js";
 import { hello } from "./scenarios/hello.js";
@@ -101,6 +101,15 @@ async function main(argv: string[]): Promise<number> {
   if (tools.missing.length > 0)
     process.stdout.write("stacks that need a missing tool are skipped.\n");
   if (cli.check) return 0;
+  if (cli.report) {
+    const files = rewriteReport(new Date().toISOString().slice(0, 10));
+    process.stdout.write(
+      files
+        ? `wrote ${files.md}, ${files.svg} and docs/performance.md\n`
+        : "no results file for today\n",
+    );
+    return files ? 0 : 1;
+  }
 
   stopAllOnExit();
   startNoiseMeter();
@@ -119,12 +128,16 @@ async function main(argv: string[]): Promise<number> {
     cleanTemps();
     removeSnapshot();
   }
+  const commit =
+    sh("git rev-parse --short HEAD") +
+    (sh("git status --porcelain -- frontend handler protocol") ? "+dirty" : "");
+  const command = `npm run bench -- ${argv.join(" ")}`.trim();
+  for (const r of Object.values(scenarios))
+    r.ranBy = { command, commit, at: started.toISOString().slice(0, 16) + "Z" };
   const run: RunResult = {
     date: started.toISOString().slice(0, 10),
-    command: `npm run bench -- ${argv.join(" ")}`.trim(),
-    commit:
-      sh("git rev-parse --short HEAD") +
-      (sh("git status --porcelain -- frontend handler protocol") ? "+dirty" : ""),
+    command,
+    commit,
     env: environment(),
     options: { ...cli.options, scenarios: cli.scenarios },
     scenarios,

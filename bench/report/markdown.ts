@@ -40,6 +40,8 @@ function scenario(s: ScenarioResult, level: string): string[] {
   const c = checks(s);
   if (c.length) out.push(...c, "");
   out.push(`_Method: ${s.method}_`, "");
+  if (s.ranBy)
+    out.push(`_Run: \`${s.ranBy.command}\` at commit ${s.ranBy.commit}, ${s.ranBy.at}._`, "");
   for (const k of s.skipped) out.push(`- skipped ${k.id}: ${k.reason}`);
   for (const n of s.notes) out.push(`- note: ${n}`);
   if (s.skipped.length || s.notes.length) out.push("");
@@ -51,7 +53,7 @@ function scenario(s: ScenarioResult, level: string): string[] {
 export function markdown(result: RunResult, level = "###"): string {
   const env = result.env;
   const out = [
-    `Run ${result.date} at commit ${result.commit}: \`${result.command}\``,
+    `Results of ${result.date}; each scenario names the run it comes from (latest: \`${result.command}\` at commit ${result.commit}).`,
     "",
     `Machine: ${env["cpu"]}, ${env["cores"]} cores, ${env["memory"]}, Linux ${env["kernel"]}; Node ${env["node"]}, ` +
       `${env["wrk"]}, Mongrel2 ${env["mongrel2"]}, gunicorn ${env["gunicorn"]}, ${env["nginx"]}, ${env["python"]}. ` +

@@ -46,6 +46,8 @@ export interface ScenarioResult {
   notes: string[];
   /** Extra tables (e.g. broadcast times next to RSS). */
   tables?: ScenarioResult[];
+  /** The command and commit that produced this scenario (a day's file merges several runs). */
+  ranBy?: { command: string; commit: string; at: string };
   /** Output of a scenario run by someone else's script, stored as it came. */
   raw?: unknown;
 }

@@ -38,6 +38,19 @@ export function writeResults(run: RunResult): { json: string; md: string; svg: s
   return { json, md, svg };
 }
 
+/** Tables, chart and docs again from a day's JSON (after a formatter change); undefined if none. */
+export function rewriteReport(date: string): { md: string; svg: string } | undefined {
+  const json = join(RESULTS, `${date}.json`);
+  if (!existsSync(json)) return undefined;
+  const run = JSON.parse(readFileSync(json, "utf8")) as RunResult;
+  const md = join(RESULTS, `${date}.md`);
+  writeFileSync(md, markdown(run, "##") + "\n");
+  const svg = join(RESULTS, `${date}.svg`);
+  writeFileSync(svg, chart(run));
+  writeDoc(run, svg);
+  return { md, svg };
+}
+
 function writeDoc(run: RunResult, svg: string): void {
   const generated = [
     START,
