@@ -32,7 +32,7 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
     rport: socket.remotePort ?? 0,
     scheme: "http",
     host: req.headers.host ?? "",
-    route: ex.route?.prefix ?? "",
+    route: ex.route?.pattern ?? ex.route?.prefix ?? "",
     group,
     body: ex.body ?? EMPTY,
     ...(upgrade !== undefined && { upgrade }),
