@@ -22,7 +22,10 @@ export default tseslint.config(
       },
     },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
     },
   },
   {
@@ -46,14 +49,20 @@ export default tseslint.config(
     files: ["frontend/**/*.ts"],
     ignores: ["frontend/transport/zmq.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: ["zeromq"], patterns: ["../handler/*", "../../handler/*"] }],
+      "no-restricted-imports": [
+        "error",
+        { paths: ["zeromq"], patterns: ["../handler/*", "../../handler/*"] },
+      ],
     },
   },
   {
     files: ["handler/**/*.ts"],
     ignores: ["handler/transport/zmq.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: ["zeromq"], patterns: ["../frontend/*", "../../frontend/*"] }],
+      "no-restricted-imports": [
+        "error",
+        { paths: ["zeromq"], patterns: ["../frontend/*", "../../frontend/*"] },
+      ],
     },
   },
 );

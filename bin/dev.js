@@ -10,7 +10,8 @@ const hello = fileURLToPath(new URL("../dist/examples/hello/index.js", import.me
 export async function main() {
   // FERRY_REQUESTS/REPLIES/EVENTS move the frontend's sockets; the handler follows them.
   const { FERRY_REQUESTS: rq, FERRY_REPLIES: rp, FERRY_EVENTS: ev } = process.env;
-  const handlerEnv = rq && rp && ev ? { ...process.env, FERRY_CONNECT: `${rq},${rp},${ev}` } : process.env;
+  const handlerEnv =
+    rq && rp && ev ? { ...process.env, FERRY_CONNECT: `${rq},${rp},${ev}` } : process.env;
   const children = [
     spawn(process.execPath, [bin, "frontend"], { stdio: "inherit" }),
     spawn(process.execPath, [bin, "handler", hello], { stdio: "inherit", env: handlerEnv }),

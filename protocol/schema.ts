@@ -101,12 +101,7 @@ export const ToFrontendSchema: Readonly<Record<string, readonly FieldSpec[]>> = 
   [Kind.End]: replyTo,
   [Kind.Close]: [...replyTo, opt("code", "uint"), opt("reason", "str")],
   [Kind.Ws]: [...replyTo, req("data", "bin"), req("binary", "bool")],
-  [Kind.Error]: [
-    ...replyTo,
-    req("code", "str"),
-    req("message", "str"),
-    opt("status", "status"),
-  ],
+  [Kind.Error]: [...replyTo, req("code", "str"), req("message", "str"), opt("status", "status")],
   [Kind.Goodbye]: [req("hid", "hid"), opt("inflight", "uint")],
   [Kind.Credit]: [req("hid", "hid"), req("conn", "id"), req("req", "id"), req("bytes", "uint")],
 };

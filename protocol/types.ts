@@ -109,12 +109,7 @@ export interface CancelMsg extends Base {
 }
 
 export type ToHandlerMsg =
-  | RequestMsg
-  | BodyMsg
-  | WsEventMsg
-  | DisconnectMsg
-  | CreditEventMsg
-  | CancelMsg;
+  RequestMsg | BodyMsg | WsEventMsg | DisconnectMsg | CreditEventMsg | CancelMsg;
 
 // ---------------------------------------------------------------- handler -> frontend
 
