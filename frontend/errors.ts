@@ -43,6 +43,14 @@ export const FerryErrors = {
     cause:
       "Every handler is busy and the group's wait queue is full, or the request waited longer than queue.wait.",
   },
+  FERRY_UPSTREAM_ERROR: {
+    status: 502,
+    cause: "A proxy route's upstream could not be reached, refused, or broke off its response.",
+  },
+  FERRY_UPSTREAM_TIMEOUT: {
+    status: 504,
+    cause: "A proxy route's upstream did not connect or answer within the route's timeouts.",
+  },
   FERRY_REPLY_TIMEOUT: {
     status: 504,
     cause: "No reply head within the group's timeout; the handler gets `cancel`.",
@@ -57,12 +65,21 @@ export const FerryErrors = {
   },
   FERRY_UNSUPPORTED: {
     status: undefined,
-    cause:
-      "The config asks for something this build does not implement yet (for example a TLS listener).",
+    cause: "The config asks for something this build does not implement yet.",
   },
   FERRY_LISTEN_FAILED: {
     status: undefined,
     cause: "A listener or group socket could not bind its address.",
+  },
+  FERRY_TLS_FILE: {
+    status: undefined,
+    cause:
+      "A TLS key or certificate file of a listener could not be read (its config path is named).",
+  },
+  FERRY_TLS_CREDENTIALS: {
+    status: undefined,
+    cause:
+      "A listener's TLS files were read but make no usable context (bad PEM, key and certificate do not match).",
   },
   FERRY_USAGE: { status: undefined, cause: "The command line could not be understood." },
 } as const satisfies Record<string, { status: number | undefined; cause: string }>;

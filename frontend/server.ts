@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import type { Config } from "./config/schema.js";
@@ -20,6 +21,8 @@ import { Responder } from "./http/respond.js";
 import { Counters } from "./metrics.js";
 import { Router } from "./routes.js";
 import type { Transport } from "./transport/types.js";
+import { closeProxyPools } from "./proxy/index.js";
+import { TlsConfigError, TlsCredentials } from "./tls/index.js";
 
 export interface AccessRecord {
   method: string;
@@ -46,6 +49,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   readonly connections = new ConnectionTable();
   readonly groups = new Map<string, HandlerGroup>();
   readonly servers: Server[] = [];
+  private readonly tlsCredentials: TlsCredentials[] = [];
   readonly addresses: string[] = [];
   private readonly responder: Responder;
   private readonly intake: Intake;
@@ -72,12 +76,22 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   }
 
   async start(): Promise<void> {
-    for (const listener of this.config.listeners) {
-      if (listener.tls)
-        throw new FerryError(
-          "FERRY_UNSUPPORTED",
-          "TLS listeners are not available in this build yet",
-        );
+    // TLS files are checked before anything binds, so a bad certificate fails fast.
+    const tlsOf: (TlsCredentials | undefined)[] = [];
+    for (const [i, listener] of this.config.listeners.entries()) {
+      if (!listener.tls) {
+        tlsOf.push(undefined);
+        continue;
+      }
+      try {
+        const tls = await TlsCredentials.load(listener.tls, `listeners[${i}].tls`);
+        this.tlsCredentials.push(tls);
+        tlsOf.push(tls);
+      } catch (err) {
+        if (err instanceof TlsConfigError)
+          throw new FerryError(err.code, err.message, { cause: err });
+        throw err;
+      }
     }
     const context = {
       fid: this.fid,
@@ -110,16 +124,23 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     const tickMs = Math.max(5, Math.min(250, Math.floor(shortest / 8)));
     this.ticker = setInterval(() => this.tick(), tickMs);
     try {
-      for (const listener of this.config.listeners) await this.listen(listener.host, listener.port);
+      for (const [i, listener] of this.config.listeners.entries()) {
+        await this.listen(listener.host, listener.port, tlsOf[i]);
+      }
     } catch (err) {
       await this.stop(0);
       throw new FerryError("FERRY_LISTEN_FAILED", (err as Error).message, { cause: err });
     }
   }
 
-  private listen(host: string, port: number): Promise<void> {
+  /** Reread every listener's certificates (SIGHUP); a bad file keeps the running ones. */
+  async reloadTls(): Promise<void> {
+    await Promise.all(this.tlsCredentials.map((c) => c.reload()));
+  }
+
+  private listen(host: string, port: number, tls?: TlsCredentials): Promise<void> {
     const limits = this.config.limits;
-    const server = createServer({
+    const httpOptions = {
       maxHeaderSize: limits.headerBytes,
       headersTimeout: limits.headerTimeout,
       requestTimeout: Math.max(300_000, limits.headerTimeout),
@@ -130,10 +151,21 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
         Math.min(1000, Math.floor(limits.headerTimeout / 4)),
       ),
       noDelay: true,
-    });
+    };
+    let server: Server;
+    if (tls) {
+      const https = createHttpsServer({ ...tls.serverOptions(), ...httpOptions });
+      tls.attach(https);
+      server = https;
+    } else {
+      server = createServer(httpOptions);
+    }
     server.maxConnections = limits.maxConnections;
     server.on("drop", () => this.counters.connectionsRefused++);
-    server.on("connection", (socket: Socket) => this.onConnection(socket));
+    // Over TLS, requests arrive on the TLS socket, not the TCP one `connection` reports.
+    server.on(tls ? "secureConnection" : "connection", (socket: Socket) =>
+      this.onConnection(socket),
+    );
     server.on("request", (req: IncomingMessage, res: ServerResponse) =>
       this.intake.handle(req, res, false),
     );
@@ -151,7 +183,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
         const a = server.address();
         const address =
           a && typeof a === "object"
-            ? `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`
+            ? `${tls ? "https" : "http"}://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`
             : String(a);
         this.addresses.push(address);
         this.emit("listening", { address });
@@ -248,6 +280,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     for (const conn of [...this.connections.values()]) conn.socket.destroy();
     if (this.ticker) clearInterval(this.ticker);
     await this.closeGroups();
+    await closeProxyPools();
   }
 
   private async closeGroups(): Promise<void> {

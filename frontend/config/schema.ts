@@ -1,9 +1,12 @@
 /**
  * The config file's schema: JSON, every object strict (an unknown key is a problem, so typos are
  * caught), defaults filled in. Cross-field checks live in validate.ts; docs/config.md documents
- * every key. Route targets are a union on `kind` so `static` and `proxy` can be added later.
+ * every key. Route targets are a union on `kind`: `handler`, `static`, `proxy`.
  */
 import { z } from "zod";
+import { ProxyTargetSchema } from "../proxy/index.js";
+import { StaticTargetSchema } from "../static/index.js";
+import { TlsConfigSchema } from "../tls/index.js";
 
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(1);
@@ -15,10 +18,8 @@ const endpoint = z
     "expected a ZeroMQ endpoint such as tcp://127.0.0.1:9997 or ipc:///path",
   );
 
-export const TlsSchema = z.strictObject({
-  key: z.string().min(1),
-  cert: z.string().min(1),
-});
+/** A listener's TLS: default key/cert plus per-host certificates chosen by SNI. */
+export const TlsSchema = TlsConfigSchema;
 
 export const ListenerSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
@@ -31,8 +32,12 @@ export const HandlerTargetSchema = z.strictObject({
   group: z.string().min(1),
 });
 
-/** What a route leads to. Later: `static` (a directory) and `proxy` (an HTTP upstream). */
-export const RouteTargetSchema = z.discriminatedUnion("kind", [HandlerTargetSchema]);
+/** What a route leads to: a handler group, a static directory, or an HTTP upstream. */
+export const RouteTargetSchema = z.discriminatedUnion("kind", [
+  HandlerTargetSchema,
+  StaticTargetSchema,
+  ProxyTargetSchema,
+]);
 
 export const RouteSchema = z.strictObject({
   /**

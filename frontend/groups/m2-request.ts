@@ -30,7 +30,7 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
     headers: headerPairs(req.rawHeaders),
     remote: socket.remoteAddress ?? "",
     rport: socket.remotePort ?? 0,
-    scheme: "http",
+    scheme: (socket as { encrypted?: boolean }).encrypted ? "https" : "http",
     host: req.headers.host ?? "",
     route: ex.route?.pattern ?? ex.route?.prefix ?? "",
     group,

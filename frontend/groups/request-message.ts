@@ -28,7 +28,7 @@ export function encodeRequest(ex: Exchange, fid: string, group: string, timeout:
     headers: headerPairs(req.rawHeaders),
     remote: socket.remoteAddress ?? "",
     rport: socket.remotePort ?? 0,
-    scheme: "http",
+    scheme: (socket as { encrypted?: boolean }).encrypted ? "https" : "http",
     host: req.headers.host ?? "",
     route: ex.route?.pattern ?? ex.route?.prefix ?? "",
     group,

@@ -10,6 +10,7 @@ import type { HandlerGroup } from "../groups/types.js";
 import type { Counters } from "../metrics.js";
 import type { Router } from "../routes.js";
 import type { Responder } from "./respond.js";
+import { serveLocal } from "./local-targets.js";
 
 const EXCHANGE = Symbol("ferry.exchange");
 const INTAKE = Symbol("ferry.intake");
@@ -72,6 +73,9 @@ export class Intake {
     conn.exchanges.add(ex);
     if (route === undefined)
       return ctx.responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
+    if (route.target.kind !== "handler") {
+      return serveLocal(ex, route.target, route.prefix, expectsContinue, ctx.responder.stopping);
+    }
     const group = ctx.groups.get(route.target.group);
     if (group === undefined || !group.hasLiveHandler()) {
       ctx.counters.noHandler++;

@@ -1,0 +1,38 @@
+/**
+ * Route targets the frontend answers in-process: static directories and proxied upstreams. The
+ * exchange is done when node:http finishes (or abandons) the response, like a handler's reply.
+ */
+import type { Exchange } from "../exchange.js";
+import { proxyRequest, type ProxyTarget } from "../proxy/index.js";
+import { serveStatic, type StaticTarget } from "../static/index.js";
+
+export function serveLocal(
+  ex: Exchange,
+  target: StaticTarget | ProxyTarget,
+  prefix: string,
+  expectsContinue: boolean,
+  stopping: boolean,
+): void {
+  const { req, res } = ex;
+  res.once("close", () => {
+    if (ex.done) return;
+    ex.done = true;
+    ex.status = res.statusCode;
+    // Streamed bodies carry no running count here; the declared length is what was promised.
+    ex.bytes = Number(res.getHeader("content-length") ?? 0) || 0;
+    ex.aborted = !res.writableFinished;
+    ex.observer.exchangeDone(ex);
+  });
+  if (stopping) res.shouldKeepAlive = false;
+  if (expectsContinue) res.writeContinue();
+  if (target.kind === "static") {
+    // A static route maps the path below its own prefix unless stripPrefix says otherwise.
+    const route =
+      target.stripPrefix === undefined && prefix !== ""
+        ? { ...target, stripPrefix: prefix }
+        : target;
+    void serveStatic(req, res, route);
+  } else {
+    void proxyRequest(req, res, target);
+  }
+}
