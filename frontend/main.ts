@@ -8,12 +8,19 @@ import { protocolAvailable } from "./groups/index.js";
 import type { Logger } from "./logging.js";
 import type { AccessRecord, Frontend } from "./server.js";
 import type { Control } from "./control.js";
+import {
+  CurveKeyError,
+  exposedEndpoints,
+  frontendCurveSourcesFromEnv,
+  loadFrontendCurve,
+} from "./curve.js";
 
 const USAGE = `usage: ferry frontend [--config FILE]
        ferry check FILE
 
 Environment: FERRY_CONFIG, FERRY_HOST, FERRY_PORT, FERRY_REQUESTS, FERRY_REPLIES, FERRY_EVENTS,
-FERRY_LOG_LEVEL (see docs/config.md).
+FERRY_LOG_LEVEL (see docs/config.md); CURVE: FERRY_CURVE_SECRET_KEY(_FILE), FERRY_CURVE_ALLOW(_FILE)
+(see docs/deploy.md).
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -81,14 +88,35 @@ async function frontend(args: string[]): Promise<void> {
   const { file } = parseFrontendArgs(args);
   const { config, source } = loadConfig({ file, env: process.env });
   // Loaded here, not at the top, so `ferry check` starts without zeromq, pino or prom-client.
-  const [{ createLogger }, { Frontend }, { startControl }, { zmqTransport }] = await Promise.all([
-    import("./logging.js"),
-    import("./server.js"),
-    import("./control.js"),
-    import("./transport/zmq.js"),
-  ]);
+  const [{ createLogger }, { Frontend }, { startControl }, { zmqTransport, curveZmqTransport }] =
+    await Promise.all([
+      import("./logging.js"),
+      import("./server.js"),
+      import("./control.js"),
+      import("./transport/zmq.js"),
+    ]);
   const log = createLogger();
-  const server = new Frontend(config, { transport: zmqTransport });
+  const curve = loadCurve();
+  let transport = zmqTransport;
+  if (curve) {
+    const secured = curveZmqTransport(curve);
+    secured.authenticator.on("denied", (d) =>
+      log.warn(d, "handler refused: its key is not allowed"),
+    );
+    log.info({ publicKey: curve.publicKey, allowed: curve.allow.size }, "links use CURVE");
+    transport = secured;
+  } else {
+    const exposed = exposedEndpoints(
+      Object.values(config.groups).flatMap((g) => [g.requests, g.replies, g.events]),
+    );
+    if (exposed.length > 0) {
+      log.warn(
+        { endpoints: exposed },
+        "links reachable from other hosts without CURVE: anyone who reaches them can take requests or inject replies (docs/deploy.md)",
+      );
+    }
+  }
+  const server = new Frontend(config, { transport });
   attachLogging(server, log);
   log.info({ fid: server.fid, config: source }, "starting");
   await server.start();
@@ -116,6 +144,16 @@ async function frontend(args: string[]): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+function loadCurve(): ReturnType<typeof loadFrontendCurve> {
+  try {
+    return loadFrontendCurve(frontendCurveSourcesFromEnv(process.env));
+  } catch (err) {
+    if (!(err instanceof CurveKeyError)) throw err;
+    process.stderr.write(`ferry: ${err.code}: ${err.message}\n`);
+    process.exit(1);
+  }
 }
 
 function attachLogging(server: Frontend, log: Logger): void {

@@ -6,7 +6,9 @@
  * message. Receives keep exactly one pending receive() per socket; when messages are queued,
  * zeromq.js resolves synchronously, so a burst is drained in one pass.
  */
-import { Publisher, Push, Subscriber } from "zeromq";
+import { Context, Publisher, Push, Router, Subscriber } from "zeromq";
+import type { FrontendCurve } from "../curve.js";
+import { ZAP_ENDPOINT, ZapAuthenticator } from "../zap.js";
 import type {
   FramesSink,
   GroupEndpoints,
@@ -70,17 +72,23 @@ class ZmqGroupSockets implements GroupSockets {
   }
 }
 
+/** CURVE server options; a fresh object per socket (zeromq.js consumes `context` from it). */
+type Secure = () => { context?: Context; curveServer?: boolean; curveSecretKey?: string };
+const plain: Secure = () => ({});
+
 async function openGroup(
   endpoints: GroupEndpoints,
   options: GroupSocketOptions,
+  secure: Secure = plain,
 ): Promise<GroupSockets> {
   const push = new Push({
+    ...secure(),
     sendHighWaterMark: options.sendHighWaterMark,
     sendTimeout: 0,
     linger: 0,
   });
-  const sub = new Subscriber({ linger: 0 });
-  const pub = new Publisher({ sendTimeout: 0, linger: 200 });
+  const sub = new Subscriber({ ...secure(), linger: 0 });
+  const pub = new Publisher({ ...secure(), sendTimeout: 0, linger: 200 });
   try {
     await push.bind(endpoints.requests);
     await sub.bind(endpoints.replies);
@@ -95,4 +103,36 @@ async function openGroup(
   return new ZmqGroupSockets(push, sub, pub);
 }
 
-export const zmqTransport: Transport = { open: openGroup };
+export const zmqTransport: Transport = {
+  open: (endpoints, options) => openGroup(endpoints, options),
+};
+
+/** A transport whose link sockets are CURVE servers that admit only the allowed handler keys. */
+export interface CurveZmqTransport extends Transport {
+  /** Emits `allowed` / `denied` for every handler that tries to connect. */
+  readonly authenticator: ZapAuthenticator;
+  /** Close the ZAP socket (after the groups' sockets). */
+  close(): void;
+}
+
+/**
+ * The ZAP handler must be bound before any link socket, in the same ZeroMQ context, and a
+ * context holds one: so each CURVE transport has its own context.
+ */
+export function curveZmqTransport(curve: FrontendCurve): CurveZmqTransport {
+  const context = new Context();
+  const authenticator = new ZapAuthenticator(curve.allow);
+  const zap = new Router({ context, linger: 0 });
+  const ready = zap.bind(ZAP_ENDPOINT).then(() => {
+    void authenticator.serve(zap);
+  });
+  const secure: Secure = () => ({ context, curveServer: true, curveSecretKey: curve.secretKey });
+  return {
+    authenticator,
+    async open(endpoints, options) {
+      await ready;
+      return openGroup(endpoints, options, secure);
+    },
+    close: () => zap.close(),
+  };
+}
