@@ -12,8 +12,15 @@ PACKAGES=(
   python3-zmq python3-msgpack python3-flask python3-django   # Python handler + interop
   mongrel2-core                                              # Mongrel2 compatibility suite
   iproute2 openssl curl                                      # network namespaces, TLS certs
+  docker.io docker-compose debootstrap                       # deployment suite (local images)
 )
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
 
 npm ci --no-audit --no-fund
+
+# The deployment suite's engine and base images (cached per machine). Where no engine can run,
+# the suite reports itself skipped, loudly; setup goes on either way.
+if ! bash test/deploy/engine.sh prepare; then
+  echo "test/setup.sh: *** no Docker engine or base images: the deployment suite will be skipped ***" >&2
+fi
