@@ -17,7 +17,9 @@ PACKAGES=(
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
 
-npm ci --no-audit --no-fund
+# `npm install` follows package-lock.json. (`npm ci` is not used: npm 11 writes lock files without
+# the other platforms' optional msgpackr-extract entries and then refuses them in `npm ci`.)
+npm install --no-audit --no-fund
 
 # The deployment suite's engine and base images (cached per machine). Where no engine can run,
 # the suite reports itself skipped, loudly; setup goes on either way.
