@@ -41,8 +41,16 @@ const compose = (args: string[], timeoutMs = 120_000) =>
   run(
     "docker-compose",
     ["-p", PROJECT, "--project-directory", ROOT, "-f", STACK, "-f", OVERRIDE, ...args],
-    { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DOCKER_BUILDKIT: "0" } },
-  );
+    {
+      cwd: ROOT,
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, DOCKER_BUILDKIT: "0" },
+    },
+  ).catch((err: { message: string; stdout?: string }) => {
+    // A failed build explains itself on stdout (compiler errors, npm errors): show its end.
+    throw new Error(`${err.message}\n--- stdout (end) ---\n${(err.stdout ?? "").slice(-4000)}`);
+  });
 
 /**
  * docker-compose.yml as it is, less what host networking forbids: published ports and the
@@ -99,7 +107,10 @@ function writeStackFiles(ports: Ports): void {
         image: "ferry-deploy-test/ferry:latest",
         network_mode: "host",
         // FERRY_HOST: the image says 0.0.0.0 (for containers); here, loopback only.
-        environment: { FERRY_HOST: "127.0.0.1", FERRY_HEALTH_URL: `http://127.0.0.1:${ports.control}/health` },
+        environment: {
+          FERRY_HOST: "127.0.0.1",
+          FERRY_HEALTH_URL: `http://127.0.0.1:${ports.control}/health`,
+        },
         volumes: [`${join(tmp.path, "ferry.json")}:/etc/ferry/ferry.json:ro`],
         restart: "no",
         healthcheck: { interval: "2s" }, // the image's own check, run more often
@@ -138,7 +149,11 @@ async function health(port: number): Promise<GroupStatus[] | undefined> {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();
@@ -149,97 +164,118 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`timed out waiting for ${what}; stack logs:\n${logs}`);
 }
 
-describe.skipIf(!engineReady)("docker compose: the repository's stack, handlers scaled to 3", () => {
-  let ports: Ports;
+describe.skipIf(!engineReady)(
+  "docker compose: the repository's stack, handlers scaled to 3",
+  () => {
+    let ports: Ports;
 
-  beforeAll(async () => {
-    const [http, control, ...zmq] = await freePorts(8);
-    ports = { http: http!, control: control!, node: zmq.slice(0, 3), python: zmq.slice(3, 6) };
-    writeStackFiles(ports);
-    await writeStack();
-    await run("bash", [ENGINE, "base"], { timeout: BUILD_MINUTES * 60_000 });
-    await compose(["build"], BUILD_MINUTES * 60_000);
-    await compose(["up", "-d", "--no-build", "--scale", "handler=3"], 180_000);
-    await waitFor(
-      "3 node handlers and a python handler live",
+    beforeAll(
       async () => {
-        const groups = await health(ports.control);
-        const live = (name: string) => groups?.find((g) => g.name === name)?.live ?? 0;
-        return live("node") >= 3 && live("python") >= 1 ? true : undefined;
+        const [http, control, ...zmq] = await freePorts(8);
+        ports = { http: http!, control: control!, node: zmq.slice(0, 3), python: zmq.slice(3, 6) };
+        writeStackFiles(ports);
+        await writeStack();
+        await run("bash", [ENGINE, "base"], { timeout: BUILD_MINUTES * 60_000 });
+        await compose(["build"], BUILD_MINUTES * 60_000);
+        await compose(["up", "-d", "--no-build", "--scale", "handler=3"], 180_000);
+        await waitFor(
+          "3 node handlers and a python handler live",
+          async () => {
+            const groups = await health(ports.control);
+            const live = (name: string) => groups?.find((g) => g.name === name)?.live ?? 0;
+            return live("node") >= 3 && live("python") >= 1 ? true : undefined;
+          },
+          60_000,
+        );
       },
-      60_000,
+      (2 * BUILD_MINUTES + 5) * 60_000,
     );
-  }, (2 * BUILD_MINUTES + 5) * 60_000);
 
-  afterAll(async () => {
-    await compose(["down", "--timeout", "10", "--remove-orphans"], 120_000).catch((err: unknown) =>
-      console.warn("docker-compose down failed:", err),
-    );
-    tmp.cleanup();
-  }, 150_000);
-
-  it("spreads requests over all 3 TypeScript handlers", async () => {
-    const total = 300;
-    const bodies: string[] = [];
-    for (let batch = 0; batch < total / 10; batch++) {
-      const replies = await Promise.all(
-        Array.from({ length: 10 }, async (_, i) => {
-          const res = await fetch(`http://127.0.0.1:${ports.http}/?name=r${batch * 10 + i}`);
-          return `${res.status} ${await res.text()}`;
-        }),
+    afterAll(async () => {
+      await compose(["down", "--timeout", "10", "--remove-orphans"], 120_000).catch(
+        (err: unknown) => console.warn("docker-compose down failed:", err),
       );
-      bodies.push(...replies);
-    }
-    expect(bodies.filter((b) => b.startsWith("200 Hello, r"))).toHaveLength(total);
+      tmp.cleanup();
+    }, 150_000);
 
-    // The frontend logs one access line per request, naming the handler (hid) that served it.
-    const hids = await waitFor(
-      "access lines for every request",
-      async () => {
-        const { stdout } = await compose(["logs", "--no-color", "frontend"]);
-        const served = new Map<string, number>();
-        for (const line of stdout.split("\n")) {
-          const json = line.slice(line.indexOf("{"));
-          if (!json.startsWith("{")) continue;
-          try {
-            const entry = JSON.parse(json) as { type?: string; path?: string; hid?: string; status?: number };
-            if (entry.type === "access" && entry.path?.startsWith("/?name=r") && entry.hid && entry.status === 200) {
-              served.set(entry.hid, (served.get(entry.hid) ?? 0) + 1);
+    it("spreads requests over all 3 TypeScript handlers", async () => {
+      const total = 300;
+      const bodies: string[] = [];
+      for (let batch = 0; batch < total / 10; batch++) {
+        const replies = await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const res = await fetch(`http://127.0.0.1:${ports.http}/?name=r${batch * 10 + i}`);
+            return `${res.status} ${await res.text()}`;
+          }),
+        );
+        bodies.push(...replies);
+      }
+      expect(bodies.filter((b) => b.startsWith("200 Hello, r"))).toHaveLength(total);
+
+      // The frontend logs one access line per request, naming the handler (hid) that served it.
+      const hids = await waitFor(
+        "access lines for every request",
+        async () => {
+          const { stdout } = await compose(["logs", "--no-color", "frontend"]);
+          const served = new Map<string, number>();
+          for (const line of stdout.split("\n")) {
+            const json = line.slice(line.indexOf("{"));
+            if (!json.startsWith("{")) continue;
+            try {
+              const entry = JSON.parse(json) as {
+                type?: string;
+                path?: string;
+                hid?: string;
+                status?: number;
+              };
+              if (
+                entry.type === "access" &&
+                entry.path?.startsWith("/?name=r") &&
+                entry.hid &&
+                entry.status === 200
+              ) {
+                served.set(entry.hid, (served.get(entry.hid) ?? 0) + 1);
+              }
+            } catch {
+              // not a log line of ours
             }
-          } catch {
-            // not a log line of ours
           }
-        }
-        const count = [...served.values()].reduce((a, b) => a + b, 0);
-        return count >= total ? served : undefined;
-      },
-      20_000,
-    );
-    expect(hids.size).toBe(3);
-    for (const n of hids.values()) expect(n).toBeGreaterThan(0);
-  });
+          const count = [...served.values()].reduce((a, b) => a + b, 0);
+          return count >= total ? served : undefined;
+        },
+        20_000,
+      );
+      expect(hids.size).toBe(3);
+      for (const n of hids.values()) expect(n).toBeGreaterThan(0);
+    });
 
-  it("serves the Flask app through the Python handler under /py", async () => {
-    const res = await fetch(`http://127.0.0.1:${ports.http}/py/hello?name=compose`);
-    expect(res.status).toBe(200);
-    expect(await res.text()).toBe("Hello, compose!");
-  });
+    it("serves the Flask app through the Python handler under /py", async () => {
+      const res = await fetch(`http://127.0.0.1:${ports.http}/py/hello?name=compose`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("Hello, compose!");
+    });
 
-  it("reports every container healthy", async () => {
-    const { stdout } = await compose(["ps", "-q"]);
-    const ids = stdout.split("\n").filter(Boolean);
-    expect(ids).toHaveLength(5);
-    await waitFor(
-      "health checks to pass",
-      async () => {
-        const { stdout: states } = await run("docker", ["inspect", "-f", "{{.State.Health.Status}}", ...ids]);
-        const all = states.split("\n").filter(Boolean);
-        return all.every((s) => s === "healthy") ? all : undefined;
-      },
-      30_000,
-    );
-  }, 60_000);
-});
+    it("reports every container healthy", async () => {
+      const { stdout } = await compose(["ps", "-q"]);
+      const ids = stdout.split("\n").filter(Boolean);
+      expect(ids).toHaveLength(5);
+      await waitFor(
+        "health checks to pass",
+        async () => {
+          const { stdout: states } = await run("docker", [
+            "inspect",
+            "-f",
+            "{{.State.Health.Status}}",
+            ...ids,
+          ]);
+          const all = states.split("\n").filter(Boolean);
+          return all.every((s) => s === "healthy") ? all : undefined;
+        },
+        30_000,
+      );
+    }, 60_000);
+  },
+);
 
 afterAll(() => {
   // Stop the engine only if engine.sh started it (it keeps that PID); a user's engine stays up.
