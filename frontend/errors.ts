@@ -14,7 +14,7 @@ export const FerryErrors = {
   FERRY_BODY_TOO_LARGE: {
     status: 413,
     cause:
-      "The body is larger than the group's inlineBodyLimit (streamed bodies are not supported yet).",
+      "The body is larger than limits.bodyBytes (or, for a mongrel2 group, its inlineBodyLimit).",
   },
   FERRY_HEADERS_TOO_LARGE: {
     status: 431,

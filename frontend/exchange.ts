@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Connection } from "./connections.js";
 import type { HandlerGroup } from "./groups/types.js";
 import type { RouteMatch } from "./routes.js";
+import type { Upload } from "./http/upload.js";
 
 export interface ExchangeObserver {
   /** Called once, when the exchange is done (answered, failed, or its client left). */
@@ -27,6 +28,13 @@ export class Exchange {
   body: Buffer | undefined = undefined;
   bodyChunks: Buffer[] | undefined = undefined;
   bodyLength = 0;
+  /** A body past the inline limit, streamed to the claiming handler under its credit. */
+  upload: Upload | undefined = undefined;
+  /** Response body bytes the handler may send ahead of `credit` (0 = no window). */
+  window = 0;
+  /** Response body bytes flushed to the client's socket, and how many of them were credited. */
+  drained = 0;
+  credited = 0;
   /** Response accounting, for the access log. */
   status = 0;
   bytes = 0;

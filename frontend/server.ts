@@ -71,6 +71,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       responder: this.responder,
       counters: this.counters,
       observer: this,
+      maxBodyBytes: config.limits.bodyBytes,
       nextRequestId: () => ++this.requestSeq,
     });
   }

@@ -210,6 +210,10 @@ export class Exchange {
     if (this.state === "done" || this.aborted) return;
     const head = this.pendingHead;
     const sendable = Math.min(this.chunkBytes, this.credit);
+    // A whole body larger than the window leaves in pieces: say its length up front, as a
+    // plain HTTP server would, rather than let the frontend fall back to chunked framing.
+    if (head && this.pendingEnd && sendable < this.chunkBytes && !head.lengthless)
+      declareLength(head, this.chunkBytes);
     const body = sendable > 0 ? this.take(sendable) : undefined;
     const end = this.pendingEnd && this.chunkBytes === 0;
     const w = this.owner.writer;
@@ -286,4 +290,10 @@ export class Exchange {
     if (!this.aborted)
       this.owner.writer.credit(this.owner.hid, this.fid, this.conn, this.req, bytes);
   }
+}
+
+function declareLength(head: { status: number; headers: HeaderPair[] }, bytes: number): void {
+  if (head.status === 204 || head.status === 304) return;
+  for (const [name] of head.headers) if (name.toLowerCase() === "content-length") return;
+  head.headers.push(["content-length", String(bytes)]);
 }

@@ -64,8 +64,13 @@ export const GroupSchema = z.strictObject({
   events: endpoint,
   /** ms from dispatch until the reply head; then 504. */
   timeout: ms.default(30_000),
-  /** Largest request body sent inline in the request message. */
+  /** Largest request body sent inline in the request message; larger ones are streamed. */
   inlineBodyLimit: bytes.default(1024 * 1024),
+  /**
+   * Response body bytes a handler may send ahead of the client (the request's `window`); the
+   * frontend grants more as the client reads. 0 = no window.
+   */
+  responseWindow: bytes.default(256 * 1024),
   heartbeat: z
     .strictObject({
       /** Expected ms between handler heartbeats (a handler's own `interval` wins). */
@@ -99,7 +104,8 @@ export const LimitsSchema = z.strictObject({
     .int()
     .min(1024)
     .default(16 * 1024),
-  bodyBytes: bytes.default(8 * 1024 * 1024),
+  /** Largest request body accepted (inline or streamed); larger: 413. */
+  bodyBytes: bytes.default(1024 * 1024 * 1024),
   headerTimeout: ms.default(10_000),
   keepAliveTimeout: ms.default(5000),
   maxConnections: z.number().int().min(1).default(10_000),

@@ -13,6 +13,7 @@ import {
 } from "../../protocol/index.js";
 import type { Exchange } from "../exchange.js";
 import type { FerryGroup } from "./ferry.js";
+import { grantUpload } from "./ferry-upload.js";
 
 const STAR = 42; // "*"
 
@@ -67,9 +68,16 @@ export function applyMessage(group: FerryGroup, frames: readonly Buffer[]): void
       registry.touch(msg.hid, now);
       deliver(group, msg, msg.to);
       return;
+    case "credit": {
+      registry.touch(msg.hid, now);
+      const ex = lookup(group, msg.conn, msg.req);
+      if (ex === undefined || !claim(group, ex, msg.hid)) return;
+      if (ex.upload === undefined) ctx.counters.repliesDropped++;
+      else grantUpload(group, ex, msg.bytes);
+      return;
+    }
     case "ws":
-    case "credit":
-      // Streaming and WebSockets land later: nothing can be addressed by these yet.
+      // WebSockets land later: nothing can be addressed by these yet.
       ctx.counters.repliesDropped++;
       return;
   }

@@ -14,6 +14,7 @@ import type { GroupSockets } from "../transport/types.js";
 import { applyMessage } from "./ferry-replies.js";
 import { HandlerRegistry, type HandlerEntry } from "./handler-registry.js";
 import { encodeRequest } from "./request-message.js";
+import { sendUpload } from "./ferry-upload.js";
 import type { GroupContext, GroupStatus, HandlerGroup } from "./types.js";
 
 export class FerryGroup implements HandlerGroup {
@@ -58,6 +59,8 @@ export class FerryGroup implements HandlerGroup {
     return this.config.inlineBodyLimit;
   }
 
+  readonly streamsBodies = true;
+
   hasLiveHandler(): boolean {
     return this.registry.liveCount > 0;
   }
@@ -77,8 +80,10 @@ export class FerryGroup implements HandlerGroup {
   }
 
   dispatch(ex: Exchange): void {
+    ex.window = this.config.responseWindow;
     ex.payload = encodeRequest(ex, this.ctx.fid, this.name, this.config.timeout);
     this.pending.set(ex.id, ex);
+    if (ex.upload !== undefined) ex.upload.onReadable = () => sendUpload(this, ex);
     this.send(ex, performance.now());
   }
 
@@ -129,12 +134,29 @@ export class FerryGroup implements HandlerGroup {
     this.forget(ex);
   }
 
+  drop(ex: Exchange, reason: string): void {
+    if (!this.pending.has(ex.id)) return;
+    if (this.awaiting.has(ex.id) || ex.claimer !== undefined)
+      this.cancel(ex.claimer ?? "*", ex, reason);
+    this.forget(ex);
+  }
+
+  credit(ex: Exchange, bytes: number): void {
+    if (ex.claimer === undefined || !this.pending.has(ex.id)) return;
+    this.publish(
+      ex.claimer,
+      encodeToHandler({ kind: "credit", fid: this.ctx.fid, conn: ex.conn.id, req: ex.id, bytes }),
+    );
+  }
+
   /** Drop every reference to an exchange that is done. */
   forget(ex: Exchange): void {
     this.pending.delete(ex.id);
     this.awaiting.delete(ex.id);
     if (ex.claimer !== undefined) this.registry.get(ex.claimer)?.claimed.delete(ex);
     ex.payload = undefined;
+    // A response that finished before its body was read: the rest of the body goes nowhere.
+    ex.upload?.discard();
   }
 
   cancel(hid: string, ex: Exchange, reason: string): void {
@@ -149,12 +171,26 @@ export class FerryGroup implements HandlerGroup {
   }
 
   tick(now: number): void {
+    let moving: Exchange[] | undefined;
     for (const ex of this.awaiting.values()) {
       if (ex.deadline > now) break;
+      // A body still flowing is progress: the timeout counts from its last bytes.
+      if (ex.upload !== undefined && now - ex.upload.lastProgress < this.config.timeout) {
+        (moving ??= []).push(ex);
+        continue;
+      }
       this.ctx.counters.timeouts++;
       this.cancel(ex.claimer ?? "*", ex, "timeout");
       this.ctx.responder.fail(ex, "FERRY_REPLY_TIMEOUT");
       this.forget(ex);
+    }
+    // Re-inserted with a full timeout from now, which keeps `awaiting` deadline-ordered.
+    if (moving !== undefined) {
+      for (const ex of moving) {
+        this.awaiting.delete(ex.id);
+        ex.deadline = now + this.config.timeout;
+        this.awaiting.set(ex.id, ex);
+      }
     }
     while (this.queue.length > 0 && (this.queue[0]!.done || this.queue[0]!.deadline <= now)) {
       const ex = this.queue.shift()!;
@@ -183,7 +219,9 @@ export class FerryGroup implements HandlerGroup {
     for (const ex of orphans) {
       if (ex.done) continue;
       const claimedByLost = ex.claimer === entry.hid;
-      if (ex.idempotent && !ex.headSent && canResend) {
+      // A handler that got part of a streamed body took bytes nobody can send again.
+      const resendable = ex.idempotent && !ex.headSent && (ex.upload?.sent ?? 0) === 0;
+      if (resendable && canResend) {
         this.resend(ex, now);
         resent++;
       } else if (claimedByLost || !canResend) {
@@ -206,6 +244,7 @@ export class FerryGroup implements HandlerGroup {
     this.ctx.counters.resent++;
     if (ex.claimer !== undefined) this.registry.get(ex.claimer)?.claimed.delete(ex);
     ex.claimer = undefined;
+    ex.upload?.resetCredit();
     ex.attempt++;
     this.awaiting.delete(ex.id);
     ex.payload = encodeRequest(ex, this.ctx.fid, this.name, this.config.timeout);

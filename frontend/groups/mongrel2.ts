@@ -77,6 +77,9 @@ export class Mongrel2Group implements HandlerGroup {
     this.sockets.start((frames) => applyM2Reply(this, frames));
   }
 
+  /** Mongrel2 handlers expect whole bodies (Mongrel2 itself spools big ones to files). */
+  readonly streamsBodies = false;
+
   get inlineBodyLimit(): number {
     return this.config.inlineBodyLimit;
   }
@@ -187,6 +190,13 @@ export class Mongrel2Group implements HandlerGroup {
     this.ctx.counters.disconnects++;
     this.forget(ex);
   }
+
+  drop(ex: Exchange): void {
+    if (this.pending.has(ex.id)) this.forget(ex);
+  }
+
+  /** Mongrel2's protocol has no flow control: requests carry no window, so no credit is owed. */
+  credit(): void {}
 
   /**
    * As Mongrel2 does, tell handlers once when a connection that sent them a request closes,

@@ -51,6 +51,13 @@ export function encodeRequest(ex: Exchange, fid: string, group: string, timeout:
   const msg = requestMsgOf(ex, fid, group);
   // WebSocket upgrades are not completed by Ferry groups yet: the handler sees a plain request.
   delete msg.upgrade;
+  const upload = ex.upload;
+  if (upload !== undefined) {
+    delete msg.body;
+    msg.stream = true;
+    if (upload.length !== undefined) msg.length = upload.length;
+  }
+  if (ex.window > 0) msg.window = ex.window;
   msg.timeout = timeout;
   if (ex.attempt > 0) msg.attempt = ex.attempt;
   return encodeToHandler(msg);

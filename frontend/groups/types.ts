@@ -15,8 +15,10 @@ import type { Transport } from "../transport/types.js";
 export interface HandlerGroup {
   readonly name: string;
   readonly protocol: string;
-  /** Largest request body delivered inline; larger ones get 413 (until streaming lands). */
+  /** Largest request body delivered inline. */
   readonly inlineBodyLimit: number;
+  /** Larger bodies are streamed (`exchange.upload`); false: they get 413. */
+  readonly streamsBodies: boolean;
   /** Bind the group's sockets and start receiving. */
   open(): Promise<void>;
   /**
@@ -31,6 +33,10 @@ export interface HandlerGroup {
   dispatch(ex: Exchange): void;
   /** The exchange's client left before its response finished: forget it, tell its handler. */
   abandon(ex: Exchange): void;
+  /** The frontend answered the exchange itself (e.g. 413 mid-upload): forget it, cancel its handler. */
+  drop(ex: Exchange, reason: string): void;
+  /** The client drained `bytes` more of the exchange's response: let its handler send more. */
+  credit(ex: Exchange, bytes: number): void;
   /** Housekeeping, a few times per second: timeouts, queue expiry, lost handlers. */
   tick(now: number): void;
   /** Exchanges the group holds (queued, dispatched, or being answered). */

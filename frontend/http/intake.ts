@@ -1,7 +1,8 @@
 /**
- * From a parsed HTTP request to a dispatched exchange: route, liveness (503 at once), inline
- * body up to the group's limit (413 past it), `Expect: 100-continue`. Node's parser (llhttp)
- * has already refused malformed requests; see client-error.ts for those.
+ * From a parsed HTTP request to a dispatched exchange: route, liveness (503 at once), the body
+ * (inline up to the group's limit, streamed past it when the group streams, 413 past
+ * `limits.bodyBytes`), `Expect: 100-continue`. Node's parser (llhttp) has already refused
+ * malformed requests; see client-error.ts for those.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Exchange, type ExchangeObserver } from "../exchange.js";
@@ -11,6 +12,7 @@ import type { Counters } from "../metrics.js";
 import type { Router } from "../routes.js";
 import type { Responder } from "./respond.js";
 import { serveLocal } from "./local-targets.js";
+import { Upload } from "./upload.js";
 
 const EXCHANGE = Symbol("ferry.exchange");
 const INTAKE = Symbol("ferry.intake");
@@ -23,6 +25,8 @@ export interface IntakeContext {
   readonly responder: Responder;
   readonly counters: Counters;
   readonly observer: ExchangeObserver;
+  /** Largest request body accepted, inline or streamed (limits.bodyBytes). */
+  readonly maxBodyBytes: number;
   nextRequestId(): number;
 }
 
@@ -93,23 +97,51 @@ export class Intake {
       group.dispatch(ex);
       return;
     }
+    const declared = length === undefined ? undefined : Number(length);
     const limit = group.inlineBodyLimit;
-    if (length !== undefined && Number(length) > limit) return this.tooLarge(ex);
+    if (declared !== undefined && declared > this.maxBodyFor(group)) return this.tooLarge(ex);
     if (expectsContinue) res.writeContinue();
     const tagged = req as TaggedRequest;
     tagged[EXCHANGE] = ex;
     tagged[INTAKE] = this;
-    ex.bodyChunks = [];
     req.on("data", onBodyData);
     req.on("end", onBodyEnd);
+    if (declared !== undefined && declared > limit) {
+      ex.upload = new Upload(req, declared, ex.started);
+      group.dispatch(ex);
+    } else {
+      ex.bodyChunks = [];
+    }
+  }
+
+  /** Largest body a group takes: streamed up to limits.bodyBytes, else its inline limit. */
+  maxBodyFor(group: HandlerGroup): number {
+    return group.streamsBodies ? this.ctx.maxBodyBytes : group.inlineBodyLimit;
   }
 
   tooLarge(ex: Exchange): void {
+    const group = ex.group!;
+    const max = this.maxBodyFor(group);
+    const what = group.streamsBodies
+      ? "limits.bodyBytes"
+      : `group "${group.name}"'s inlineBodyLimit`;
     this.ctx.responder.fail(
       ex,
       "FERRY_BODY_TOO_LARGE",
-      `request body larger than ${ex.group?.inlineBodyLimit ?? 0} bytes (the group's inlineBodyLimit); streamed bodies are not supported yet`,
+      `request body larger than ${max} bytes (${what})`,
     );
+    // A dispatched exchange (streaming) is the group's: cancel its handler.
+    group.drop(ex, "body-too-large");
+  }
+
+  /** The inline body outgrew the group's limit (no Content-Length): stream it from here on. */
+  startStreaming(ex: Exchange, chunk: Buffer): void {
+    const upload = new Upload(ex.req, undefined, ex.started);
+    for (const c of ex.bodyChunks!) upload.push(c);
+    upload.push(chunk);
+    ex.bodyChunks = undefined;
+    ex.upload = upload;
+    ex.group!.dispatch(ex);
   }
 
   bodyComplete(ex: Exchange): void {
@@ -140,18 +172,28 @@ function hostCount(raw: readonly string[]): number {
 // Shared listeners (`this` is the request), so reading a body costs no closure per request.
 function onBodyData(this: TaggedRequest, chunk: Buffer): void {
   const ex = this[EXCHANGE];
-  if (ex === undefined || ex.done || ex.bodyChunks === undefined) return;
+  const intake = this[INTAKE];
+  if (ex === undefined || intake === undefined || ex.done) return;
   ex.bodyLength += chunk.length;
-  if (ex.bodyLength > (ex.group?.inlineBodyLimit ?? 0)) {
-    ex.bodyChunks = undefined;
-    this[INTAKE]?.tooLarge(ex);
+  if (ex.upload !== undefined) {
+    if (ex.bodyLength > intake.maxBodyFor(ex.group!)) intake.tooLarge(ex);
+    else ex.upload.push(chunk);
     return;
   }
-  ex.bodyChunks.push(chunk);
+  if (ex.bodyChunks === undefined) return;
+  const group = ex.group!;
+  if (ex.bodyLength <= group.inlineBodyLimit) ex.bodyChunks.push(chunk);
+  else if (group.streamsBodies && ex.bodyLength <= intake.maxBodyFor(group))
+    intake.startStreaming(ex, chunk);
+  else {
+    ex.bodyChunks = undefined;
+    intake.tooLarge(ex);
+  }
 }
 
 function onBodyEnd(this: TaggedRequest): void {
   const ex = this[EXCHANGE];
-  if (ex === undefined || ex.done || ex.bodyChunks === undefined) return;
-  this[INTAKE]?.bodyComplete(ex);
+  if (ex === undefined || ex.done) return;
+  if (ex.upload !== undefined) ex.upload.end();
+  else if (ex.bodyChunks !== undefined) this[INTAKE]?.bodyComplete(ex);
 }

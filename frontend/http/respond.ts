@@ -83,13 +83,31 @@ export class Responder {
   private write(ex: Exchange, data: Uint8Array): void {
     if (ex.method !== "HEAD") ex.bytes += data.length;
     const res = ex.res;
-    res.write(data);
+    if (ex.window > 0) {
+      const n = data.length;
+      res.write(data, () => this.drained(ex, n));
+    } else res.write(data);
     // A client that does not read must not make the frontend buffer without bound.
     if (res.writableLength > this.connectionQueueBytes) {
       this.counters.slowClientsClosed++;
       ex.aborted = true;
       ex.conn.socket.destroy();
       this.finish(ex);
+    }
+  }
+
+  /**
+   * `n` bytes of the response reached the client's socket: credit the handler in steps of a
+   * quarter window, and all that is owed once nothing is left buffered (so a handler waiting
+   * for the last bytes of its window is never stuck).
+   */
+  private drained(ex: Exchange, n: number): void {
+    ex.drained += n;
+    if (ex.done) return;
+    const owed = ex.drained - ex.credited;
+    if (owed >= ex.window >> 2 || (owed > 0 && ex.res.writableLength === 0)) {
+      ex.credited = ex.drained;
+      ex.group?.credit(ex, owed);
     }
   }
 

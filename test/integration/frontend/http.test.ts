@@ -26,11 +26,16 @@ for (const transport of TRANSPORTS) {
 
     beforeAll(async () => {
       const endpoints = await endpointsFor(transport, dir.path);
-      fe = await startFrontend(dir.path, endpoints, {
-        timeout: 600,
-        heartbeat: { interval: 200 },
-        inlineBodyLimit: 1024,
-      });
+      fe = await startFrontend(
+        dir.path,
+        endpoints,
+        {
+          timeout: 600,
+          heartbeat: { interval: 200 },
+          inlineBodyLimit: 1024,
+        },
+        { limits: { bodyBytes: 1536 } },
+      );
       handler = startHandler(endpoints);
       await waitLive(fe.url);
     });
@@ -144,7 +149,7 @@ for (const transport of TRANSPORTS) {
       expect(r).toEqual({ data: "", closed: true });
     });
 
-    it("refuses a body over the inline limit with 413", async () => {
+    it("refuses a body over limits.bodyBytes with 413, by Content-Length or once chunks cross it", async () => {
       const r = await get(`${fe.url}/echo`, { method: "POST", body: "x".repeat(2000) });
       expect(r.status).toBe(413);
       expect(r.headers["x-ferry-error"]).toBe("FERRY_BODY_TOO_LARGE");

@@ -31,6 +31,7 @@ export async function startFrontend(
   dir: string,
   ep: FrontendEndpoints,
   group: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
 ): Promise<Frontend> {
   const port = await freePort();
   const config = {
@@ -39,6 +40,7 @@ export async function startFrontend(
       { names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "default" } }] },
     ],
     groups: { default: { ...ep, heartbeat: { interval: HEARTBEAT_MS }, ...group } },
+    ...extra,
   };
   const file = join(dir, `frontend-${port}.json`);
   writeFileSync(file, JSON.stringify(config));
