@@ -49,7 +49,9 @@ function download(total: number): Response {
     },
     { highWaterMark: 0 },
   );
-  return new Response(stream, { headers: { "content-type": "application/octet-stream" } });
+  return new Response(stream, {
+    headers: { "content-type": "application/octet-stream", "content-length": String(total) },
+  });
 }
 
 export default {
