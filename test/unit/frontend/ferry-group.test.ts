@@ -3,81 +3,11 @@
  * addressing, the bounded wait queue, loss and re-send, disconnect events.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  decodeToHandler,
-  encodeToFrontend,
-  type Draft,
-  type RequestMsg,
-  type ToFrontendMsg,
-  type ToHandlerMsg,
-} from "../../../protocol/index.js";
-import { validateConfig } from "../../../frontend/config/validate.js";
-import { Frontend } from "../../../frontend/server.js";
-import { MemoryTransport, type MemoryGroupSockets } from "../../../frontend/transport/memory.js";
 import { get } from "../../integration/frontend/harness.js";
 import { rawExchange } from "../../integration/frontend/raw.js";
+import { hello, rig, stopRigs } from "./group-rig.js";
 
-interface Rig {
-  fe: Frontend;
-  mem: MemoryGroupSockets;
-  url: string;
-  send(msg: Draft<ToFrontendMsg>): void;
-  requests(n: number): Promise<RequestMsg[]>;
-  events(): ToHandlerMsg[];
-}
-
-const running: Frontend[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((f) => f.stop(0)));
-});
-
-async function rig(
-  group: Record<string, unknown> = {},
-  extra: Record<string, unknown> = {},
-): Promise<Rig> {
-  const config = validateConfig({
-    ...extra,
-    listeners: [{ port: 0 }],
-    hosts: [{ names: ["*"], routes: [{ path: "/", target: { kind: "handler", group: "g" } }] }],
-    groups: {
-      g: {
-        requests: "inproc://a",
-        replies: "inproc://b",
-        events: "inproc://c",
-        heartbeat: { interval: 40, misses: 2 },
-        ...group,
-      },
-    },
-  });
-  const transport = new MemoryTransport();
-  const fe = new Frontend(config, { transport, fid: "fe-test" });
-  running.push(fe);
-  await fe.start();
-  const mem = transport.groups[0]!;
-  return {
-    fe,
-    mem,
-    url: fe.addresses[0]!,
-    send: (msg) =>
-      mem.deliver([
-        Buffer.from(msg.kind === "hello" || msg.kind === "heartbeat" ? "*" : "fe-test"),
-        encodeToFrontend(msg),
-      ]),
-    async requests(n) {
-      const deadline = Date.now() + 5000;
-      while (mem.sent.length < n && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 2));
-      return mem.sent.map((p) => decodeToHandler(p) as RequestMsg);
-    },
-    events: () => mem.published.map((e) => ({ ...decodeToHandler(e.payload), topic: e.topic })),
-  };
-}
-
-const hello = (
-  hid: string,
-  kind: "hello" | "heartbeat" = "hello",
-  interval = 10_000,
-): Draft<ToFrontendMsg> => ({ kind, hid, capacity: 8, inflight: 0, interval });
+afterEach(stopRigs);
 
 describe("ferry group", () => {
   it("first claim wins; the loser's reply is dropped and it gets cancel", async () => {
