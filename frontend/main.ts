@@ -144,6 +144,13 @@ async function frontend(args: string[]): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // SIGHUP: renewed certificates are read again; a bad file keeps the running ones.
+  process.on("SIGHUP", () => {
+    server.reloadTls().then(
+      () => log.info("tls certificates reloaded"),
+      (err: unknown) => log.error({ err }, "tls reload failed; the running certificates stay"),
+    );
+  });
 }
 
 function loadCurve(): ReturnType<typeof loadFrontendCurve> {

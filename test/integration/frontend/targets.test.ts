@@ -1,7 +1,8 @@
 /**
  * Every kind of route target through the real `ferry frontend`: a static directory (conditional
  * and range requests), a proxied upstream (and 502 when it is down), and an HTTPS listener whose
- * requests reach a real handler, which sees the `https` scheme.
+ * requests reach a real handler, which sees the `https` scheme, and whose certificate SIGHUP
+ * renews without a restart.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -10,7 +11,8 @@ import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePorts } from "../../support/ports.js";
-import { startFerry, stopAll } from "../../support/processes.js";
+import { startFerry, stopAll, type Proc } from "../../support/processes.js";
+import type { TLSSocket } from "node:tls";
 import { tempDir } from "../../support/tmp.js";
 import { endpointsFor } from "./harness.js";
 
@@ -18,6 +20,33 @@ const tmp = tempDir();
 let upstream: Server;
 let http: string;
 let httpsPort: number;
+let frontend: Proc;
+
+function makeCert(dir: string, cn: string): void {
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+      .concat(["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")])
+      .concat(["-days", "1", "-subj", `/CN=${cn}`]),
+    { stdio: "ignore" },
+  );
+}
+
+/** The CN of the certificate the HTTPS listener presents to a new connection. */
+function servedCn(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: "127.0.0.1", port: httpsPort, path: "/", rejectUnauthorized: false, agent: false },
+      (res) => {
+        const cert = (res.socket as TLSSocket).getPeerCertificate();
+        res.resume();
+        res.on("end", () => resolve(String(cert.subject?.CN)));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 function httpsGet(path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -39,13 +68,7 @@ beforeAll(async () => {
   const dir = tmp.path;
   mkdirSync(join(dir, "public"));
   writeFileSync(join(dir, "public", "file.txt"), "0123456789");
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-      .concat(["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")])
-      .concat(["-days", "1", "-subj", "/CN=localhost"]),
-    { stdio: "ignore" },
-  );
+  makeCert(dir, "localhost");
   writeFileSync(
     join(dir, "app.mjs"),
     "export default { fetch: (r) => new Response(new URL(r.url).protocol) };\n",
@@ -93,7 +116,7 @@ beforeAll(async () => {
   };
   const file = join(dir, "ferry.json");
   writeFileSync(file, JSON.stringify(config));
-  const frontend = startFerry(["frontend", "--config", file]);
+  frontend = startFerry(["frontend", "--config", file]);
   await frontend.waitFor(/"address":"https:/);
   const connect = `${endpoints.requests},${endpoints.replies},${endpoints.events}`;
   const handler = startFerry(["handler", join(dir, "app.mjs"), "--connect", connect]);
@@ -148,5 +171,17 @@ describe("route targets through the frontend", () => {
     }
     expect(res).toEqual({ status: 200, body: "https:" });
     expect((await httpsGet("/api/x")).body).toBe("upstream /x proto=https");
+  });
+
+  it("https: SIGHUP swaps in renewed certificates; a bad renewal keeps the running ones", async () => {
+    expect(await servedCn()).toBe("localhost");
+    makeCert(tmp.path, "renewed.test");
+    frontend.child.kill("SIGHUP");
+    await frontend.waitFor(/tls certificates reloaded/);
+    expect(await servedCn()).toBe("renewed.test");
+    writeFileSync(join(tmp.path, "cert.pem"), "not a certificate\n");
+    frontend.child.kill("SIGHUP");
+    await frontend.waitFor(/tls reload failed/);
+    expect(await servedCn()).toBe("renewed.test");
   });
 });
