@@ -88,13 +88,11 @@ async function frontend(args: string[]): Promise<void> {
   const { file } = parseFrontendArgs(args);
   const { config, source } = loadConfig({ file, env: process.env });
   // Loaded here, not at the top, so `ferry check` starts without zeromq, pino or prom-client.
-  const [{ createLogger }, { Frontend }, { startControl }, { zmqTransport, curveZmqTransport }] =
-    await Promise.all([
-      import("./logging.js"),
-      import("./server.js"),
-      import("./control.js"),
-      import("./transport/zmq.js"),
-    ]);
+  const [{ createLogger }, { Frontend }, { zmqTransport, curveZmqTransport }] = await Promise.all([
+    import("./logging.js"),
+    import("./server.js"),
+    import("./transport/zmq.js"),
+  ]);
   const log = createLogger();
   const curve = loadCurve();
   let transport = zmqTransport;
@@ -122,6 +120,8 @@ async function frontend(args: string[]): Promise<void> {
   await server.start();
   let control: Control | undefined;
   if (config.control) {
+    // prom-client is loaded only when the control listener is configured.
+    const { startControl } = await import("./control.js");
     control = await startControl(server, config.control.host, config.control.port);
     log.info({ address: control.address }, "control listening");
   }

@@ -21,7 +21,7 @@ import { Responder } from "./http/respond.js";
 import { Counters } from "./metrics.js";
 import { Router } from "./routes.js";
 import type { Transport } from "./transport/types.js";
-import { closeProxyPools } from "./proxy/index.js";
+import { closeProxy, loadProxy } from "./http/local-targets.js";
 import { TlsConfigError, TlsCredentials } from "./tls/index.js";
 
 export interface AccessRecord {
@@ -94,6 +94,8 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
         throw err;
       }
     }
+    const proxied = this.config.hosts.some((h) => h.routes.some((r) => r.target.kind === "proxy"));
+    if (proxied) await loadProxy();
     const context = {
       fid: this.fid,
       transport: this.options.transport,
@@ -281,7 +283,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     for (const conn of [...this.connections.values()]) conn.socket.destroy();
     if (this.ticker) clearInterval(this.ticker);
     await this.closeGroups();
-    await closeProxyPools();
+    await closeProxy();
   }
 
   private async closeGroups(): Promise<void> {

@@ -4,7 +4,7 @@
  * every key. Route targets are a union on `kind`: `handler`, `static`, `proxy`.
  */
 import { z } from "zod";
-import { ProxyTargetSchema } from "../proxy/index.js";
+import { ProxyTargetSchema } from "../proxy/config.js";
 import { StaticTargetSchema } from "../static/index.js";
 import { TlsConfigSchema } from "../tls/index.js";
 

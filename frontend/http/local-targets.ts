@@ -3,8 +3,24 @@
  * exchange is done when node:http finishes (or abandons) the response, like a handler's reply.
  */
 import type { Exchange } from "../exchange.js";
-import { proxyRequest, type ProxyTarget } from "../proxy/index.js";
+import type { ProxyTarget } from "../proxy/config.js";
 import { serveStatic, type StaticTarget } from "../static/index.js";
+
+type ProxyModule = typeof import("../proxy/proxy-request.js");
+/**
+ * The proxy (and undici, ~20 MiB of a process) is loaded only by a frontend whose config has a
+ * proxy route, before it listens: `loadProxy()`.
+ */
+let proxy: ProxyModule | undefined;
+
+export async function loadProxy(): Promise<void> {
+  proxy ??= await import("../proxy/proxy-request.js");
+}
+
+/** Close the upstream pools, if the proxy was ever loaded. */
+export async function closeProxy(): Promise<void> {
+  await proxy?.closeProxyPools();
+}
 
 export function serveLocal(
   ex: Exchange,
@@ -32,7 +48,11 @@ export function serveLocal(
         ? { ...target, stripPrefix: prefix }
         : target;
     void serveStatic(req, res, route);
+  } else if (proxy === undefined) {
+    // Unreachable when start() ran loadProxy(); answered rather than thrown if it ever is.
+    res.statusCode = 502;
+    res.end();
   } else {
-    void proxyRequest(req, res, target);
+    void proxy.proxyRequest(req, res, target);
   }
 }
