@@ -18,6 +18,7 @@ export class ExchangeSocket extends Duplex {
   readonly encrypted: boolean | undefined;
   readonly #response: ResponseParser;
   #canWrite = true;
+  #readWaiter: (() => void) | undefined;
 
   constructor(readonly exchange: Exchange) {
     super({ allowHalfOpen: true });
@@ -34,7 +35,26 @@ export class ExchangeSocket extends Duplex {
     );
   }
 
-  override _read(): void {}
+  /** The request's reader wants more bytes (after `push()` returned false). */
+  override _read(): void {
+    this.#wakeReader();
+  }
+
+  /** Resolves when the app reads again, or the socket is destroyed. */
+  readWanted(): Promise<void> {
+    return new Promise((resolve) => (this.#readWaiter = resolve));
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#wakeReader();
+    callback(err);
+  }
+
+  #wakeReader(): void {
+    const w = this.#readWaiter;
+    this.#readWaiter = undefined;
+    w?.();
+  }
 
   override _write(
     chunk: Buffer,

@@ -13,7 +13,7 @@ const DROP = new Set([
   "http2-settings",
 ]);
 
-/** `bodyLength` undefined: the body follows chunk-encoded (streamed from the frontend). */
+/** `bodyLength` undefined: the body follows chunk-encoded (streamed, length unknown). */
 export function requestHead(msg: RequestMsg, bodyLength: number | undefined): Buffer {
   let head = `${msg.method} ${msg.target} ${msg.version === "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1"}\r\n`;
   let framed = false;

@@ -19,15 +19,26 @@ export function contextOf(req: IncomingMessage): HandlerContext | undefined {
   return (req as unknown as Record<symbol, HandlerContext | undefined>)[CONTEXT];
 }
 
-async function pumpStreamedBody(ex: Exchange, socket: ExchangeSocket): Promise<void> {
+/**
+ * A streamed body into the in-memory socket, as fast as the app reads it: when Node's buffer is
+ * full (the app paused `req`, or is slow) no more is taken from the frontend, so no credit is
+ * granted and the client is slowed down. A body of known length goes as is; one without (a
+ * chunked upload) is chunk-encoded again.
+ */
+async function pumpStreamedBody(
+  ex: Exchange,
+  socket: ExchangeSocket,
+  chunked: boolean,
+): Promise<void> {
   try {
     for await (const chunk of ex.body) {
       if (socket.destroyed) return;
-      socket.push(`${chunk.length.toString(16)}\r\n`, "latin1");
-      socket.push(chunk);
-      socket.push("\r\n", "latin1");
+      if (chunked) socket.push(`${chunk.length.toString(16)}\r\n`, "latin1");
+      let more = socket.push(chunk);
+      if (chunked) more = socket.push("\r\n", "latin1");
+      if (!more) await socket.readWanted();
     }
-    if (!socket.destroyed) socket.push("0\r\n\r\n", "latin1");
+    if (!socket.destroyed && chunked) socket.push("0\r\n\r\n", "latin1");
   } catch {
     socket.destroy();
   }
@@ -79,11 +90,12 @@ export function nodeListener(
     ex.onAbort = () => socket.destroy();
     server.emit("connection", socket);
     const inline = ex.body.inline;
-    socket.push(requestHead(ex.request, inline?.length));
+    const length = inline?.length ?? ex.request.length;
+    socket.push(requestHead(ex.request, length));
     if (inline !== undefined) {
       if (inline.length > 0) socket.push(inline);
     } else {
-      void pumpStreamedBody(ex, socket);
+      void pumpStreamedBody(ex, socket, length === undefined);
     }
   };
 }

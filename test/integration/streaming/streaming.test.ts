@@ -19,9 +19,11 @@ import {
 } from "../handler/ferry.js";
 
 const APP = "examples/streaming/index.ts";
+const EXPRESS = "examples/express/app.ts";
 const MiB = 1024 * 1024;
 const dir = tempDir();
 let fe: Frontend;
+let express: Frontend;
 
 beforeAll(async () => {
   const ep = await tcpEndpoints();
@@ -37,6 +39,10 @@ beforeAll(async () => {
   );
   await startHandler(APP, ep);
   await waitServed(`${fe.url}/stats`);
+  const expressEp = await tcpEndpoints();
+  express = await startFrontend(dir.path, expressEp, { inlineBodyLimit: 64 * 1024 });
+  await startHandler(EXPRESS, expressEp);
+  await waitServed(`${express.url}/search`);
 });
 
 afterAll(async () => {
@@ -193,5 +199,45 @@ describe("response flow control", () => {
       expected.update(piece);
     }
     expect(h.digest("hex")).toBe(expected.digest("hex"));
+  });
+});
+
+describe("streamed request bodies in Node-style apps", () => {
+  it("an Express app reads a streamed upload with its Content-Length intact", async () => {
+    const { pieces, sha256 } = payload(6 * MiB);
+    const body = Buffer.concat(pieces);
+    const res = await fetch(`${express.url}/upload`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/octet-stream" },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ bytes: 6 * MiB, sha256 });
+  });
+
+  it("an Express app reads a chunked upload past the inline limit", async () => {
+    const { pieces, sha256 } = payload(2 * MiB + 3, 50_000);
+    const r = await new Promise<Answer>((resolve, reject) => {
+      const req = request(
+        `${express.url}/upload`,
+        { method: "POST", headers: { "content-type": "application/octet-stream" }, agent: false },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
+        },
+      );
+      req.on("error", reject);
+      for (const p of pieces) req.write(p);
+      req.end();
+    });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body.toString())).toEqual({ bytes: 2 * MiB + 3, sha256 });
   });
 });
