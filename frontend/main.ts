@@ -2,6 +2,7 @@
  * `ferry frontend [--config FILE]` and `ferry check FILE`. The only place the frontend logs:
  * it turns the Frontend's events into pino lines.
  */
+import { Throttle } from "./throttle.js";
 import { ConfigError, FerryError, isFerryError } from "./errors.js";
 import { checkConfigFile, loadConfig } from "./config/load.js";
 import { protocolAvailable } from "./groups/index.js";
@@ -98,9 +99,13 @@ async function frontend(args: string[]): Promise<void> {
   let transport = zmqTransport;
   if (curve) {
     const secured = curveZmqTransport(curve);
-    secured.authenticator.on("denied", (d) =>
-      log.warn(d, "handler refused: its key is not allowed"),
-    );
+    // A refused handler keeps reconnecting: one line per key and address a minute.
+    const refusals = new Throttle(60_000);
+    secured.authenticator.on("denied", (d) => {
+      const suppressed = refusals.pass(`${d.publicKey ?? "-"}@${d.address}`);
+      if (suppressed >= 0)
+        log.warn({ ...d, suppressed }, "handler refused: its key is not allowed");
+    });
     log.info({ publicKey: curve.publicKey, allowed: curve.allow.size }, "links use CURVE");
     transport = secured;
   } else {
