@@ -23,7 +23,7 @@ from .exchange import Exchange
 from .protocol import ProtocolError, decode_to_handler
 from .replies import ReplyChannel
 from .response import print_error, run_app
-from .transport import ZmqTransport
+from .transport import REQUEST_HWM, ZmqTransport
 
 #: Seconds a worker waits for its threads to finish claimed work when draining.
 DRAIN_TIMEOUT = 30.0
@@ -63,7 +63,7 @@ class Worker:
         self.label = label
         self.stderr = stderr or sys.stderr
         self.drain_timeout = drain_timeout
-        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(2, self.threads))
+        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(REQUEST_HWM, self.threads))
         self.channel = ReplyChannel(self.hid, self.transport.publish)
         self.environ = EnvironBuilder(self.threads > 1, multiprocess, self.stderr)
         self.inflight = {}  # (fid, conn, req) -> Exchange
