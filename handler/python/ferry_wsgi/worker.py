@@ -67,6 +67,7 @@ class Worker:
         self.channel = ReplyChannel(self.hid, self.transport.publish)
         self.environ = EnvironBuilder(self.threads > 1, multiprocess, self.stderr)
         self.inflight = {}  # (fid, conn, req) -> Exchange
+        self.taken = 0  # requests taken so far
         self.draining = False
         self.malformed_sources = set()
         self.control = Control(self)
@@ -240,6 +241,7 @@ class Worker:
             return
         ex = Exchange(msg["fid"], msg["conn"], msg["req"], msg.get("window"))
         self.inflight[ex.key] = ex
+        self.taken += 1  # the control thread ticks while this changes (see Control.run)
         if self.control.sleeping:
             self.control.kick()
         try:
