@@ -100,6 +100,16 @@ class InlineWorker(WorkerCase):
         self.assertEqual(kinds, ["claim", "head"])
         self.assertEqual(body, b"slow")
 
+    def test_slow_request_among_fast_ones_gets_its_claim(self):
+        # Requests keep arriving: the control thread is ticking, not sleeping until kicked.
+        fast = [self.frontend.send(path=f"/{i}") for i in range(50)]
+        slow = self.frontend.send(path="/slow", query="0.15")
+        for to in fast:
+            self.assertEqual(self.frontend.response(to)[3], ["head"])
+        _, _, body, kinds = self.frontend.response(slow)
+        self.assertEqual(kinds, ["claim", "head"])
+        self.assertEqual(body, b"slow")
+
     def test_heartbeats_continue_while_the_app_blocks(self):
         to = self.frontend.send(path="/slow", query="0.6")
         beats = 0

@@ -67,13 +67,23 @@ class Control(threading.Thread):
         next_pump = 0.0
         claim_after = w.claim_after
         inflight = self.inflight
+        seen = w.taken
         while not self.stopping.is_set():
             try:
                 # Sleep until the earliest claim falls due, the next heartbeat or subscription
-                # check. With no unclaimed request in flight, a new one kicks us awake: the main
-                # thread checks `sleeping` after adding it; we scan `inflight` after setting it.
-                self.sleeping = True
+                # check. While requests keep arriving we also wake every `claim_after`, so a
+                # request that arrives meanwhile is seen before its claim is due without a kick
+                # (a kick per request cost a write and a thread wake-up each). Once a whole tick
+                # passed without one, we sleep and a new request kicks us awake: the main thread
+                # checks `sleeping` after adding it; we scan `inflight` after setting it.
+                start = time.monotonic()
+                taken = w.taken
+                busy = taken != seen
+                seen = taken
+                self.sleeping = not busy
                 wake = min(next_beat, next_pump)
+                if busy and start + claim_after < wake:
+                    wake = start + claim_after
                 for ex in list(inflight.values()):
                     if not ex.sent:
                         self.sleeping = False  # we wake for its claim, before any later one's

@@ -20,6 +20,12 @@ SNDMORE = zmq.SNDMORE
 RCVMORE = zmq.RCVMORE
 
 STAR = b"*"
+#: Requests ZeroMQ decodes ahead into the PULL queue. Not a load-balancing bound: a frontend's
+#: PUSH hands requests round-robin to every connected worker as fast as TCP takes them, so a
+#: busy worker's kernel socket buffers hold far more than this anyway. What it sets is how often
+#: the main thread has to wake the I/O thread to resume reading (every REQUEST_HWM/2 requests;
+#: with 2 it was every request, plus a wake-up of the main thread for each one it received).
+REQUEST_HWM = 32
 #: Reply messages queued per frontend before a send waits (XPUB_NODROP: replies are never dropped).
 REPLY_HWM = 50_000
 #: How long a send may wait for a frontend that stopped reading before the message is dropped.
@@ -44,7 +50,7 @@ class Endpoints:
 
 
 class ZmqTransport:
-    def __init__(self, frontends, hid, receive_hwm=2):
+    def __init__(self, frontends, hid, receive_hwm=REQUEST_HWM):
         self.frontends = list(frontends)
         self.hid = hid.encode("utf-8")
         self.ctx = zmq.Context(io_threads=1)

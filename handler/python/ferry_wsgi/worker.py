@@ -23,7 +23,7 @@ from .exchange import Exchange
 from .protocol import ProtocolError, decode_to_handler
 from .replies import ReplyChannel
 from .response import print_error, run_app
-from .transport import ZmqTransport
+from .transport import REQUEST_HWM, ZmqTransport
 
 #: Seconds a worker waits for its threads to finish claimed work when draining.
 DRAIN_TIMEOUT = 30.0
@@ -63,10 +63,11 @@ class Worker:
         self.label = label
         self.stderr = stderr or sys.stderr
         self.drain_timeout = drain_timeout
-        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(2, self.threads))
+        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(REQUEST_HWM, self.threads))
         self.channel = ReplyChannel(self.hid, self.transport.publish)
         self.environ = EnvironBuilder(self.threads > 1, multiprocess, self.stderr)
         self.inflight = {}  # (fid, conn, req) -> Exchange
+        self.taken = 0  # requests taken so far
         self.draining = False
         self.malformed_sources = set()
         self.control = Control(self)
@@ -240,6 +241,7 @@ class Worker:
             return
         ex = Exchange(msg["fid"], msg["conn"], msg["req"], msg.get("window"))
         self.inflight[ex.key] = ex
+        self.taken += 1  # the control thread ticks while this changes (see Control.run)
         if self.control.sleeping:
             self.control.kick()
         try:
