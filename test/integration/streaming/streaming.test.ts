@@ -72,13 +72,19 @@ interface Answer {
 function send(
   path: string,
   pieces: Buffer[],
-  options: { length?: number; agent?: Agent | false; method?: string } = {},
+  options: {
+    length?: number;
+    agent?: Agent | false;
+    method?: string;
+    base?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.length !== undefined) headers["content-length"] = String(options.length);
     const req = request(
-      `${fe.url}${path}`,
+      `${options.base ?? fe.url}${path}`,
       { method: options.method ?? "POST", headers, agent: options.agent ?? false },
       (res) => {
         const chunks: Buffer[] = [];
@@ -217,25 +223,9 @@ describe("streamed request bodies in Node-style apps", () => {
 
   it("an Express app reads a chunked upload past the inline limit", async () => {
     const { pieces, sha256 } = payload(2 * MiB + 3, 50_000);
-    const r = await new Promise<Answer>((resolve, reject) => {
-      const req = request(
-        `${express.url}/upload`,
-        { method: "POST", headers: { "content-type": "application/octet-stream" }, agent: false },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks),
-            }),
-          );
-        },
-      );
-      req.on("error", reject);
-      for (const p of pieces) req.write(p);
-      req.end();
+    const r = await send("/upload", pieces, {
+      base: express.url,
+      headers: { "content-type": "application/octet-stream" },
     });
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body.toString())).toEqual({ bytes: 2 * MiB + 3, sha256 });
