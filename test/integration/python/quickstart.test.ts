@@ -23,9 +23,11 @@ describe("Flask behind Ferry in two commands", () => {
       FERRY_EVENTS: `tcp://127.0.0.1:${ev}`,
     };
     url = `http://127.0.0.1:${port}`;
-    startFerry(["frontend"], {
-      env: { FERRY_PORT: String(port), ...ends, FERRY_LOG_LEVEL: "warn" },
+    const frontend = startFerry(["frontend"], {
+      env: { FERRY_PORT: String(port), ...ends, FERRY_LOG_LEVEL: "info" },
     });
+    // Listening first: a frontend that cannot bind fails here, with its own output.
+    await frontend.waitFor(/"msg":"listening"/, 20_000);
     handler = start(
       PYTHON,
       ["-m", "ferry_wsgi", "app:app", "--chdir", join(ROOT, "examples/flask")],
