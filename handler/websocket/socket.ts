@@ -65,6 +65,8 @@ export class FerryWebSocket extends EventTarget {
   /** Always 0: sent messages leave at once (the frontend bounds each client's buffer). */
   readonly bufferedAmount = 0;
   private closeTimer: NodeJS.Timeout | undefined;
+  /** close() called before `open`: sent as soon as the socket is accepted. */
+  private closeOnOpen: [code: number | undefined, reason: string | undefined] | undefined;
   /** Messages that arrived before `open` was dispatched; delivered right after it. */
   private early: Array<[Uint8Array, boolean]> | undefined = [];
   private readonly handlers = new Map<string, { fn: Handler<never>; listener: EventListener }>();
@@ -143,7 +145,14 @@ export class FerryWebSocket extends EventTarget {
     if (this.readyState === 2 || this.readyState === 3) return;
     const wasConnecting = this.readyState === 0;
     this.readyState = 2;
-    if (wasConnecting) return;
+    if (wasConnecting) {
+      this.closeOnOpen = [code, reason];
+      return;
+    }
+    this.sendClose(code, reason);
+  }
+
+  private sendClose(code: number | undefined, reason: string | undefined): void {
     this.owner.writer.close(this.owner.hid, this.fid, [this.target], code, reason);
     this.closeTimer = setTimeout(() => this.closed(1006, "", false), CLOSE_CONFIRM_MS);
     this.closeTimer.unref();
@@ -153,6 +162,12 @@ export class FerryWebSocket extends EventTarget {
 
   /** The 101 went out. */
   opened(): void {
+    if (this.closeOnOpen !== undefined) {
+      const [code, reason] = this.closeOnOpen;
+      this.closeOnOpen = undefined;
+      this.sendClose(code, reason);
+      return;
+    }
     if (this.readyState !== 0) return;
     this.readyState = 1;
     this.dispatchEvent(new Event("open"));

@@ -10,7 +10,7 @@
  *   /ws/refuse             403 with body "refused"
  *   anything else          200 "plain"
  *
- * Prints `open CONN REQ`, and `event KIND JSON` for every event (ws, disconnect, cancel).
+ * Prints `open CONN REQ SCHEME`, and `event KIND JSON` for every event (ws, disconnect, cancel).
  * Usage: tsx test/support/ws-test-handler.ts --requests EP --replies EP --events EP [--interval MS]
  */
 import { Publisher, Pull, Subscriber } from "zeromq";
@@ -72,7 +72,7 @@ function handle(r: RequestMsg): void {
     if (proto) headers.push(["sec-websocket-protocol", proto]);
     send(r.fid, { kind: "head", hid, to, status: 101, headers, end: true });
     open.set(`${r.fid}/${r.req}`, { fid: r.fid, target: [r.conn, r.req] });
-    process.stdout.write(`open ${r.conn} ${r.req}\n`);
+    process.stdout.write(`open ${r.conn} ${r.req} ${r.scheme}\n`);
     return;
   }
   const refused = url.pathname === "/ws/refuse";

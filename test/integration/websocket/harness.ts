@@ -24,12 +24,17 @@ export async function startWsFrontend(
   dir: string,
   endpoints: Endpoints,
   group: Record<string, unknown> = {},
-  extra: { routes?: unknown[]; groups?: Record<string, unknown>; control?: boolean } = {},
+  extra: {
+    routes?: unknown[];
+    groups?: Record<string, unknown>;
+    control?: boolean;
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<WsFrontend> {
   const port = await freePort();
   const control = extra.control ? await freePort() : undefined;
   const config = {
-    listeners: [{ host: "127.0.0.1", port }],
+    listeners: [{ host: "127.0.0.1", port, ...(extra.tls && { tls: extra.tls }) }],
     hosts: [
       {
         names: ["*"],
@@ -50,7 +55,8 @@ export async function startWsFrontend(
   writeFileSync(file, JSON.stringify(config));
   const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "info" } });
   await proc.waitFor(/"msg":"listening"/);
-  return { proc, port, url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` };
+  const s = extra.tls ? "s" : "";
+  return { proc, port, url: `http${s}://127.0.0.1:${port}`, ws: `ws${s}://127.0.0.1:${port}` };
 }
 
 export function startRawHandler(endpoints: Endpoints, interval = 100): Proc {

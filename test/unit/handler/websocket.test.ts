@@ -126,6 +126,21 @@ describe("upgradeWebSocket", () => {
     expect(h.messages.filter((m) => m.kind === "ws")).toHaveLength(0);
   });
 
+  it("sends a close made before `open` right after the 101", async () => {
+    const h = new Harness(
+      fetchApp((request: Request) => {
+        const { socket, response } = upgradeWebSocket(request);
+        socket.close(4009, "changed my mind");
+        return response;
+      }),
+    );
+    harnesses.push(h);
+    const req = upgrade(h);
+    await h.transport.waitFor(() => h.messages.some((m) => m.kind === "close"));
+    expect(h.about(req).map((m) => m.kind)).toEqual(["head", "close"]);
+    expect(last(h, "close")).toMatchObject({ code: 4009, reason: "changed my mind" });
+  });
+
   it("throws for a request that is not an upgrade, or a subprotocol the client did not offer", async () => {
     const errors: string[] = [];
     const h = new Harness(
