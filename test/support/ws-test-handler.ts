@@ -7,6 +7,7 @@
  *                            "close:CODE:REASON"  a `close` reply      "error"  an `error` reply
  *                            "head"               a `head` (a bad reply on an open socket), then "still-open"
  *                            "all:TEXT"           ONE `ws` reply to every open socket
+ *                            "flood:N:BYTES"      N binary messages of BYTES bytes
  *   /ws/refuse             403 with body "refused"
  *   anything else          200 "plain"
  *
@@ -98,6 +99,10 @@ function onMessage(m: WsEventMsg): void {
   } else if (text === "head") {
     send(m.fid, { kind: "head", hid, to, status: 200, headers: [], end: true });
     send(m.fid, { kind: "ws", hid, to, data: Buffer.from("still-open"), binary: false });
+  } else if (text.startsWith("flood:")) {
+    const [, n, bytes] = text.split(":");
+    const data = Buffer.alloc(Number(bytes), 7);
+    for (let i = 0; i < Number(n); i++) send(m.fid, { kind: "ws", hid, to, data, binary: true });
   } else if (text.startsWith("all:")) {
     const targets = [...open.values()].filter((o) => o.fid === m.fid).map((o) => o.target);
     send(m.fid, { kind: "ws", hid, to: targets, data: Buffer.from(text.slice(4)), binary: false });

@@ -37,7 +37,7 @@ beforeAll(async () => {
   fe = await startWsFrontend(
     dir.path,
     ep,
-    { websocket: { maxMessageBytes: 1024, pingInterval: 200 } },
+    { websocket: { maxMessageBytes: 1024, pingInterval: 200, connectionQueueBytes: 256 * 1024 } },
     {
       routes: [
         { path: "/static", target: { kind: "static", dir: www } },
@@ -59,6 +59,13 @@ afterAll(async () => {
   await stopAll();
   dir.cleanup();
 });
+
+async function metricsUrl(): Promise<string> {
+  const line = await fe.proc.waitFor(
+    /"address":"http:\/\/127\.0\.0\.1:\d+","msg":"control listening"/,
+  );
+  return `${/http:\/\/[^"]+/.exec(line)![0]}/metrics`;
+}
 
 function events(kind: string): Array<Record<string, unknown>> {
   return [...handler.output().matchAll(new RegExp(`^event ${kind} (.*)$`, "gm"))].map(
@@ -177,6 +184,22 @@ describe("an open WebSocket", () => {
     expect((await c.closed).code).toBe(1009);
   });
 
+  it("closes 1013 a client that does not read, past connectionQueueBytes", async () => {
+    const c = await connect(`${fe.ws}/ws/echo`);
+    const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    // 32 MiB, far more than loopback buffers plus the 256 KiB bound.
+    c.ws.send("flood:512:65536");
+    const metrics = await metricsUrl();
+    await waitFor(async () => {
+      const m = /^ferry_slow_clients_closed_total (\d+)/m.exec(await (await fetch(metrics)).text());
+      return Number(m?.[1] ?? 0) >= 1;
+    });
+    socket.resume();
+    expect((await c.closed).code).toBe(1013);
+    expect(c.messages.length).toBeLessThan(512);
+  });
+
   it("drops a client that does not answer pings", async () => {
     const c = await connect(`${fe.ws}/ws/echo`, [], { autoPong: false });
     const started = Date.now();
@@ -191,10 +214,7 @@ describe("an open WebSocket", () => {
     await waitFor(() => pings >= 3);
     c.ws.send("alive?");
     expect(await c.text(0)).toBe("alive?");
-    const control = fe.proc
-      .output()
-      .match(/"address":"(http:\/\/127\.0\.0\.1:\d+)","msg":"control listening"/);
-    const metrics = await (await fetch(`${control![1]}/metrics`)).text();
+    const metrics = await (await fetch(await metricsUrl())).text();
     expect(metrics).toMatch(/^ferry_websockets_open 1$/m);
     expect(metrics).toMatch(/^ferry_ws_messages_in_total [1-9]/m);
     c.ws.close();

@@ -2,7 +2,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import {
+  acceptWebSocket,
   broadcast,
+  contextOf,
+  nodeApp,
   fetchApp,
   isWebSocketRequest,
   upgradeWebSocket,
@@ -185,6 +188,28 @@ describe("upgradeWebSocket", () => {
     harnesses.push(h);
     const [head] = await h.done(upgrade(h));
     expect(head).toMatchObject({ kind: "head", status: 101 });
+    await until(() => opened.length === 1);
+  });
+});
+
+describe("acceptWebSocket", () => {
+  it("accepts from a Node-style app through the request's exchange", async () => {
+    const opened: FerryWebSocket[] = [];
+    const h = new Harness(
+      nodeApp((req) => {
+        const socket = acceptWebSocket(contextOf(req)!.exchange, { protocol: "a.v1" }, [
+          ["x-room", "7"],
+        ]);
+        socket.onopen = () => opened.push(socket);
+      }),
+    );
+    harnesses.push(h);
+    const [head] = await h.done(upgrade(h));
+    expect(head).toMatchObject({ kind: "head", status: 101 });
+    expect((head as { headers: HeaderPair[] }).headers).toEqual([
+      ["x-room", "7"],
+      ["sec-websocket-protocol", "a.v1"],
+    ]);
     await until(() => opened.length === 1);
   });
 });
