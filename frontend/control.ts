@@ -38,6 +38,14 @@ export function metricsRegistry(server: Frontend): Registry {
     },
   });
   new Gauge({
+    name: "ferry_websockets_open",
+    help: "Open WebSockets.",
+    registers: [registry],
+    collect() {
+      this.set(server.websockets.size);
+    },
+  });
+  new Gauge({
     name: "ferry_group_live_handlers",
     help: "Live handlers per group.",
     labelNames: ["group"],

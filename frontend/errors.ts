@@ -6,6 +6,10 @@
  */
 export const FerryErrors = {
   FERRY_BAD_REQUEST: { status: 400, cause: "The request could not be parsed as HTTP/1.x." },
+  FERRY_BAD_HANDSHAKE: {
+    status: 400,
+    cause: "A WebSocket upgrade that is not a valid RFC 6455 handshake (method, version, key...).",
+  },
   FERRY_HEADER_TIMEOUT: {
     status: 408,
     cause: "The client did not send its headers within limits.headerTimeout.",
@@ -42,6 +46,11 @@ export const FerryErrors = {
     status: 503,
     cause:
       "Every handler is busy and the group's wait queue is full, or the request waited longer than queue.wait.",
+  },
+  FERRY_UPGRADE_UNSUPPORTED: {
+    status: 501,
+    cause:
+      "A WebSocket upgrade on a route that is not a ferry group (static, proxy, mongrel2), or another Upgrade with a body.",
   },
   FERRY_UPSTREAM_ERROR: {
     status: 502,

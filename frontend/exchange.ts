@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Connection } from "./connections.js";
 import type { HandlerGroup } from "./groups/types.js";
 import type { RouteMatch } from "./routes.js";
+import type { PendingUpgrade } from "./ws/types.js";
 
 export interface ExchangeObserver {
   /** Called once, when the exchange is done (answered, failed, or its client left). */
@@ -36,6 +37,8 @@ export class Exchange {
   aborted = false;
   /** Stable error code when the frontend answered instead of a handler. */
   error: string | undefined = undefined;
+  /** A WebSocket handshake waiting for its handler's 101 (ws/upgrade.ts). */
+  upgrade: PendingUpgrade | undefined = undefined;
 
   constructor(
     readonly id: number,

@@ -26,6 +26,13 @@ export class Counters {
   slowClientsClosed = 0;
   handlersUp = 0;
   handlersLost = 0;
+  /** WebSocket handshakes completed (the gauge ferry_websockets_open counts those still open). */
+  wsOpened = 0;
+  /** WebSocket messages from clients to handlers, and from handlers to clients (per client). */
+  wsMessagesIn = 0;
+  wsMessagesOut = 0;
+  /** WebSocket clients dropped for not answering a ping within the group's pingInterval. */
+  wsPingTimeouts = 0;
 }
 
 export type CounterName = keyof Counters;

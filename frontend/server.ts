@@ -9,6 +9,7 @@ import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { randomBytes } from "node:crypto";
 import type { Config } from "./config/schema.js";
 import { ConnectionTable } from "./connections.js";
@@ -23,6 +24,8 @@ import { Router } from "./routes.js";
 import type { Transport } from "./transport/types.js";
 import { closeProxyPools } from "./proxy/index.js";
 import { TlsConfigError, TlsCredentials } from "./tls/index.js";
+import { WebSocketGateway } from "./ws/gateway.js";
+import { UpgradeIntake } from "./ws/upgrade.js";
 
 export interface AccessRecord {
   method: string;
@@ -53,6 +56,9 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   readonly addresses: string[] = [];
   private readonly responder: Responder;
   private readonly intake: Intake;
+  private readonly upgrades: UpgradeIntake;
+  /** Open WebSockets. */
+  readonly websockets: WebSocketGateway;
   private requestSeq = 0;
   private ticker: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -64,7 +70,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     super();
     this.fid = options.fid ?? `${config.name}-${randomBytes(8).toString("hex")}`;
     this.responder = new Responder(this.counters, config.limits.connectionQueueBytes);
-    this.intake = new Intake({
+    const intakeContext = {
       router: new Router(config.hosts),
       groups: this.groups,
       connections: this.connections,
@@ -72,7 +78,15 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       counters: this.counters,
       observer: this,
       nextRequestId: () => ++this.requestSeq,
-    });
+    };
+    this.intake = new Intake(intakeContext);
+    this.upgrades = new UpgradeIntake(intakeContext, this.intake);
+    this.websockets = new WebSocketGateway(
+      this.fid,
+      this.counters,
+      this.responder,
+      config.limits.connectionQueueBytes,
+    );
   }
 
   async start(): Promise<void> {
@@ -99,6 +113,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       connections: this.connections,
       responder: this.responder,
       counters: this.counters,
+      websockets: this.websockets,
       events: this as EventEmitter,
     };
     for (const group of Object.values(this.config.groups)) {
@@ -171,6 +186,9 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     );
     server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) =>
       this.intake.handle(req, res, true),
+    );
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrades.handle(req, socket, head),
     );
     server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) =>
       this.onClientError(err, socket),
@@ -248,6 +266,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   private tick(): void {
     const now = performance.now();
     for (const group of this.groups.values()) group.tick(now);
+    this.websockets.tick(now);
   }
 
   /** Exchanges not done yet, across groups and connections. */
@@ -272,8 +291,9 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       server.close();
       server.closeIdleConnections();
     }
+    this.websockets.stop();
     const deadline = performance.now() + graceMs;
-    while (this.inflight > 0 && performance.now() < deadline) {
+    while ((this.inflight > 0 || this.websockets.size > 0) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       for (const server of this.servers) server.closeIdleConnections();
     }

@@ -21,6 +21,7 @@ import { Exchange, type ExchangeState } from "./exchange.js";
 import type { ExchangeOwner } from "./exchange-owner.js";
 import { ReplyWriter, toBytes, type BodyInit } from "./reply-writer.js";
 import type { FrontendEndpoints, Transport } from "./transport/types.js";
+import { WebSocketTable } from "./websocket/table.js";
 
 export const DEFAULT_ENDPOINTS: FrontendEndpoints = Object.freeze({
   requests: "tcp://127.0.0.1:9997",
@@ -51,7 +52,7 @@ export interface ConnectionEvents {
   /** A client went away (also for connections with no request in flight here). */
   disconnect: [event: DisconnectMsg];
   cancel: [event: CancelMsg];
-  /** A WebSocket message for a connection this handler holds. */
+  /** A WebSocket message for a connection held here that no accepted socket takes (raw use). */
   ws: [event: WsEventMsg];
   /** A frontend subscribed (first start or restart); hello was sent to it. */
   peer: [fid: string];
@@ -75,6 +76,8 @@ export function newHandlerId(): string {
 export class HandlerConnection extends EventEmitter<ConnectionEvents> implements ExchangeOwner {
   readonly hid: string;
   readonly writer: ReplyWriter;
+  /** WebSockets accepted through this connection (upgradeWebSocket / acceptWebSocket). */
+  readonly websockets = new WebSocketTable();
   readonly concurrency: number;
   private readonly transport: Transport;
   private readonly heartbeatMs: number;
@@ -181,7 +184,10 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     await this.transport.stopRequests();
     // Whatever arrives from now on is ours to finish: claim it at once.
     for (const byReq of this.table.values()) for (const ex of byReq.values()) ex.claim();
+    // Open WebSockets would keep the handler forever: they close "going away" (1001).
+    this.websockets.closeAll(1001, "handler stopping");
     await this.whenIdle(options.timeoutMs ?? 30_000);
+    await this.websockets.whenEmpty(Math.min(5000, options.timeoutMs ?? 30_000));
     this.writer.goodbye(this.hid, 0);
     await this.close();
   }
@@ -275,6 +281,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
       case "disconnect": {
         if (msg.req !== undefined) this.exchange(msg.fid, msg.req)?.abort("client disconnected");
         else this.abortConnection(msg.fid, msg.conn);
+        if (this.websockets.size > 0) this.websockets.disconnect(msg);
         this.emit("disconnect", msg);
         return;
       }
@@ -289,7 +296,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
         this.exchange(msg.fid, msg.req)?.body.push(msg.data, msg.end === true);
         return;
       case "ws":
-        this.emit("ws", msg);
+        if (!this.websockets.message(msg)) this.emit("ws", msg);
         return;
       case "request":
         this.emit("malformed", "events", "request on the events socket");
@@ -312,6 +319,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     const byReq = this.table.get(fid);
     const exchanges = byReq ? [...byReq.values()] : [];
     for (const ex of exchanges) ex.abort("frontend gone");
+    this.websockets.frontendGone(fid);
     this.emit("peerGone", fid, exchanges.length);
   }
 

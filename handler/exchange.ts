@@ -58,7 +58,8 @@ export class Exchange {
 
   constructor(
     readonly request: RequestMsg,
-    private readonly owner: ExchangeOwner,
+    /** The connection that received it (WebSockets accepted on it reply through it). */
+    readonly owner: ExchangeOwner,
   ) {
     this.fid = request.fid;
     this.conn = request.conn;

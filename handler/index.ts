@@ -14,6 +14,14 @@ export { fetchApp, nodeApp, resolveApp, type AppKind } from "./app-kind.js";
 export { contextOf, type NodeListener } from "./node/serve-node.js";
 export type { FetchHandler, FetchResult } from "./fetch/serve-fetch.js";
 export { HandlerError, HandlerErrorCode } from "./errors.js";
+export {
+  upgradeWebSocket,
+  acceptWebSocket,
+  broadcast,
+  isWebSocketRequest,
+  type UpgradeOptions,
+} from "./websocket/upgrade.js";
+export { FerryWebSocket, WebSocketCloseEvent, type WebSocketData } from "./websocket/socket.js";
 export { ZmqTransport, ZmqPublisher } from "./transport/zmq.js";
 export { MemoryTransport } from "./transport/memory.js";
 export type { Transport, Publisher, FrontendEndpoints } from "./transport/types.js";

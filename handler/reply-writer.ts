@@ -44,8 +44,14 @@ export class ReplyWriter {
     this.publish(fid, encodeToFrontend({ kind: "end", hid, to }));
   }
 
-  close(hid: string, fid: string, to: Target[]): void {
-    this.publish(fid, encodeToFrontend({ kind: "close", hid, to }));
+  /** Close connections; for WebSockets, a close frame with `code` and `reason`. */
+  close(hid: string, fid: string, to: Target[], code?: number, reason?: string): void {
+    this.publish(fid, encodeToFrontend({ kind: "close", hid, to, code, reason }));
+  }
+
+  /** One WebSocket message to every socket in `to`. */
+  ws(hid: string, fid: string, to: Target[], data: Uint8Array, binary: boolean): void {
+    this.publish(fid, encodeToFrontend({ kind: "ws", hid, to, data, binary }));
   }
 
   error(

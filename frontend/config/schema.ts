@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ProxyTargetSchema } from "../proxy/index.js";
 import { StaticTargetSchema } from "../static/index.js";
 import { TlsConfigSchema } from "../tls/index.js";
+import { WebSocketConfigSchema } from "../ws/config.js";
 
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(1);
@@ -91,6 +92,8 @@ export const GroupSchema = z.strictObject({
     .regex(/^[A-Za-z0-9-]{1,128}$/, "1-128 of A-Z a-z 0-9 -")
     .optional(),
   recvIdent: z.string().optional(),
+  /** ferry groups only (docs/websocket.md): limits of the WebSockets its handlers accept. */
+  websocket: WebSocketConfigSchema.prefault({}),
 });
 
 export const LimitsSchema = z.strictObject({

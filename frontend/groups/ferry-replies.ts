@@ -68,8 +68,11 @@ export function applyMessage(group: FerryGroup, frames: readonly Buffer[]): void
       deliver(group, msg, msg.to);
       return;
     case "ws":
+      registry.touch(msg.hid, now);
+      ctx.websockets.message(group, msg);
+      return;
     case "credit":
-      // Streaming and WebSockets land later: nothing can be addressed by these yet.
+      // Streaming lands later: nothing can be addressed by these yet.
       ctx.counters.repliesDropped++;
       return;
   }
@@ -104,6 +107,11 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
   const responder = group.ctx.responder;
   for (let i = 0; i < to.length; i++) {
     const target = to[i]!;
+    // A target that is an open WebSocket (its upgrade exchange is done) is the gateway's.
+    if (group.ctx.websockets.has(group, target)) {
+      group.ctx.websockets.reply(group, msg, target);
+      continue;
+    }
     const ex = lookup(group, target[0], target[1]);
     if (ex === undefined || !claim(group, ex, msg.hid)) continue;
     switch (msg.kind) {
@@ -114,6 +122,11 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
           break;
         }
         group.awaiting.delete(ex.id);
+        if (ex.upgrade !== undefined && msg.status === 101) {
+          group.ctx.websockets.accept(group, ex, msg.hid, msg.headers);
+          group.forget(ex);
+          break;
+        }
         responder.head(ex, msg.status, msg.headers, msg.body, msg.end === true);
         break;
       case "data":
@@ -134,6 +147,8 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
         responder.handlerError(ex, statusForWireError(msg.code, msg.status), msg.code, msg.message);
         break;
       case "ws":
+        // A message before the 101: the upgrade is not complete.
+        group.ctx.counters.badReplies++;
         break;
     }
     if (ex.done) group.forget(ex);

@@ -175,6 +175,7 @@ export class FerryGroup implements HandlerGroup {
   lose(entry: HandlerEntry, reason: string, now: number): void {
     const { counters, responder } = this.ctx;
     counters.handlersLost++;
+    const sockets = this.ctx.websockets.lose(entry.hid);
     const canResend = this.registry.liveCount > 0;
     let resent = 0;
     let failed = 0;
@@ -199,6 +200,7 @@ export class FerryGroup implements HandlerGroup {
       reason,
       resent,
       failed,
+      sockets,
     });
   }
 

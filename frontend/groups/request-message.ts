@@ -49,8 +49,8 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
 
 export function encodeRequest(ex: Exchange, fid: string, group: string, timeout: number): Buffer {
   const msg = requestMsgOf(ex, fid, group);
-  // WebSocket upgrades are not completed by Ferry groups yet: the handler sees a plain request.
-  delete msg.upgrade;
+  // Only handshakes the frontend checked and can complete are offered as upgrades.
+  if (ex.upgrade === undefined) delete msg.upgrade;
   msg.timeout = timeout;
   if (ex.attempt > 0) msg.attempt = ex.attempt;
   return encodeToHandler(msg);

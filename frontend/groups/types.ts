@@ -11,6 +11,7 @@ import type { Exchange } from "../exchange.js";
 import type { Counters } from "../metrics.js";
 import type { Responder } from "../http/respond.js";
 import type { Transport } from "../transport/types.js";
+import type { WebSocketGateway } from "../ws/gateway.js";
 
 export interface HandlerGroup {
   readonly name: string;
@@ -57,6 +58,8 @@ export interface GroupContext {
   readonly connections: ConnectionTable;
   readonly responder: Responder;
   readonly counters: Counters;
+  /** Open WebSockets (ferry groups route `ws`/`close` replies and handler loss to it). */
+  readonly websockets: WebSocketGateway;
   /**
    * Library events (the process logs them): `handler-up` {group, hid, agent}, `handler-lost`
    * {group, hid, reason, resent, failed}, `protocol-error` {group, code, message} (once per

@@ -82,6 +82,11 @@ Object.defineProperties(proto, {
   },
 });
 
+/** The Exchange behind a Request the handler gave an app (undefined for any other Request). */
+export function exchangeOf(request: Request): Exchange | undefined {
+  return (request as Partial<Lazy>)[kState]?.ex;
+}
+
 export function lazyRequest(ex: Exchange): Request {
   const obj = Object.create(proto) as Lazy;
   obj[kState] = { ex, url: undefined, headers: undefined, real: undefined };

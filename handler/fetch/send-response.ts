@@ -5,6 +5,7 @@
  */
 import type { HeaderPair } from "../../protocol/index.js";
 import type { Exchange } from "../exchange.js";
+import { open, upgradeOf } from "../websocket/upgrade.js";
 
 /** Connection-level headers the frontend owns. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding"]);
@@ -39,6 +40,8 @@ function bodyKnownInFull(response: Response): boolean {
 }
 
 export async function sendResponse(ex: Exchange, response: Response): Promise<void> {
+  const socket = upgradeOf(response);
+  if (socket !== undefined) return open(ex, socket, responseHeaders(response.headers));
   const body = response.body;
   // A null body with no declared length: Node's http server would frame it chunked.
   const lengthless = !body && !response.headers.has("content-length");

@@ -1,0 +1,106 @@
+/**
+ * node:http `upgrade` events. The request gets a real ServerResponse on its socket, so every
+ * answer before a 101 (404, 400, 501, 503, 504, 502, a handler's refusal) is written by the same
+ * Responder as any response, then the connection closes. A WebSocket handshake to a ferry group
+ * goes to a handler as a `request` with `upgrade: "websocket"`; its 101 is the gateway's.
+ * Other Upgrade protocols (h2c...) are served as plain HTTP/1.1, as RFC 9110 allows.
+ */
+import { ServerResponse, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Socket } from "node:net";
+import { Exchange } from "../exchange.js";
+import type { Intake, IntakeContext } from "../http/intake.js";
+import { checkHandshake, wantsWebSocket } from "./handshake.js";
+
+export class UpgradeIntake {
+  constructor(
+    private readonly ctx: IntakeContext,
+    private readonly intake: Intake,
+  ) {}
+
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const ctx = this.ctx;
+    const conn = ctx.connections.of(socket as Socket);
+    if (conn === undefined || conn.closed) {
+      socket.destroy();
+      return;
+    }
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    // Nothing more is parsed on this connection: once answered, it closes.
+    res.once("finish", () => (socket as Socket).destroySoon());
+    if (!wantsWebSocket(req.headers)) {
+      if (!hasBody(req)) return this.intake.handle(req, res, false);
+      ctx.counters.requests++;
+      return this.refuse(req, res, "FERRY_UPGRADE_UNSUPPORTED", "Upgrade with a request body");
+    }
+    ctx.counters.requests++;
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const route = ctx.router.match(req.headers.host, q === -1 ? url : url.slice(0, q));
+    const ex = new Exchange(
+      ctx.nextRequestId(),
+      conn,
+      req,
+      res,
+      performance.now(),
+      route,
+      ctx.observer,
+    );
+    conn.exchanges.add(ex);
+    const { responder } = ctx;
+    const verdict = checkHandshake(req.method, req.httpVersion, req.headers);
+    if (!verdict.ok) {
+      ctx.counters.malformedRequests++;
+      return responder.fail(ex, "FERRY_BAD_HANDSHAKE", verdict.reason);
+    }
+    if (route === undefined)
+      return responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
+    const group = route.target.kind === "handler" ? ctx.groups.get(route.target.group) : undefined;
+    if (group === undefined || group.protocol !== "ferry") {
+      return responder.fail(
+        ex,
+        "FERRY_UPGRADE_UNSUPPORTED",
+        `the route's target (${route.target.kind === "handler" ? `${group?.protocol ?? "unknown"} group` : route.target.kind}) does not take WebSockets`,
+      );
+    }
+    if (!group.hasLiveHandler()) {
+      ctx.counters.noHandler++;
+      return responder.fail(ex, "FERRY_NO_HANDLER", `no live handler in group "${group.name}"`, [
+        ["retry-after", "1"],
+      ]);
+    }
+    ex.group = group;
+    ex.upgrade = { socket, head, protocols: verdict.protocols };
+    group.dispatch(ex);
+  }
+
+  private refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    code: "FERRY_UPGRADE_UNSUPPORTED",
+    message: string,
+  ): void {
+    const conn = this.ctx.connections.of(req.socket)!;
+    const ex = new Exchange(
+      this.ctx.nextRequestId(),
+      conn,
+      req,
+      res,
+      performance.now(),
+      undefined,
+      this.ctx.observer,
+    );
+    conn.exchanges.add(ex);
+    this.ctx.responder.fail(ex, code, message);
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return (
+    (h["content-length"] !== undefined && h["content-length"] !== "0") ||
+    h["transfer-encoding"] !== undefined
+  );
+}
