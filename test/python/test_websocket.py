@@ -227,7 +227,8 @@ class WebSocketWorker(unittest.TestCase):
         _, _, body, _ = self.frontend.response(to)
         self.assertEqual(body, b"notified 2")
         reply = self.frontend.reply_to(sockets[0], ("ws",))
-        self.assertEqual((sorted(reply["to"]), reply["data"], reply["binary"]), (sorted(sockets), b"\x00note", True))
+        got = (sorted(reply["to"]), reply["data"], reply["binary"])
+        self.assertEqual(got, (sorted(sockets), b"\x00note", True))
 
     def test_client_close_calls_on_close_with_its_code_and_later_messages_are_ignored(self):
         to, _ = self.open()
@@ -368,7 +369,8 @@ class Codec(unittest.TestCase):
             vectors = json.load(f)
         seen = set()
         for v in vectors:
-            msg = (decode_to_handler if v["direction"] == "to-handler" else decode_to_frontend)(bytes.fromhex(v["hex"]))
+            decode = decode_to_handler if v["direction"] == "to-handler" else decode_to_frontend
+            msg = decode(bytes.fromhex(v["hex"]))
             seen.add((v["direction"], msg["kind"], "code" in msg))
         for wanted in [
             ("to-handler", "ws", False),
@@ -397,6 +399,20 @@ class Codec(unittest.TestCase):
             self.assertEqual(topic, b"f-1")
             self.assertEqual(payload, encode_to_frontend(msg))
             self.assertEqual(decode_to_frontend(payload), {"v": 1, **msg})
+
+
+class DocsExample(unittest.TestCase):
+    def test_docs_show_the_example_as_it_is(self):
+        root = os.path.join(os.path.dirname(__file__), "..", "..")
+        with open(os.path.join(root, "docs", "python.md"), encoding="utf-8") as f:
+            docs = f.read()
+        section = docs[docs.index("## WebSockets") :]
+        block = section[section.index("```python\n") + 10 : section.index("```\n", section.index("```python"))]
+        with open(os.path.join(root, "examples", "python-websocket", "chat.py"), encoding="utf-8") as f:
+            source = [line for line in f.read().splitlines() if line.strip()]
+        shown = [line for line in block.splitlines() if line.strip()]
+        start = source.index(shown[0])
+        self.assertEqual(source[start : start + len(shown)], shown)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,9 @@ class Worker:
         self.draining = False
         self.malformed_sources = set()
         #: The WebSocket callbacks' hub (websocket.py), when the app has any.
-        self.websockets = None if websocket is None else WebSocketHub(websocket, self.channel, self.inflight, self.log_error)
+        self.websockets = None
+        if websocket is not None:
+            self.websockets = WebSocketHub(websocket, self.channel, self.inflight, self.log_error)
         self.control = Control(self)
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)

@@ -101,7 +101,8 @@ describe("Python WebSockets through Ferry", () => {
     for (const m of members) expect((await m.message(0)).text).toBe("hi all");
     const res = await fetch(`${frontend.url}/announce`, { method: "POST", body: "tea" });
     expect(await res.text()).toBe("sent to 3\n");
-    for (const m of members) expect(await m.message(1)).toMatchObject({ text: "announce: tea", binary: false });
+    for (const m of members)
+      expect(await m.message(1)).toMatchObject({ text: "announce: tea", binary: false });
     for (const m of members) m.ws.close(1000);
     await Promise.all(members.map((m) => m.closed));
     await waitFor(async () => (await roomSize()) === "0 in the chat\n");
