@@ -123,8 +123,7 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
         }
         group.awaiting.delete(ex.id);
         if (ex.upgrade !== undefined && msg.status === 101) {
-          group.ctx.websockets.accept(group, ex, msg.hid, msg.headers);
-          group.forget(ex);
+          if (group.ctx.websockets.accept(group, ex, msg.hid, msg.headers)) group.forget(ex);
           break;
         }
         responder.head(ex, msg.status, msg.headers, msg.body, msg.end === true);

@@ -67,9 +67,10 @@ export class WebSocketGateway {
 
   /**
    * The claimer answered an upgrade with 101: check its subprotocol and headers, then let `ws`
-   * write the handshake on the bare socket. A bad head is a 502 like any bad reply.
+   * write the handshake on the bare socket. A bad head is a 502 like any bad reply. True when the
+   * socket was handed to `ws` (the exchange is then the gateway's, no longer the group's).
    */
-  accept(group: WsGroup, ex: Exchange, hid: string, headers: readonly HeaderPair[]): void {
+  accept(group: WsGroup, ex: Exchange, hid: string, headers: readonly HeaderPair[]): boolean {
     const upgrade = ex.upgrade!;
     let chosen: string | undefined;
     const extra: string[] = [];
@@ -84,17 +85,20 @@ export class WebSocketGateway {
         validateHeaderName(name);
         validateHeaderValue(name, value);
       } catch (err) {
-        return this.badReply(ex, `invalid header in 101: ${(err as Error).message}`);
+        this.badReply(ex, `invalid header in 101: ${(err as Error).message}`);
+        return false;
       }
       extra.push(`${name}: ${value}`);
     }
-    if (chosen !== undefined && !upgrade.protocols.includes(chosen))
-      return this.badReply(ex, `subprotocol "${chosen.slice(0, 100)}" was not offered`);
+    if (chosen !== undefined && !upgrade.protocols.includes(chosen)) {
+      this.badReply(ex, `subprotocol "${chosen.slice(0, 100)}" was not offered`);
+      return false;
+    }
     const socket = upgrade.socket;
     if (!socket.readable || !socket.writable) {
-      // The client left while the handler decided; the socket's close reports it.
+      // The client left while the handler decided: its close tells the handler (disconnect).
       socket.destroy();
-      return;
+      return false;
     }
     // From here the socket speaks WebSocket, not HTTP: the exchange leaves the HTTP accounting.
     ex.res.detachSocket(socket as never);
@@ -107,6 +111,7 @@ export class WebSocketGateway {
     this.serverFor(group).handleUpgrade(req, socket, upgrade.head, (ws) =>
       this.open(group, ex, hid, ws),
     );
+    return true;
   }
 
   private badReply(ex: Exchange, message: string): void {
