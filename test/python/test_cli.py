@@ -11,7 +11,7 @@ import time
 import unittest
 
 from ferry_wsgi.config import UsageError, default_endpoints, parse_args, parse_frontends
-from ferry_wsgi.loader import AppLoadError, load_app
+from ferry_wsgi.loader import AppLoadError, load_app, load_websocket
 
 from fake_frontend import FakeFrontend
 
@@ -63,6 +63,21 @@ class Loading(unittest.TestCase):
         self.assertIs(load_app("plain:app"), plain.app)
         self.assertIs(load_app("plain"), plain.app)
         self.assertIs(load_app("plain:create_app()"), plain.app)
+
+    def test_websocket_forms(self):
+        import sockets
+
+        self.assertIs(load_websocket("sockets"), sockets)
+        self.assertIs(load_websocket("sockets:echo"), sockets.echo)
+        self.assertIsInstance(load_websocket("sockets:Echo()"), sockets.Echo)
+        for spec in ("sockets:no_callbacks", "sockets:missing", "no_such_module_here", ":echo"):
+            with self.subTest(spec), self.assertRaises(AppLoadError):
+                load_websocket(spec)
+
+    def test_websocket_alone_needs_no_app(self):
+        cfg = parse_args(["--websocket", "sockets:echo"], env={})
+        self.assertEqual((cfg.app, cfg.websocket), (None, "sockets:echo"))
+        self.assertEqual(parse_args(["m:app", "--websocket", "m"], env={}).websocket, "m")
 
     def test_django_settings_alone_serves_djangos_wsgi_app(self):
         django_dir = os.path.join(HERE, "..", "..", "examples", "django")

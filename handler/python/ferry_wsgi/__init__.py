@@ -9,17 +9,26 @@ or, in-process (one worker, no master):
 """
 
 from .filewrapper import FileWrapper
+from .websocket import WebSocket, broadcast
 
 __version__ = "0.1.0"
-__all__ = ["FileWrapper", "serve", "__version__"]
+__all__ = ["FileWrapper", "WebSocket", "broadcast", "serve", "__version__"]
 
 
-def serve(app, connect=None, threads=1, heartbeat_ms=1000, claim_after_ms=10):
-    """Serve `app` in this process until SIGTERM/SIGINT; returns 0 once drained."""
+def serve(app, connect=None, threads=1, heartbeat_ms=1000, claim_after_ms=10, websocket=None):
+    """Serve `app` in this process until SIGTERM/SIGINT; returns 0 once drained. `websocket`:
+    an object (or module) with the WebSocket callbacks (docs/python.md, "WebSockets")."""
     from .config import default_endpoints, parse_frontends
     from .worker import Worker
 
     frontends = parse_frontends(connect) if connect else [default_endpoints()]
-    worker = Worker(app, frontends, threads=threads, heartbeat_ms=heartbeat_ms, claim_after_ms=claim_after_ms)
+    worker = Worker(
+        app,
+        frontends,
+        threads=threads,
+        heartbeat_ms=heartbeat_ms,
+        claim_after_ms=claim_after_ms,
+        websocket=websocket,
+    )
     worker.install_signals()
     return worker.run()

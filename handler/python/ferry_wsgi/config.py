@@ -65,6 +65,7 @@ class Config:
     graceful_timeout: float = 30.0
     django_settings: str = None
     chdir: str = None
+    websocket: str = None
 
 
 USAGE = """python3 -m ferry_wsgi MODULE:APP [options]
@@ -74,7 +75,11 @@ connected to one or more Ferry frontends."""
 
 EPILOG = f"""
 APP forms: module:app, module:create_app(), module (its `application` or `app`), or nothing with
---django-settings (Django's get_wsgi_application()).
+--django-settings (Django's get_wsgi_application()) or with --websocket (then plain HTTP requests
+get 404).
+
+--websocket MODULE[:OBJ]: WebSocket upgrades go to OBJ's callbacks (on_open, on_message,
+on_close; OBJ may be Factory() or left out for the module's own functions); see docs/python.md.
 
 --connect FRONTENDS: "REQUESTS,REPLIES,EVENTS" (three ZeroMQ endpoints) or a host (the default
 ports {DEFAULT_PORTS['requests']}, {DEFAULT_PORTS['replies']}, {DEFAULT_PORTS['events']} on it); several frontends separated by ";" or
@@ -110,6 +115,11 @@ def build_parser():
     p.add_argument("--threads", "-t", metavar="M", help="threads per worker (default 1)")
     p.add_argument("--django-settings", metavar="MODULE", help="sets DJANGO_SETTINGS_MODULE")
     p.add_argument("--chdir", metavar="DIR", help="change to DIR (and import from it) first")
+    p.add_argument(
+        "--websocket",
+        metavar="MODULE[:OBJ]",
+        help="object (or module) with the WebSocket callbacks on_open, on_message, on_close",
+    )
     p.add_argument("--heartbeat", metavar="MS", help="heartbeat interval in ms (default 1000)")
     p.add_argument(
         "--claim-after", metavar="MS", help="claim requests not answered within MS (default 10)"
@@ -125,8 +135,8 @@ def build_parser():
 def parse_args(argv, env=None):
     env = os.environ if env is None else env
     args = build_parser().parse_args(argv)
-    if not args.app and not args.django_settings:
-        raise UsageError("expected MODULE:APP (or --django-settings)")
+    if not args.app and not args.django_settings and not args.websocket:
+        raise UsageError("expected MODULE:APP (or --django-settings, or --websocket)")
     connect = ";".join(args.connect) if args.connect else env.get("FERRY_CONNECT")
     frontends = parse_frontends(connect) if connect else [default_endpoints()]
     timeout = args.graceful_timeout or "30"
@@ -146,4 +156,5 @@ def parse_args(argv, env=None):
         graceful_timeout=graceful,
         django_settings=args.django_settings,
         chdir=args.chdir,
+        websocket=args.websocket,
     )

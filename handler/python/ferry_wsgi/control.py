@@ -141,7 +141,14 @@ class Control(threading.Thread):
     def on_event(self, msg):
         kind = msg["kind"]
         inflight = self.inflight
+        websockets = self.worker.websockets
+        if kind == "ws":
+            if websockets is not None:
+                websockets.message(msg)
+            return
         if kind == "disconnect":
+            if websockets is not None:
+                websockets.disconnect(msg)
             fid, conn, req = msg["fid"], msg["conn"], msg.get("req")
             if req is not None:
                 ex = inflight.get((fid, conn, req))
@@ -162,4 +169,3 @@ class Control(threading.Thread):
         elif kind == "body":
             if ex.body is not None:
                 ex.body.feed(msg["data"], msg.get("end", False))
-        # `ws` frames: WSGI has no WebSocket API; the frontend times such upgrades out.

@@ -102,7 +102,10 @@ class Master:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(sig, lambda signum, frame: self.signals.append(signum))
         where = " ".join(repr(f) for f in cfg.frontends)
-        self.log(f"{cfg.workers} worker(s) x {cfg.threads} thread(s) for {cfg.app or 'Django'}, connecting to {where}")
+        what = cfg.app or ("Django" if cfg.django_settings else "WebSockets only")
+        if cfg.websocket:
+            what += f", WebSockets {cfg.websocket}"
+        self.log(f"{cfg.workers} worker(s) x {cfg.threads} thread(s) for {what}, connecting to {where}")
         for slot in range(cfg.workers):
             self.spawn(slot, self.gen)
         buffer = b""
@@ -240,11 +243,17 @@ def _drain_fd(fd):
 
 def run_worker(config, slot, ready_fd, stderr):
     """Body of a worker process: load the app, serve until drained. Returns the exit status."""
-    from .loader import AppLoadError, load_app
+    from .loader import AppLoadError, enter, load_app, load_websocket
+    from .websocket import not_found_app
     from .worker import Worker
 
     try:
-        app = load_app(config.app, config.django_settings, config.chdir)
+        if config.app or config.django_settings:
+            app = load_app(config.app, config.django_settings, config.chdir)
+        else:
+            enter(config.chdir)
+            app = not_found_app
+        websocket = load_websocket(config.websocket) if config.websocket else None
     except AppLoadError as err:
         stderr.write(f"ferry-wsgi[{os.getpid()}]: {err}\n")
         return EXIT_APP_LOAD
@@ -268,6 +277,7 @@ def run_worker(config, slot, ready_fd, stderr):
         label=f" (worker {slot + 1}/{config.workers})",
         stderr=stderr,
         drain_timeout=config.graceful_timeout,
+        websocket=websocket,
     )
     worker.install_signals()
     return worker.run()

@@ -49,8 +49,22 @@ class ReplyChannel:
     def end(self, ex):
         self._send(ex, {"v": PROTOCOL_VERSION, "kind": "end", "hid": self.hid, "to": ex.to})
 
-    def close(self, ex):
-        self._send(ex, {"v": PROTOCOL_VERSION, "kind": "close", "hid": self.hid, "to": ex.to})
+    def close(self, ex, code=None, reason=None):
+        """Close the connection (for a WebSocket: a close frame, 1000 unless `code` says)."""
+        msg = {"v": PROTOCOL_VERSION, "kind": "close", "hid": self.hid, "to": ex.to}
+        if code is not None:
+            msg["code"] = code
+        if reason:
+            msg["reason"] = reason
+        self._send(ex, msg)
+
+    def ws(self, topic, to, data, binary):
+        """One WebSocket message to every open socket `to` names (all on the frontend `topic`)."""
+        payload = pack(
+            {"v": PROTOCOL_VERSION, "kind": "ws", "hid": self.hid, "to": to, "data": data, "binary": binary}
+        )
+        with self.lock:
+            self.publish(topic, payload)
 
     def error(self, ex, code, message, status=None):
         msg = {

@@ -24,6 +24,7 @@ from .protocol import ProtocolError, decode_to_handler
 from .replies import ReplyChannel
 from .response import print_error, run_app
 from .transport import REQUEST_HWM, ZmqTransport
+from .websocket import WebSocketHub
 
 #: Seconds a worker waits for its threads to finish claimed work when draining.
 DRAIN_TIMEOUT = 30.0
@@ -51,6 +52,7 @@ class Worker:
         label="",
         stderr=None,
         drain_timeout=DRAIN_TIMEOUT,
+        websocket=None,
     ):
         self.app = app
         self.frontends = list(frontends)
@@ -70,6 +72,10 @@ class Worker:
         self.taken = 0  # requests taken so far
         self.draining = False
         self.malformed_sources = set()
+        #: The WebSocket callbacks' hub (websocket.py), when the app has any.
+        self.websockets = None
+        if websocket is not None:
+            self.websockets = WebSocketHub(websocket, self.channel, self.inflight, self.log_error)
         self.control = Control(self)
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
@@ -135,6 +141,8 @@ class Worker:
 
     def finish(self):
         self.transport.stop_requests()
+        if self.websockets is not None:
+            self.websockets.stop()  # while the control thread still delivers the disconnects
         self.channel.goodbye(len(self.inflight))
         self.control.stop()
         self.control.join(2)
@@ -252,6 +260,10 @@ class Worker:
                 body_input = ex.body = StreamedInput(lambda n: self.channel.credit(ex, n))
                 body_input.start()
             environ = self.environ.build(msg, body_input)
+            if msg.get("upgrade") == "websocket" and self.websockets is not None:
+                self.websockets.upgrade(ex, msg, environ)
+                ex = None  # the hub answers it and drops it from `inflight`
+                return
             run_app(self.app, environ, self.channel, ex, self.log_error)
         except Exception:
             self.log_error("request failed before the app ran", sys.exc_info())
@@ -260,5 +272,6 @@ class Worker:
             except Exception:
                 pass
         finally:
-            ex.done = True
-            del self.inflight[ex.key]
+            if ex is not None:
+                ex.done = True
+                del self.inflight[ex.key]
