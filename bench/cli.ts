@@ -31,7 +31,7 @@ options:
   --clients N      clients in the connections scenario (10000)
   --capacity N     requests one TS handler works on at once in the scaling scenario (4)
   --only ID,...    only stacks whose id contains one of these (e.g. ferry,mongrel2-py)
-  --profile        CPU-profile the Ferry frontend and TS handler in the hello scenario
+  --profile        CPU-profile every Ferry frontend and TS handler in the hello and flask scenarios
   --no-write       print results, write no files
   --check          only check for the external tools
   --report         write the tables, chart and docs again from today's results file (runs nothing)

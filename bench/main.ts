@@ -79,7 +79,7 @@ async function runScenarios(cli: Cli, opts: BenchOptions): Promise<Record<string
         r = await streaming(opts);
         break;
     }
-    if (opts.profile && name === "hello")
+    if (opts.profile && (name === "hello" || name === "flask" || name === "latency"))
       r.notes.push("run with --profile: the Ferry processes ran under the V8 profiler (slower)");
     out[name] = r;
     cleanTemps();
@@ -145,8 +145,9 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write("\n" + markdown(run) + "\n");
   if (cli.options.profile) {
     try {
-      for (const f of readdirSync(profileDir))
-        process.stdout.write("\n" + summariseFile(join(profileDir, f), 20) + "\n");
+      for (const stack of readdirSync(profileDir))
+        for (const f of readdirSync(join(profileDir, stack)))
+          process.stdout.write("\n" + summariseFile(join(profileDir, stack, f), 20) + "\n");
     } catch {
       process.stdout.write(`no profiles in ${profileDir}\n`);
     }

@@ -11,7 +11,7 @@ export interface BenchOptions {
   capacity: number;
   /** Run only stacks whose id contains one of these. */
   only: string[];
-  /** Profile the Ferry frontend and handlers in the hello scenario (V8 .cpuprofile). */
+  /** Profile the Ferry frontends and TS handlers in the hello and flask scenarios (V8 .cpuprofile). */
   profile: boolean;
   /** Where profiles go when `profile` is set (the harness picks it). */
   profileDir?: string;

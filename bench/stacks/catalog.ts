@@ -1,5 +1,6 @@
-import { cpus } from "node:os";
 /** Which stacks each scenario compares. Ids are what ratios and `--only` refer to. */
+import { cpus } from "node:os";
+import { join } from "node:path";
 import type { Candidate } from "../measure.js";
 import type { BenchOptions } from "../options.js";
 import { ferry } from "./ferry.js";
@@ -8,27 +9,40 @@ import { m2Node, m2Python, m2Sdk } from "./m2-handlers.js";
 import { mongrel2 } from "./mongrel2.js";
 import { nodeBare } from "./node-bare.js";
 
+/**
+ * With `--profile`, every Ferry stack's processes (frontend and TS handlers) run under the V8
+ * profiler, each stack writing into its own folder named by its id.
+ */
+function profiled(opts: BenchOptions, list: Candidate[]): Candidate[] {
+  const dir = opts.profileDir;
+  if (dir === undefined) return list;
+  return list.map((c) =>
+    c.stack.id.startsWith("ferry")
+      ? { ...c, options: { ...c.options, profileDir: join(dir, c.id ?? c.stack.id) } }
+      : c,
+  );
+}
+
 export function helloStacks(opts: BenchOptions): Candidate[] {
-  const profile = opts.profileDir === undefined ? {} : { profileDir: opts.profileDir };
-  return [
+  return profiled(opts, [
     { stack: nodeBare },
-    { stack: ferry("ts"), options: profile },
+    { stack: ferry("ts") },
     { stack: ferry("ts", 2) },
     { stack: mongrel2(m2Sdk) },
     { stack: ferry("m2-ts") },
     { stack: mongrel2(m2Node) },
     { stack: ferry("m2-node") },
     { stack: mongrel2(m2Python) },
-  ];
+  ]);
 }
 
-export function flaskStacks(_opts: BenchOptions): Candidate[] {
-  return [
+export function flaskStacks(opts: BenchOptions): Candidate[] {
+  return profiled(opts, [
     { stack: ferry("wsgi"), options: { handlers: cpus().length } },
     { stack: gunicorn({ workers: 2 }) },
     { stack: gunicorn({ workers: 2, threads: 4 }) },
     { stack: nginxGunicorn({ workers: 2 }) },
-  ];
+  ]);
 }
 
 /** Latency at half of peak: the hello stacks that matter for the targets. */
