@@ -1,7 +1,22 @@
 import { createServer } from "node:net";
 
+/**
+ * Ports handed out by this process. The OS may give a just-released port again (it did, under
+ * load, to two groups of one config); a port is never handed out twice here.
+ */
+const handedOut = new Set<number>();
+
 /** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it; never a fixed number). */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await osPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function osPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -20,7 +35,7 @@ export function freePort(): Promise<number> {
 
 /** Several distinct free ports. */
 export async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
+  const ports: number[] = [];
+  while (ports.length < n) ports.push(await freePort());
+  return ports;
 }

@@ -66,36 +66,38 @@ for (const transport of TRANSPORTS) {
       const d = dir();
       const endpoints = await endpointsFor(transport, d);
       const fe = await startFrontend(d, endpoints, { heartbeat: HEARTBEAT, timeout: 10_000 });
-      const a = startHandler(endpoints, {
-        hid: "handler-a",
-        interval: HEARTBEAT.interval,
-        log: true,
-      });
+      // handler-a's window (1.5 s) is short enough to wait for, long enough that a stall on a
+      // loaded machine does not lose it before handler-b is up (its request would find no one).
+      const a = startHandler(endpoints, { hid: "handler-a", interval: 500, log: true });
       await waitLive(fe.url);
       // Only handler-b answers this path; handler-a takes it and stays silent (no claim).
       const pending = get(`${fe.url}/only/handler-b`);
       await a.waitFor(/request GET \/only\/handler-b/);
-      startHandler(endpoints, { hid: "handler-b", interval: HEARTBEAT.interval });
-      await waitLive(fe.url, (r) => r.status === 200 && r.body.includes("handler-b"));
+      // handler-b keeps the harness's long heartbeat window: a stall on a loaded machine must not
+      // make it look lost too, or the re-send finds no handler.
+      startHandler(endpoints, { hid: "handler-b" });
+      // Live for the frontend (its hello or a heartbeat seen), not only reachable by PUSH.
+      await fe.proc.waitFor(/"hid":"handler-b".*"msg":"handler up"/);
       a.child.kill("SIGKILL");
       const r = await pending;
-      expect(r.status).toBe(200);
+      expect(r.status, fe.proc.output()).toBe(200);
       expect(JSON.parse(r.body)).toMatchObject({ hid: "handler-b", attempt: 1 });
     });
 
     it("stops gracefully under load: every in-flight request completes, exit 0", async () => {
       const d = dir();
       const endpoints = await endpointsFor(transport, d);
-      const fe = await startFrontend(d, endpoints, { heartbeat: HEARTBEAT });
-      const handler = startHandler(endpoints, { interval: HEARTBEAT.interval, log: true });
+      const fe = await startFrontend(d, endpoints);
+      const handler = startHandler(endpoints, { log: true });
       await waitLive(fe.url);
       const agent = new Agent({ keepAlive: true, maxSockets: 50 });
       const inflight = Array.from({ length: 50 }, (_, i) =>
-        get(`${fe.url}/delay/400?i=${i}`, { agent }),
+        get(`${fe.url}/delay/1500?i=${i}`, { agent }),
       );
       // SIGTERM only once all 50 are in flight (a request still in the client's kernel buffer
-      // when the listener closes is not in flight, and may be reset).
-      await waitForCount(handler, /request GET \/delay\/400/g, 50);
+      // when the listener closes is not in flight, and may be reset). The replies wait 1.5 s so
+      // that, even on a loaded machine, the frontend is draining when they come back.
+      await waitForCount(handler, /request GET \/delay\/1500/g, 50);
       fe.proc.child.kill("SIGTERM");
       const replies = await Promise.all(inflight);
       expect(replies.map((r) => r.status)).toEqual(Array(50).fill(200));

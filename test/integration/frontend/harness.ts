@@ -80,7 +80,10 @@ export function startHandler(
     endpoints.events,
   );
   if (options.hid) args.push("--hid", options.hid);
-  args.push("--interval", String(options.interval ?? 200));
+  // A second between heartbeats (a 3 s window): on a loaded machine a handler can stall for
+  // longer than a short window, and a spurious "handler lost" fails tests not about handler
+  // loss. Tests of handler loss pass a short interval.
+  args.push("--interval", String(options.interval ?? 1000));
   if (options.log) args.push("--log-requests");
   return start(process.execPath, args);
 }

@@ -45,9 +45,9 @@ export async function startFrontend(
   const file = join(dir, `frontend-${port}.json`);
   writeFileSync(file, JSON.stringify(config));
   const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "info" } });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await status(url)) !== 0);
-  return { proc, url, port };
+  // Rejects with the output if the frontend exits (a bad config, a port taken meanwhile).
+  await proc.waitFor(/"msg":"listening"/, 30_000);
+  return { proc, url: `http://127.0.0.1:${port}`, port };
 }
 
 export async function startHandler(

@@ -59,7 +59,8 @@ export async function startWsFrontend(
   return { proc, port, url: `http${s}://127.0.0.1:${port}`, ws: `ws${s}://127.0.0.1:${port}` };
 }
 
-export function startRawHandler(endpoints: Endpoints, interval = 100): Proc {
+/** `interval`: between heartbeats; long by default, as in the frontend harness's startHandler. */
+export function startRawHandler(endpoints: Endpoints, interval = 1000): Proc {
   return start(process.execPath, [
     "--import",
     "tsx",

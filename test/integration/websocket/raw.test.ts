@@ -209,7 +209,8 @@ describe("an open WebSocket", () => {
 describe("a client that does not read", () => {
   // Its own frontend, with pings far apart: a paused client cannot answer a ping, and on a loaded
   // machine the flood may take longer than a short ping interval to fill loopback's buffers, so
-  // the ping timeout (1006) would race the queue bound this test is about.
+  // the ping timeout (1006) would race the queue bound this test is about. (The handler's long
+  // default heartbeat interval keeps its own flood loop from making it look lost.)
   it("is closed 1013 past connectionQueueBytes", async () => {
     const d = tempDir();
     try {
