@@ -20,7 +20,7 @@ scenarios (default: all, in this order):
   latency      p50/p99/p99.9 at 50% of each stack's peak
   connections  frontend RSS with N idle keep-alive clients; one broadcast to N long-polls
   scaling      I/O-bound handler (20 ms) with 1, 2, 4, 8 handler processes
-  streaming    bench/streaming.ts (1 GiB up/down), when present
+  streaming    bench/streaming.ts: 1 GiB up and down, peak RSS of the serving process
 
 options:
   --duration S     seconds per measurement (10)
