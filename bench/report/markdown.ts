@@ -63,3 +63,27 @@ export function markdown(result: RunResult, level = "###"): string {
   for (const s of Object.values(result.scenarios)) out.push(...scenario(s, level));
   return out.join("\n");
 }
+
+/** Every target of a run, one row each: what was measured, the figure, the target, met or not. */
+export function targetsTable(result: RunResult): string {
+  const lines = ["| scenario | measure | figure | target | met |", "|---|---|---:|---:|---|"];
+  for (const s of Object.values(result.scenarios)) {
+    for (const t of [s, ...(s.tables ?? [])]) {
+      for (const r of t.ratios) {
+        if (!r.target) continue;
+        const target = `${r.target.op} ${fmtRatio(r.target.value)}`;
+        lines.push(
+          `| ${s.id} | ${r.name} | ${fmtRatio(r.value)} | ${target} | ${r.pass ? "yes" : "**no**"} |`,
+        );
+      }
+      for (const l of t.limits) {
+        const figure = `${fmt(l.value, l.unit)} ${l.unit}`;
+        const target = `${l.target.op} ${l.target.value} ${l.unit}`;
+        lines.push(
+          `| ${s.id} | ${l.name} | ${figure} | ${target} | ${l.pass ? "yes" : "**no**"} |`,
+        );
+      }
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,19 +1,23 @@
 /**
  * Writes a run: bench/results/<date>.json (merged with the same day's earlier runs, newest
  * scenario wins), <date>.md and <date>.svg, and the generated part of docs/performance.md
- * (between its markers; the hand-written analysis around them stays).
+ * (between its markers; the hand-written analysis around them stays), and the README's summary
+ * (the targets table and the chart, between its own markers).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ROOT } from "../processes.js";
-import { markdown } from "./markdown.js";
+import { markdown, targetsTable } from "./markdown.js";
 import { chart } from "./svg.js";
 import type { RunResult } from "./types.js";
 
 export const RESULTS = join(ROOT, "bench", "results");
 const DOC = join(ROOT, "docs", "performance.md");
+const README = join(ROOT, "README.md");
 const START = "<!-- bench:results:start -->";
 const END = "<!-- bench:results:end -->";
+const SUMMARY_START = "<!-- bench:summary:start -->";
+const SUMMARY_END = "<!-- bench:summary:end -->";
 
 export function mergeWithEarlier(run: RunResult, file: string): RunResult {
   if (!existsSync(file)) return run;
@@ -35,6 +39,7 @@ export function writeResults(run: RunResult): { json: string; md: string; svg: s
   const svg = join(RESULTS, `${run.date}.svg`);
   writeFileSync(svg, chart(merged));
   writeDoc(merged, svg);
+  writeReadmeSummary(merged, svg);
   return { json, md, svg };
 }
 
@@ -48,6 +53,7 @@ export function rewriteReport(date: string): { md: string; svg: string } | undef
   const svg = join(RESULTS, `${date}.svg`);
   writeFileSync(svg, chart(run));
   writeDoc(run, svg);
+  writeReadmeSummary(run, svg);
   return { md, svg };
 }
 
@@ -61,12 +67,36 @@ function writeDoc(run: RunResult, svg: string): void {
     END,
   ].join("\n");
   let doc = existsSync(DOC) ? readFileSync(DOC, "utf8") : `# Performance\n\n${START}\n${END}\n`;
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
-  doc =
-    a >= 0 && b > a
-      ? doc.slice(0, a) + generated + doc.slice(b + END.length)
-      : `${doc}\n${generated}\n`;
+  doc = replaceBetween(doc, START, END, generated) ?? `${doc}\n${generated}\n`;
   mkdirSync(join(ROOT, "docs"), { recursive: true });
   writeFileSync(DOC, doc);
+}
+
+/** The README keeps its own text; only a summary between its markers is rewritten (if present). */
+function writeReadmeSummary(run: RunResult, svg: string): void {
+  if (!existsSync(README)) return;
+  const commands = [...new Set(Object.values(run.scenarios).map((s) => s.ranBy?.command))];
+  const generated = [
+    SUMMARY_START,
+    "",
+    `Every target, from the run${commands.length > 1 ? "s" : ""} of ${run.date} (${commands
+      .filter((c) => c !== undefined)
+      .map((c) => `\`${c}\``)
+      .join(", ")}):`,
+    "",
+    targetsTable(run),
+    "",
+    `![Benchmarks](${relative(ROOT, svg)})`,
+    "",
+    SUMMARY_END,
+  ].join("\n");
+  const readme = readFileSync(README, "utf8");
+  const updated = replaceBetween(readme, SUMMARY_START, SUMMARY_END, generated);
+  if (updated !== undefined) writeFileSync(README, updated);
+}
+
+function replaceBetween(text: string, start: string, end: string, by: string): string | undefined {
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  return a >= 0 && b > a ? text.slice(0, a) + by + text.slice(b + end.length) : undefined;
 }
