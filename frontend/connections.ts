@@ -5,14 +5,38 @@
 import type { Socket } from "node:net";
 import type { Exchange } from "./exchange.js";
 
+/** What an idle connection reports: no exchanges, and no Set allocated to say so. */
+const NONE: ReadonlySet<Exchange> = new Set<Exchange>();
+
 export class Connection {
-  /** Exchanges on this connection that are not done yet (pipelined requests: several). */
-  readonly exchanges = new Set<Exchange>();
+  /**
+   * Exchanges on this connection that are not done yet (pipelined requests: several). Held
+   * only while there are some: a keep-alive connection spends most of its life idle, and an
+   * empty Set kept per connection is memory that 10,000 idle clients multiply.
+   */
+  private open: Set<Exchange> | undefined;
   closed = false;
   constructor(
     readonly id: number,
     readonly socket: Socket,
   ) {}
+
+  /** The exchanges not done yet, to read (a shared empty set when there are none). */
+  get exchanges(): ReadonlySet<Exchange> {
+    return this.open ?? NONE;
+  }
+
+  addExchange(ex: Exchange): void {
+    (this.open ??= new Set()).add(ex);
+  }
+
+  deleteExchange(ex: Exchange): void {
+    const open = this.open;
+    if (open === undefined) return;
+    open.delete(ex);
+    // An iteration under way keeps the Set it started on; dropping it here is safe.
+    if (open.size === 0) this.open = undefined;
+  }
 }
 
 const CONNECTION = Symbol("ferry.connection");

@@ -216,10 +216,20 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   private onConnection(socket: Socket): void {
     this.counters.connectionsOpened++;
     this.connections.open(socket);
-    socket.once("close", () => this.onSocketClose(socket));
+    // One listener shared by every socket (`this` is the socket), and `on` rather than `once`
+    // (a socket closes once; `once` wraps each listener): per-connection closures are memory that
+    // 10,000 idle clients multiply.
+    socket.on("close", this.onSocketClose);
   }
 
-  private onSocketClose(socket: Socket): void {
+  /** The `close` listener every socket shares: made once, called with `this` = the socket. */
+  private readonly onSocketClose = ((frontend: Frontend) =>
+    function (this: Socket) {
+      frontend.socketClosed(this);
+    })(this);
+
+  /** A socket closed: its connection leaves the table and its open exchanges are aborted. */
+  private socketClosed(socket: Socket): void {
     const conn = this.connections.of(socket);
     if (conn === undefined) return;
     this.connections.close(conn);
@@ -247,7 +257,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   }
 
   exchangeDone(ex: Exchange): void {
-    ex.conn.exchanges.delete(ex);
+    ex.conn.deleteExchange(ex);
     this.counters.responses++;
     if (this.listenerCount("access") > 0) {
       const record: AccessRecord = {

@@ -54,7 +54,7 @@ export class Intake {
         undefined,
         ctx.observer,
       );
-      conn.exchanges.add(ex);
+      conn.addExchange(ex);
       ctx.counters.malformedRequests++;
       res.shouldKeepAlive = false;
       return ctx.responder.fail(
@@ -74,7 +74,7 @@ export class Intake {
       route,
       ctx.observer,
     );
-    conn.exchanges.add(ex);
+    conn.addExchange(ex);
     if (route === undefined)
       return ctx.responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
     if (route.target.kind !== "handler") {

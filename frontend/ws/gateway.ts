@@ -104,7 +104,7 @@ export class WebSocketGateway {
     ex.res.detachSocket(socket as never);
     ex.status = 101;
     ex.headSent = true;
-    ex.conn.exchanges.delete(ex);
+    ex.conn.deleteExchange(ex);
     const req = ex.req as TaggedRequest;
     req[CHOSEN] = chosen;
     req[EXTRA] = extra;

@@ -48,7 +48,7 @@ export class UpgradeIntake {
       route,
       ctx.observer,
     );
-    conn.exchanges.add(ex);
+    conn.addExchange(ex);
     const { responder } = ctx;
     const verdict = checkHandshake(req.method, req.httpVersion, req.headers);
     if (!verdict.ok) {
@@ -92,7 +92,7 @@ export class UpgradeIntake {
       undefined,
       this.ctx.observer,
     );
-    conn.exchanges.add(ex);
+    conn.addExchange(ex);
     this.ctx.responder.fail(ex, code, message);
   }
 }
