@@ -5,8 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from "node:http";
 import { open, type FileHandle } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { extname } from "node:path";
-import mime from "mime-types";
+import type { contentType as ContentTypeOf } from "mime-types";
 import type { StaticRouteConfig } from "./config.js";
 import { mapRequestPath } from "./request-path.js";
 import { realRoot, resolveContained, resolveInRoot, type ResolvedEntry } from "./resolve-file.js";
@@ -14,6 +15,17 @@ import { evaluatePreconditions, ifRangeAllows, type Validators } from "./conditi
 import { parseRange } from "./ranges.js";
 import { acceptableCodings, suffixOf, type Coding } from "./encodings.js";
 import { multipartLayout, sendMultipart, sendRange } from "./send-body.js";
+
+/**
+ * `mime-types` (and its database of types) is loaded on the first file served, not at start: a
+ * frontend without static routes, or before its first file, keeps it out of resident memory.
+ */
+let contentTypeOf: typeof ContentTypeOf | undefined;
+function mimeContentType(ext: string): string | false {
+  contentTypeOf ??= (createRequire(import.meta.url)("mime-types") as typeof import("mime-types"))
+    .contentType;
+  return contentTypeOf(ext);
+}
 
 export async function serveStatic(
   req: IncomingMessage,
@@ -121,7 +133,7 @@ async function selectRepresentation(
   name: string,
 ): Promise<Selected> {
   // The type is the requested name's (a symlink `latest.js` -> `v3` is still JavaScript).
-  const contentType = mime.contentType(extname(name)) || "application/octet-stream";
+  const contentType = mimeContentType(extname(name)) || "application/octet-stream";
   if (route.precompressed) {
     for (const coding of acceptableCodings(req.headers["accept-encoding"])) {
       const sibling = await resolveContained(root, entry.path + suffixOf(coding));

@@ -5,7 +5,8 @@
  * library's; one `WebSocketServer` (noServer) per group carries that group's limits.
  */
 import { validateHeaderName, validateHeaderValue, type IncomingMessage } from "node:http";
-import { WebSocketServer, type WebSocket } from "ws";
+import { createRequire } from "node:module";
+import type { WebSocket, WebSocketServer } from "ws";
 import type { HeaderPair, ReplyMsg, Target, WsReplyMsg } from "../../protocol/index.js";
 import type { Exchange } from "../exchange.js";
 import type { Responder } from "../http/respond.js";
@@ -27,6 +28,16 @@ const OWNED = new Set([
 const CHOSEN = Symbol("ferry.ws.protocol");
 const EXTRA = Symbol("ferry.ws.headers");
 type TaggedRequest = IncomingMessage & { [CHOSEN]?: string; [EXTRA]?: string[] };
+
+/**
+ * `ws` is loaded on the first handshake a handler accepts, not at start: a frontend that never
+ * opens a WebSocket keeps the library (some megabytes of heap and code) out of its resident
+ * memory.
+ */
+let wsLibrary: typeof import("ws") | undefined;
+function loadWs(): typeof import("ws") {
+  return (wsLibrary ??= createRequire(import.meta.url)("ws") as typeof import("ws"));
+}
 
 export class WebSocketGateway {
   /** Open sockets by request id (unique for the frontend's life). */
@@ -50,7 +61,7 @@ export class WebSocketGateway {
     let server = this.servers.get(group.name);
     if (server) return server;
     const c = group.config.websocket;
-    server = new WebSocketServer({
+    server = new (loadWs().WebSocketServer)({
       noServer: true,
       clientTracking: false,
       maxPayload: c.maxMessageBytes,
