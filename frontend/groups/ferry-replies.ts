@@ -12,6 +12,7 @@ import {
   type ToFrontendMsg,
 } from "../../protocol/index.js";
 import type { Exchange } from "../exchange.js";
+import { headLines } from "../http/respond.js";
 import type { FerryGroup } from "./ferry.js";
 import { grantUpload } from "./ferry-upload.js";
 
@@ -110,6 +111,8 @@ type Reply = Extract<ToFrontendMsg, { to: Target[] }>;
 
 function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
   const responder = group.ctx.responder;
+  // A head's header lines are the same for every target: made once, on the first that needs them.
+  let lines: readonly string[] | undefined;
   for (let i = 0; i < to.length; i++) {
     const target = to[i]!;
     // A target that is an open WebSocket (its upgrade exchange is done) is the gateway's.
@@ -131,7 +134,8 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
           if (group.ctx.websockets.accept(group, ex, msg.hid, msg.headers)) group.forget(ex);
           break;
         }
-        responder.head(ex, msg.status, msg.headers, msg.body, msg.end === true);
+        lines ??= headLines(msg.status, msg.headers, msg.body, msg.end === true);
+        responder.head(ex, msg.status, lines, msg.body, msg.end === true);
         break;
       case "data":
       case "end":

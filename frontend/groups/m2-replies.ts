@@ -12,6 +12,7 @@ import {
   type M2Reply,
   type M2ReplyAction,
 } from "../../protocol/mongrel2/index.js";
+import { headLines } from "../http/respond.js";
 import { M2ResponseReader, type M2ResponseEvent } from "./m2-response-reader.js";
 import type { Mongrel2Group } from "./mongrel2.js";
 
@@ -96,7 +97,13 @@ function apply(group: Mongrel2Group, id: number, events: readonly M2ResponseEven
     switch (event.type) {
       case "head":
         group.awaiting.delete(ex.id);
-        responder.head(ex, event.status, event.headers, undefined, false);
+        responder.head(
+          ex,
+          event.status,
+          headLines(event.status, event.headers, undefined, false),
+          undefined,
+          false,
+        );
         break;
       case "data":
         responder.data(ex, event.data, false);

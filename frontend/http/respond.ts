@@ -26,35 +26,22 @@ export class Responder {
   }
 
   /**
-   * A reply `head`. Returns false (and answers 502 FERRY_BAD_REPLY) when Node refuses the status
-   * or a header, so one bad header never becomes a half-written response.
+   * A reply `head`, its header lines made by `headLines`. Returns false (and answers 502
+   * FERRY_BAD_REPLY) when Node refuses the status or a header, so one bad header never becomes a
+   * half-written response.
    */
   head(
     ex: Exchange,
     status: number,
-    headers: readonly HeaderPair[],
+    flat: readonly string[],
     body: Uint8Array | undefined,
     end: boolean,
   ): boolean {
     const res = ex.res;
-    const flat: string[] = [];
-    let hasLength = false;
-    for (let i = 0; i < headers.length; i++) {
-      const pair = headers[i]!;
-      const name = pair[0];
-      const lower = name.length === 14 || name.length === 17 ? name.toLowerCase() : "";
-      // Framing is the frontend's: a handler's Transfer-Encoding would double-chunk.
-      if (lower === "transfer-encoding") continue;
-      if (lower === "content-length") hasLength = true;
-      flat.push(name, pair[1]);
-    }
-    if (end && !hasLength && status !== 204 && status !== 304) {
-      flat.push("content-length", String(body ? body.length : 0));
-    }
     if (this.stopping) res.shouldKeepAlive = false;
     try {
       if (status < 200) throw new RangeError("informational status in head");
-      res.writeHead(status, flat);
+      res.writeHead(status, flat as string[]);
     } catch (err) {
       this.counters.badReplies++;
       this.fail(ex, "FERRY_BAD_REPLY", `invalid reply head: ${(err as Error).message}`);
@@ -181,6 +168,33 @@ export class Responder {
     res.end(body);
     this.finish(ex);
   }
+}
+
+/**
+ * A reply head's header lines as Node takes them (name, value, name, value...): the handler's
+ * headers without Transfer-Encoding (framing is the frontend's), plus Content-Length for a
+ * complete reply that has none. The same for every target of a reply, so made once per message.
+ */
+export function headLines(
+  status: number,
+  headers: readonly HeaderPair[],
+  body: Uint8Array | undefined,
+  end: boolean,
+): readonly string[] {
+  const flat: string[] = [];
+  let hasLength = false;
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i]!;
+    const name = pair[0];
+    const lower = name.length === 14 || name.length === 17 ? name.toLowerCase() : "";
+    if (lower === "transfer-encoding") continue;
+    if (lower === "content-length") hasLength = true;
+    flat.push(name, pair[1]);
+  }
+  if (end && !hasLength && status !== 204 && status !== 304) {
+    flat.push("content-length", String(body ? body.length : 0));
+  }
+  return flat;
 }
 
 function hasBody(ex: Exchange): boolean {
