@@ -1,9 +1,11 @@
 /**
  * N long-poll clients (GET /poll, held by the handler), then one GET /broadcast: prints
  * `result {json}` with the time from sending /broadcast until every poll has its first byte.
- * The polls are spread over POLLERS child processes that read into one static buffer each
- * (`onread`, no Buffer or `data` event per read): on 2 cores the clients' reading competes with
- * the server's writing, and the figure should be the server's.
+ * The polls are held by POLLERS child processes (FERRY_BENCH_POLLERS, default 1) that read into
+ * one static buffer each (`onread`: no Buffer and no `data` event per read), so the clients take
+ * as little CPU as they can from the server they measure. On this 2-core machine 2 pollers were
+ * slower than 1 (357-359 vs 308-334 ms for Ferry, interleaved runs), probably because two readers
+ * take the core the server's writes need. A machine with more cores can spread them.
  * Usage: node --import tsx bench/clients/broadcast.ts PORT N
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -11,7 +13,7 @@ import { connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { body, firstChunk, inBatches, open, request } from "./sockets.js";
 
-const POLLERS = 2;
+const POLLERS = Math.max(1, Number(process.env.FERRY_BENCH_POLLERS ?? 1) || 1);
 const TIMEOUT_MS = 30_000;
 
 /** Milliseconds on a clock every process on the machine shares. */
