@@ -5,6 +5,7 @@
 import type {
   FramesSink,
   GroupEndpoints,
+  RefusedSink,
   GroupSocketOptions,
   GroupSockets,
   Transport,
@@ -21,6 +22,7 @@ export class MemoryGroupSockets implements GroupSockets {
   capacity = Number.POSITIVE_INFINITY;
   closed = false;
   private sink: FramesSink | undefined;
+  private refused: RefusedSink | undefined;
 
   constructor(
     readonly endpoints: GroupEndpoints,
@@ -34,12 +36,22 @@ export class MemoryGroupSockets implements GroupSockets {
     return true;
   }
 
+  /** As trySend, but a refusal comes back later, from a microtask, as ZeroMQ's does. */
+  send(payload: Buffer, tag: object): void {
+    if (this.trySend(payload)) return;
+    queueMicrotask(() => {
+      if (this.refused) this.refused(payload, tag);
+      else this.stats.sendErrors++;
+    });
+  }
+
   publish(topic: string, payload: Buffer): void {
     if (!this.closed) this.published.push({ topic, payload });
   }
 
-  start(sink: FramesSink): void {
+  start(sink: FramesSink, refused?: RefusedSink): void {
     this.sink = sink;
+    this.refused = refused;
   }
 
   /** Deliver a message as if it arrived on the replies socket (only subscribed topics pass). */

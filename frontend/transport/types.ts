@@ -29,6 +29,12 @@ export interface GroupSocketOptions {
  */
 export type FramesSink = (frames: readonly Buffer[]) => void;
 
+/**
+ * Gets back a payload handed to `send()` that ZeroMQ refused (no peer, or every pipe at its
+ * high-water mark), with the tag it was sent with. Called from a microtask, in send order.
+ */
+export type RefusedSink = (payload: Buffer, tag: object) => void;
+
 /** One group's bound sockets. */
 export interface GroupSockets {
   /**
@@ -37,10 +43,19 @@ export interface GroupSockets {
    * high-water mark): the caller queues the request and tries again later.
    */
   trySend(payload: Buffer): boolean;
+  /**
+   * Hand one request payload over without first asking whether a pipe has room (asking costs a
+   * system call per message). A refused payload comes back to the `refused` sink given to
+   * start(), with `tag`; the caller then queues it as if trySend had said no.
+   */
+  send(payload: Buffer, tag: object): void;
   /** Publish a two-frame event `[topic, payload]`. Never blocks: PUB drops past its HWM. */
   publish(topic: string, payload: Buffer): void;
-  /** Start the receive loop; `sink` gets every message from the replies socket. Call once. */
-  start(sink: FramesSink): void;
+  /**
+   * Start the receive loop; `sink` gets every message from the replies socket, `refused` every
+   * payload send() could not hand over (without it, those count as send errors). Call once.
+   */
+  start(sink: FramesSink, refused?: RefusedSink): void;
   /** Counters of the socket layer (send failures and the like), for metrics. */
   readonly stats: TransportStats;
   /** Close the three sockets. Queued outgoing events get `lingerMs` to leave. */
@@ -48,7 +63,7 @@ export interface GroupSockets {
 }
 
 export interface TransportStats {
-  /** Sends the socket layer refused after trySend accepted them (should stay 0). */
+  /** Sends the socket layer refused after trySend accepted them, or for another reason than room (should stay 0). */
   sendErrors: number;
   /** Receive-loop failures other than the socket closing. */
   receiveErrors: number;
