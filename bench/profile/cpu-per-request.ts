@@ -2,8 +2,10 @@
  * CPU per request of each process of one hello stack: start it, warm it up, then read utime+stime
  * (/proc/PID/stat, fields 14 and 15) of the frontend and every process the stack started before
  * and after a wrk run, and divide by the requests wrk reports.
- * Usage: node --import tsx bench/profile/cpu-per-request.ts STACK_ID [--duration S] [--rounds N]
- *        [--warmup S] (the hello scenario's options; build first)
+ * Usage: node --import tsx bench/profile/cpu-per-request.ts STACK_ID [--rate REQ_PER_S]
+ *        [--duration S] [--rounds N] [--warmup S] (the hello scenario's options; build first)
+ * With --rate, wrk is paced (bench/lua/paced.lua): every variant then does the same work per
+ * second, so the figure does not move with how much batching saturation brings.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { parseCli } from "../cli.js";
@@ -57,7 +59,9 @@ function descendants(): Map<number, ProcStat> {
 }
 
 const [id, ...rest] = process.argv.slice(2);
-if (id === undefined) throw new Error("usage: cpu-per-request STACK_ID [--duration S]");
+if (id === undefined) throw new Error("usage: cpu-per-request STACK_ID [--rate N] [--duration S]");
+const r = rest.indexOf("--rate");
+const rate = r === -1 ? undefined : Number(rest.splice(r, 2)[1]);
 const opts = { ...parseCli(["hello", ...rest]).options, log: () => {} };
 const candidate = helloStacks(opts).find((c) => (c.id ?? c.stack.id) === id);
 if (candidate === undefined) throw new Error(`no hello stack ${id}`);
@@ -66,19 +70,20 @@ const load = {
   threads: opts.threads,
   connections: opts.connections,
   durationS: opts.durationS,
+  ...(rate !== undefined && { rate }),
 };
 try {
   await wrk(`${running.url}/`, { ...load, durationS: opts.warmupS });
   for (let round = 0; round < opts.rounds; round++) {
     const before = descendants();
-    const r = await wrk(`${running.url}/`, load);
+    const res = await wrk(`${running.url}/`, load);
     const after = descendants();
-    const lines = [`${id}: ${Math.round(r.rps)} req/s, ${r.requests} requests`];
+    const lines = [`${id}: ${Math.round(res.rps)} req/s, ${res.requests} requests`];
     let total = 0;
     for (const [pid, a] of after) {
       const b = before.get(pid);
       if (b === undefined || a.name === "wrk") continue;
-      const us = ((a.ticks - b.ticks) * TICK_US) / r.requests;
+      const us = ((a.ticks - b.ticks) * TICK_US) / res.requests;
       if (a.ticks === b.ticks) continue;
       total += us;
       const role = pid === running.frontendPid ? "frontend" : a.name;
