@@ -37,7 +37,8 @@ export class FerryGroup implements HandlerGroup {
    * (trySend), until the queue drains. While clear, sends skip that question (see send()).
    */
   private refusing = false;
-  private readonly onRefused = (payload: Buffer, tag: object): void => {
+  private readonly onSettled = (payload: Buffer, tag: object, sent: boolean): void => {
+    if (sent) return;
     this.refusing = true;
     const ex = tag as Exchange;
     // Done, re-sent or answered meanwhile: this payload no longer stands for a wait.
@@ -65,7 +66,7 @@ export class FerryGroup implements HandlerGroup {
       { requests: c.requests, replies: c.replies, events: c.events },
       { sendHighWaterMark: c.sendHighWaterMark, subscribe: [this.ctx.fid, "*"] },
     );
-    this.sockets.start((frames) => applyMessage(this, frames), this.onRefused);
+    this.sockets.start((frames) => applyMessage(this, frames), this.onSettled);
   }
 
   get inlineBodyLimit(): number {
@@ -103,7 +104,7 @@ export class FerryGroup implements HandlerGroup {
   /**
    * Hand a request to the socket, or queue it. With nothing queued and no recent refusal, the
    * request is handed over without asking for room first; a refusal (no peer, every pipe at its
-   * high-water mark) brings it back from a microtask (onRefused), and it is queued then.
+   * high-water mark) brings it back from a microtask (onSettled), and it is queued then.
    */
   private send(ex: Exchange, now: number): void {
     if (this.queue.length === 0) {

@@ -5,7 +5,7 @@
 import type {
   FramesSink,
   GroupEndpoints,
-  RefusedSink,
+  SendSink,
   GroupSocketOptions,
   GroupSockets,
   Transport,
@@ -22,7 +22,7 @@ export class MemoryGroupSockets implements GroupSockets {
   capacity = Number.POSITIVE_INFINITY;
   closed = false;
   private sink: FramesSink | undefined;
-  private refused: RefusedSink | undefined;
+  private settled: SendSink | undefined;
 
   constructor(
     readonly endpoints: GroupEndpoints,
@@ -36,12 +36,12 @@ export class MemoryGroupSockets implements GroupSockets {
     return true;
   }
 
-  /** As trySend, but a refusal comes back later, from a microtask, as ZeroMQ's does. */
+  /** As trySend, but the outcome is told later, from a microtask, as ZeroMQ's is. */
   send(payload: Buffer, tag: object): void {
-    if (this.trySend(payload)) return;
+    const sent = this.trySend(payload);
     queueMicrotask(() => {
-      if (this.refused) this.refused(payload, tag);
-      else this.stats.sendErrors++;
+      if (this.settled) this.settled(payload, tag, sent);
+      else if (!sent) this.stats.sendErrors++;
     });
   }
 
@@ -49,9 +49,9 @@ export class MemoryGroupSockets implements GroupSockets {
     if (!this.closed) this.published.push({ topic, payload });
   }
 
-  start(sink: FramesSink, refused?: RefusedSink): void {
+  start(sink: FramesSink, settled?: SendSink): void {
     this.sink = sink;
-    this.refused = refused;
+    this.settled = settled;
   }
 
   /** Deliver a message as if it arrived on the replies socket (only subscribed topics pass). */

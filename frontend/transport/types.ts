@@ -30,10 +30,11 @@ export interface GroupSocketOptions {
 export type FramesSink = (frames: readonly Buffer[]) => void;
 
 /**
- * Gets back a payload handed to `send()` that ZeroMQ refused (no peer, or every pipe at its
- * high-water mark), with the tag it was sent with. Called from a microtask, in send order.
+ * Told how each `send()` went, with the payload and tag it was given: `sent` false when ZeroMQ
+ * refused it (no peer, or every pipe at its high-water mark). Called from a microtask, in send
+ * order.
  */
-export type RefusedSink = (payload: Buffer, tag: object) => void;
+export type SendSink = (payload: Buffer, tag: object, sent: boolean) => void;
 
 /** One group's bound sockets. */
 export interface GroupSockets {
@@ -45,17 +46,17 @@ export interface GroupSockets {
   trySend(payload: Buffer): boolean;
   /**
    * Hand one request payload over without first asking whether a pipe has room (asking costs a
-   * system call per message). A refused payload comes back to the `refused` sink given to
-   * start(), with `tag`; the caller then queues it as if trySend had said no.
+   * system call per message). How it went is told to the `settled` sink given to start(), with
+   * `tag`; a refused one the caller queues as if trySend had said no.
    */
   send(payload: Buffer, tag: object): void;
   /** Publish a two-frame event `[topic, payload]`. Never blocks: PUB drops past its HWM. */
   publish(topic: string, payload: Buffer): void;
   /**
-   * Start the receive loop; `sink` gets every message from the replies socket, `refused` every
-   * payload send() could not hand over (without it, those count as send errors). Call once.
+   * Start the receive loop; `sink` gets every message from the replies socket, `settled` the
+   * outcome of every send() (without it, refusals count as send errors). Call once.
    */
-  start(sink: FramesSink, refused?: RefusedSink): void;
+  start(sink: FramesSink, settled?: SendSink): void;
   /** Counters of the socket layer (send failures and the like), for metrics. */
   readonly stats: TransportStats;
   /** Close the three sockets. Queued outgoing events get `lingerMs` to leave. */

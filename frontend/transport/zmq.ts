@@ -14,7 +14,7 @@ import { ZAP_ENDPOINT, ZapAuthenticator } from "../zap.js";
 import type {
   FramesSink,
   GroupEndpoints,
-  RefusedSink,
+  SendSink,
   GroupSocketOptions,
   GroupSockets,
   Transport,
@@ -33,16 +33,19 @@ class ZmqGroupSockets implements GroupSockets {
   /** send() payloads and tags whose promises have not settled yet, oldest first from `head`. */
   private readonly unsettled: Array<Buffer | object | undefined> = [];
   private head = 0;
-  private refused: RefusedSink | undefined;
+  private settled: SendSink | undefined;
   private readonly onSent = (): void => {
-    this.settled();
+    const payload = this.unsettled[this.head] as Buffer;
+    const tag = this.unsettled[this.head + 1] as object;
+    this.shift();
+    this.settled?.(payload, tag, true);
   };
   private readonly onRefused = (err: unknown): void => {
     const payload = this.unsettled[this.head] as Buffer;
     const tag = this.unsettled[this.head + 1] as object;
-    this.settled();
-    if (this.refused !== undefined && (err as { code?: unknown }).code === "EAGAIN")
-      this.refused(payload, tag);
+    this.shift();
+    if (this.settled !== undefined && (err as { code?: unknown }).code === "EAGAIN")
+      this.settled(payload, tag, false);
     else this.stats.sendErrors++;
   };
 
@@ -64,7 +67,7 @@ class ZmqGroupSockets implements GroupSockets {
     sent.then(this.onSent, this.onRefused);
   }
 
-  private settled(): void {
+  private shift(): void {
     const q = this.unsettled;
     q[this.head] = q[this.head + 1] = undefined;
     this.head += 2;
@@ -79,8 +82,8 @@ class ZmqGroupSockets implements GroupSockets {
     this.pub.send([topic, payload]).then(undefined, this.onSendError);
   }
 
-  start(sink: FramesSink, refused?: RefusedSink): void {
-    this.refused = refused;
+  start(sink: FramesSink, settled?: SendSink): void {
+    this.settled = settled;
     void this.receiveLoop(sink);
   }
 

@@ -97,9 +97,13 @@ for (const transport of TRANSPORTS) {
       });
       cleanups.push(() => sockets.close(0));
       const refused: Array<[string, object]> = [];
+      let accepted = 0;
       sockets.start(
         () => {},
-        (payload, tag) => refused.push([payload.toString(), tag]),
+        (payload, tag, sent) => {
+          if (sent) accepted++;
+          else refused.push([payload.toString(), tag]);
+        },
       );
 
       // No peer: both come back, with their tags, from a microtask.
@@ -126,6 +130,7 @@ for (const transport of TRANSPORTS) {
       sockets.send(Buffer.from("second"), a);
       expect((await pull.receive())[0]!.toString()).toBe("second");
       expect(refused).toEqual([]);
+      expect(accepted).toBe(1);
       const big = Buffer.alloc(64 * 1024);
       let sent = 0;
       await until(() => {
