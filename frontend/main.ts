@@ -173,7 +173,8 @@ function attachLogging(server: Frontend, log: Logger): void {
     log.info({ address: info.address, fid: server.fid }, "listening"),
   );
   const access = log.child({ type: "access" });
-  server.on("access", (r: AccessRecord) => access.info(r));
+  // Below info no line is written: without a listener the frontend builds no record either.
+  if (access.isLevelEnabled("info")) server.on("access", (r: AccessRecord) => access.info(r));
   server.on("handler-up", (info: object) => log.info(info, "handler up"));
   server.on("handler-lost", (info: object) => log.warn(info, "handler lost"));
   server.on("protocol-error", (info: object) =>

@@ -56,6 +56,12 @@ export async function hello(opts: BenchOptions): Promise<ScenarioResult> {
     "ferry-m2-node",
     "mongrel2-node",
   );
+  ratioOf(
+    result,
+    "frontend swap in Ferry's own protocol: Ferry + minimal Ferry handler / Mongrel2 + minimal zeromq.js handler",
+    "ferry-node",
+    "mongrel2-node",
+  );
   ratioOf(result, "Mongrel2: zeromq.js handler / Python handler", "mongrel2-node", "mongrel2-py");
   return result;
 }

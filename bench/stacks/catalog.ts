@@ -28,6 +28,7 @@ export function helloStacks(opts: BenchOptions): Candidate[] {
     { stack: nodeBare },
     { stack: ferry("ts") },
     { stack: ferry("ts", 2) },
+    { stack: ferry("node") },
     { stack: mongrel2(m2Sdk) },
     { stack: ferry("m2-ts") },
     { stack: mongrel2(m2Node) },

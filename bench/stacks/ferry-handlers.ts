@@ -8,7 +8,7 @@ import type { FerryEndpoints } from "./ferry.js";
 import type { StackOptions } from "./types.js";
 
 export interface FerryHandler {
-  kind: "ts" | "wsgi" | "m2-node" | "m2-ts";
+  kind: "ts" | "node" | "wsgi" | "m2-node" | "m2-ts";
   label: string;
   protocol: "ferry" | "mongrel2";
   /** Extra keys for the group in the frontend config. */
@@ -82,6 +82,18 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
       start(`ferry-ts-${i}`, process.execPath, sdkArgs(connectOf(ends), options, false), {
         env: QUIET,
       }),
+  },
+  node: {
+    kind: "node",
+    label: "minimal zeromq.js Ferry handler",
+    protocol: "ferry",
+    tools: [],
+    unavailable: () => undefined,
+    start: (ends, i) => {
+      const [node, ...pre] = NODE_TS as [string, ...string[]];
+      const app = join(BENCH, "apps", "ferry-handler.ts");
+      return start(`ferry-node-${i}`, node, [...pre, app, ends.requests, ends.replies]);
+    },
   },
   "m2-ts": {
     kind: "m2-ts",

@@ -32,6 +32,20 @@ export class FerryGroup implements HandlerGroup {
   sockets: GroupSockets | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly reported = new Set<string>();
+  /**
+   * Set when the socket refused a send: from then on each send first asks whether there is room
+   * (trySend), until the queue drains. While clear, sends skip that question (see send()).
+   */
+  private refusing = false;
+  private readonly onSettled = (payload: Buffer, tag: object, sent: boolean): void => {
+    if (sent) return;
+    this.refusing = true;
+    const ex = tag as Exchange;
+    // Done, re-sent or answered meanwhile: this payload no longer stands for a wait.
+    if (ex.done || ex.payload !== payload || !this.awaiting.has(ex.id)) return;
+    this.awaiting.delete(ex.id);
+    this.enqueue(ex, performance.now());
+  };
   private readonly flushQueue = (): void => {
     this.flushTimer = undefined;
     this.flush(performance.now());
@@ -52,7 +66,7 @@ export class FerryGroup implements HandlerGroup {
       { requests: c.requests, replies: c.replies, events: c.events },
       { sendHighWaterMark: c.sendHighWaterMark, subscribe: [this.ctx.fid, "*"] },
     );
-    this.sockets.start((frames) => applyMessage(this, frames));
+    this.sockets.start((frames) => applyMessage(this, frames), this.onSettled);
   }
 
   get inlineBodyLimit(): number {
@@ -87,12 +101,24 @@ export class FerryGroup implements HandlerGroup {
     this.send(ex, performance.now());
   }
 
+  /**
+   * Hand a request to the socket, or queue it. With nothing queued and no recent refusal, the
+   * request is handed over without asking for room first; a refusal (no peer, every pipe at its
+   * high-water mark) brings it back from a microtask (onSettled), and it is queued then.
+   */
   private send(ex: Exchange, now: number): void {
-    if (this.queue.length === 0 && this.sockets!.trySend(ex.payload!)) {
+    if (this.queue.length === 0) {
+      if (!this.refusing) this.sockets!.send(ex.payload!, ex);
+      else if (this.sockets!.trySend(ex.payload!)) this.refusing = false;
+      else return this.enqueue(ex, now);
       ex.deadline = now + this.config.timeout;
       this.awaiting.set(ex.id, ex);
       return;
     }
+    this.enqueue(ex, now);
+  }
+
+  private enqueue(ex: Exchange, now: number): void {
     if (this.queue.length >= this.config.queue.length) {
       this.ctx.counters.queueFull++;
       this.ctx.responder.fail(ex, "FERRY_QUEUE_FULL", undefined, [["retry-after", "1"]]);
@@ -119,6 +145,7 @@ export class FerryGroup implements HandlerGroup {
     }
     if (sent > 0) this.queue = queue.slice(sent);
     if (this.queue.length > 0) this.flushTimer ??= setTimeout(this.flushQueue, 1);
+    else if (sent > 0) this.refusing = false;
   }
 
   abandon(ex: Exchange): void {

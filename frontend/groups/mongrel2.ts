@@ -50,6 +50,8 @@ export class Mongrel2Group implements HandlerGroup {
   private readonly liveWindow: number;
   sockets: GroupSockets | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Set when the socket refused a send: sends ask first (trySend) until the queue drains. */
+  private refusing = false;
   private readonly reported = new Set<string>();
   /** Connections a request of which reached a handler: they get a disconnect notice on close. */
   private readonly watched = new WeakSet<Connection>();
@@ -74,7 +76,7 @@ export class Mongrel2Group implements HandlerGroup {
       { requests: c.requests, replies: c.replies, events: c.events },
       { sendHighWaterMark: c.sendHighWaterMark, subscribe: [c.recvIdent ?? ""] },
     );
-    this.sockets.start((frames) => applyM2Reply(this, frames));
+    this.sockets.start((frames) => applyM2Reply(this, frames), this.onSettled);
   }
 
   /** Mongrel2 handlers expect whole bodies (Mongrel2 itself spools big ones to files). */
@@ -108,16 +110,50 @@ export class Mongrel2Group implements HandlerGroup {
     };
   }
 
+  /**
+   * Hand a request to the socket, or queue it (or 503). With nothing queued and no recent refusal,
+   * the request is handed over without asking for room first; how that went comes back from a
+   * microtask (onSettled), and a refused one is treated then as trySend's no would have been.
+   */
   dispatch(ex: Exchange): void {
     ex.payload = encodeM2RequestFor(ex, this.uuid, this.name, this.format);
     const now = performance.now();
-    if (this.queue.length === 0 && this.trySend(ex.payload, now)) {
-      this.hold(ex);
+    if (this.queue.length === 0) {
+      if (!this.refusing) {
+        this.sockets!.send(ex.payload, ex);
+        this.hold(ex);
+        ex.deadline = now + this.config.timeout;
+        this.awaiting.set(ex.id, ex);
+        return;
+      }
+      if (this.trySend(ex.payload, now)) {
+        this.refusing = false;
+        this.hold(ex);
+        this.watch(ex.conn);
+        ex.deadline = now + this.config.timeout;
+        this.awaiting.set(ex.id, ex);
+        return;
+      }
+    }
+    this.notSent(ex, now, false);
+  }
+
+  private readonly onSettled = (payload: Buffer, tag: object, sent: boolean): void => {
+    const ex = tag as Exchange;
+    if (sent) {
+      this.lastAccepted = performance.now();
       this.watch(ex.conn);
-      ex.deadline = now + this.config.timeout;
-      this.awaiting.set(ex.id, ex);
       return;
     }
+    this.refusing = true;
+    // Done or answered meanwhile: this payload no longer stands for a wait.
+    if (ex.done || ex.payload !== payload || !this.awaiting.has(ex.id)) return;
+    this.awaiting.delete(ex.id);
+    this.notSent(ex, performance.now(), true);
+  };
+
+  /** No handler took the request: 503 if none took one lately, else queue it (503 when full). */
+  private notSent(ex: Exchange, now: number, held: boolean): void {
     if (this.queue.length === 0 && !this.live(now)) {
       this.ctx.counters.noHandler++;
       this.ctx.responder.fail(
@@ -126,16 +162,18 @@ export class Mongrel2Group implements HandlerGroup {
         `no handler connected to group "${this.name}"`,
         [["retry-after", "1"]],
       );
-      ex.payload = undefined;
+      if (held) this.forget(ex);
+      else ex.payload = undefined;
       return;
     }
     if (this.queue.length >= this.config.queue.length) {
       this.ctx.counters.queueFull++;
       this.ctx.responder.fail(ex, "FERRY_QUEUE_FULL", undefined, [["retry-after", "1"]]);
-      ex.payload = undefined;
+      if (held) this.forget(ex);
+      else ex.payload = undefined;
       return;
     }
-    this.hold(ex);
+    if (!held) this.hold(ex);
     ex.deadline = now + this.config.queue.wait;
     this.queue.push(ex);
     this.flushTimer ??= setTimeout(this.flushQueue, 1);
@@ -169,6 +207,7 @@ export class Mongrel2Group implements HandlerGroup {
     }
     if (sent > 0) this.queue = queue.slice(sent);
     if (this.queue.length > 0) this.flushTimer ??= setTimeout(this.flushQueue, 1);
+    else if (sent > 0) this.refusing = false;
   }
 
   /** The first unfinished exchange of a connection: the one reply bytes are for. */

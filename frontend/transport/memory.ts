@@ -5,6 +5,7 @@
 import type {
   FramesSink,
   GroupEndpoints,
+  SendSink,
   GroupSocketOptions,
   GroupSockets,
   Transport,
@@ -21,6 +22,7 @@ export class MemoryGroupSockets implements GroupSockets {
   capacity = Number.POSITIVE_INFINITY;
   closed = false;
   private sink: FramesSink | undefined;
+  private settled: SendSink | undefined;
 
   constructor(
     readonly endpoints: GroupEndpoints,
@@ -34,12 +36,22 @@ export class MemoryGroupSockets implements GroupSockets {
     return true;
   }
 
+  /** As trySend, but the outcome is told later, from a microtask, as ZeroMQ's is. */
+  send(payload: Buffer, tag: object): void {
+    const sent = this.trySend(payload);
+    queueMicrotask(() => {
+      if (this.settled) this.settled(payload, tag, sent);
+      else if (!sent) this.stats.sendErrors++;
+    });
+  }
+
   publish(topic: string, payload: Buffer): void {
     if (!this.closed) this.published.push({ topic, payload });
   }
 
-  start(sink: FramesSink): void {
+  start(sink: FramesSink, settled?: SendSink): void {
     this.sink = sink;
+    this.settled = settled;
   }
 
   /** Deliver a message as if it arrived on the replies socket (only subscribed topics pass). */

@@ -29,6 +29,13 @@ export interface GroupSocketOptions {
  */
 export type FramesSink = (frames: readonly Buffer[]) => void;
 
+/**
+ * Told how each `send()` went, with the payload and tag it was given: `sent` false when ZeroMQ
+ * refused it (no peer, or every pipe at its high-water mark). Called from a microtask, in send
+ * order.
+ */
+export type SendSink = (payload: Buffer, tag: object, sent: boolean) => void;
+
 /** One group's bound sockets. */
 export interface GroupSockets {
   /**
@@ -37,10 +44,19 @@ export interface GroupSockets {
    * high-water mark): the caller queues the request and tries again later.
    */
   trySend(payload: Buffer): boolean;
+  /**
+   * Hand one request payload over without first asking whether a pipe has room (asking costs a
+   * system call per message). How it went is told to the `settled` sink given to start(), with
+   * `tag`; a refused one the caller queues as if trySend had said no.
+   */
+  send(payload: Buffer, tag: object): void;
   /** Publish a two-frame event `[topic, payload]`. Never blocks: PUB drops past its HWM. */
   publish(topic: string, payload: Buffer): void;
-  /** Start the receive loop; `sink` gets every message from the replies socket. Call once. */
-  start(sink: FramesSink): void;
+  /**
+   * Start the receive loop; `sink` gets every message from the replies socket, `settled` the
+   * outcome of every send() (without it, refusals count as send errors). Call once.
+   */
+  start(sink: FramesSink, settled?: SendSink): void;
   /** Counters of the socket layer (send failures and the like), for metrics. */
   readonly stats: TransportStats;
   /** Close the three sockets. Queued outgoing events get `lingerMs` to leave. */
@@ -48,7 +64,7 @@ export interface GroupSockets {
 }
 
 export interface TransportStats {
-  /** Sends the socket layer refused after trySend accepted them (should stay 0). */
+  /** Sends the socket layer refused after trySend accepted them, or for another reason than room (should stay 0). */
   sendErrors: number;
   /** Receive-loop failures other than the socket closing. */
   receiveErrors: number;

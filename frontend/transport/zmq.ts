@@ -3,7 +3,9 @@
  *
  * Hot-path choices: sends use sendTimeout 0, so zeromq.js takes its synchronous path (no poller,
  * never "busy"); a refused send surfaces through one shared rejection handler, not a closure per
- * message. Receives keep exactly one pending receive() per socket; when messages are queued,
+ * message. `send()` skips the `writable` check (a getsockopt that polls the socket's mailbox, a
+ * system call per message): zeromq.js settles each send's promise at once, so the settlements
+ * arrive in send order and a FIFO of what is in flight tells which payload a refusal was for. Receives keep exactly one pending receive() per socket; when messages are queued,
  * zeromq.js resolves synchronously, so a burst is drained in one pass.
  */
 import { Context, Publisher, Push, Router, Subscriber } from "zeromq";
@@ -12,17 +14,39 @@ import { ZAP_ENDPOINT, ZapAuthenticator } from "../zap.js";
 import type {
   FramesSink,
   GroupEndpoints,
+  SendSink,
   GroupSocketOptions,
   GroupSockets,
   Transport,
   TransportStats,
 } from "./types.js";
 
+/** A send after close: refused like one at the high-water mark (the group is stopping). */
+const CLOSED = Object.assign(new Error("socket closed"), { code: "EAGAIN" });
+
 class ZmqGroupSockets implements GroupSockets {
   readonly stats: TransportStats = { sendErrors: 0, receiveErrors: 0 };
   private closed = false;
   private readonly onSendError = (): void => {
     this.stats.sendErrors++;
+  };
+  /** send() payloads and tags whose promises have not settled yet, oldest first from `head`. */
+  private readonly unsettled: Array<Buffer | object | undefined> = [];
+  private head = 0;
+  private settled: SendSink | undefined;
+  private readonly onSent = (): void => {
+    const payload = this.unsettled[this.head] as Buffer;
+    const tag = this.unsettled[this.head + 1] as object;
+    this.shift();
+    this.settled?.(payload, tag, true);
+  };
+  private readonly onRefused = (err: unknown): void => {
+    const payload = this.unsettled[this.head] as Buffer;
+    const tag = this.unsettled[this.head + 1] as object;
+    this.shift();
+    if (this.settled !== undefined && (err as { code?: unknown }).code === "EAGAIN")
+      this.settled(payload, tag, false);
+    else this.stats.sendErrors++;
   };
 
   constructor(
@@ -37,12 +61,29 @@ class ZmqGroupSockets implements GroupSockets {
     return true;
   }
 
+  send(payload: Buffer, tag: object): void {
+    const sent = this.closed ? Promise.reject(CLOSED) : this.push.send(payload);
+    this.unsettled.push(payload, tag);
+    sent.then(this.onSent, this.onRefused);
+  }
+
+  private shift(): void {
+    const q = this.unsettled;
+    q[this.head] = q[this.head + 1] = undefined;
+    this.head += 2;
+    if (this.head === q.length) {
+      q.length = 0;
+      this.head = 0;
+    }
+  }
+
   publish(topic: string, payload: Buffer): void {
     if (this.closed) return;
     this.pub.send([topic, payload]).then(undefined, this.onSendError);
   }
 
-  start(sink: FramesSink): void {
+  start(sink: FramesSink, settled?: SendSink): void {
+    this.settled = settled;
     void this.receiveLoop(sink);
   }
 

@@ -86,5 +86,60 @@ for (const transport of TRANSPORTS) {
       expect(received.some((m) => m[0]!.toString() === "zz-other")).toBe(false);
       expect(sockets.stats.sendErrors).toBe(0);
     });
+
+    it("send() hands over without asking, and gives back what was refused, in order", async () => {
+      const dir = tempDir();
+      cleanups.push(dir.cleanup);
+      const endpoints = await endpointsFor(transport, dir.path);
+      const sockets: GroupSockets = await zmqTransport.open(endpoints, {
+        sendHighWaterMark: 2,
+        subscribe: ["fe-1"],
+      });
+      cleanups.push(() => sockets.close(0));
+      const refused: Array<[string, object]> = [];
+      let accepted = 0;
+      sockets.start(
+        () => {},
+        (payload, tag, sent) => {
+          if (sent) accepted++;
+          else refused.push([payload.toString(), tag]);
+        },
+      );
+
+      // No peer: both come back, with their tags, from a microtask.
+      const a = { id: "a" };
+      const b = { id: "b" };
+      sockets.send(Buffer.from("a"), a);
+      sockets.send(Buffer.from("b"), b);
+      expect(refused).toEqual([]);
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(refused).toEqual([
+        ["a", a],
+        ["b", b],
+      ]);
+
+      const pull = new Pull({ receiveHighWaterMark: 1, linger: 0 });
+      cleanups.push(() => pull.close());
+      pull.connect(endpoints.requests);
+      await until(() => sockets.trySend(Buffer.from("first")), "peer connected");
+      expect((await pull.receive())[0]!.toString()).toBe("first");
+
+      // A peer that reads: nothing is refused. One that stops: the pipe fills and sends come back.
+      refused.length = 0;
+      sockets.send(Buffer.from("second"), a);
+      expect((await pull.receive())[0]!.toString()).toBe("second");
+      expect(refused).toEqual([]);
+      expect(accepted).toBe(1);
+      const big = Buffer.alloc(64 * 1024);
+      let sent = 0;
+      await until(() => {
+        for (let i = 0; i < 100; i++, sent++) sockets.send(big, b);
+        return refused.length > 0 || sent >= 10_000;
+      }, "a refusal");
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every(([, tag]) => tag === b)).toBe(true);
+      expect(sockets.stats.sendErrors).toBe(0);
+    });
   });
 }
