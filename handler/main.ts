@@ -10,6 +10,7 @@ import { DEFAULT_ENDPOINTS } from "./connection.js";
 import { CurveKeyError, handlerCurveSourcesFromEnv, loadHandlerCurve } from "./curve.js";
 import { parseFrontends } from "./endpoints.js";
 import { HandlerError } from "./errors.js";
+import { installFastResponse } from "./fetch/fast-response.js";
 import { loadApp } from "./load-app.js";
 import { serve } from "./serve.js";
 import { MONGREL2_OPTIONS, MONGREL2_USAGE, mongrel2Servers } from "./mongrel2/cli.js";
@@ -25,9 +26,11 @@ const USAGE = `usage: ferry handler MODULE [options]
   --concurrency N        requests worked on at once (default 64)
   --kind fetch|node      how to call the app (default: detected)
   --heartbeat MS         heartbeat interval (default 1000)
+  --native-response      keep Node's own global Response (default: a subclass that sends
+                         string and byte bodies without a stream; see docs/handler.md)
 ${MONGREL2_USAGE}
 environment: FERRY_CONNECT, FERRY_CONCURRENCY, FERRY_EXPORT, FERRY_KIND, FERRY_HEARTBEAT,
-             FERRY_LOG_LEVEL (default info); CURVE: FERRY_CURVE_SECRET_KEY(_FILE),
+             FERRY_NATIVE_RESPONSE=1, FERRY_LOG_LEVEL (default info); CURVE: FERRY_CURVE_SECRET_KEY(_FILE),
              FERRY_CURVE_SERVER_KEY(_FILE)
 `;
 
@@ -40,6 +43,11 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
       `${name} must be a positive integer, got ${JSON.stringify(value)}`,
     );
   return n;
+}
+
+/** An on/off environment variable: 1, true, yes or on. */
+function flag(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
 }
 
 function kindOf(value: string | undefined): AppKind | undefined {
@@ -58,6 +66,7 @@ async function run(argv: string[], log: Logger): Promise<void> {
       concurrency: { type: "string" },
       kind: { type: "string" },
       heartbeat: { type: "string" },
+      "native-response": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       ...MONGREL2_OPTIONS,
     },
@@ -76,12 +85,15 @@ async function run(argv: string[], log: Logger): Promise<void> {
   const concurrency = positiveInt("--concurrency", values.concurrency ?? env.FERRY_CONCURRENCY, 64);
   const heartbeatMs = positiveInt("--heartbeat", values.heartbeat ?? env.FERRY_HEARTBEAT, 1000);
   const kind = kindOf(values.kind ?? env.FERRY_KIND);
+  const nativeResponse = values["native-response"] === true || flag(env.FERRY_NATIVE_RESPONSE);
+  // Before the app loads, so a module that keeps a reference to Response gets the substitute.
+  if (!nativeResponse) installFastResponse();
   const { app, path } = await loadApp(spec, values.export ?? (env.FERRY_EXPORT || undefined));
 
   const curve = loadHandlerCurve(handlerCurveSourcesFromEnv(env));
   const connection = servers
-    ? serveMongrel2(app, { servers, concurrency, heartbeatMs, kind })
-    : serve(app, { frontends, concurrency, heartbeatMs, kind, curve });
+    ? serveMongrel2(app, { servers, concurrency, heartbeatMs, kind, nativeResponse })
+    : serve(app, { frontends, concurrency, heartbeatMs, kind, curve, nativeResponse });
   const malformedSeen = new Set<string>();
   connection.on("malformed", (source, reason) => {
     if (malformedSeen.has(source)) return; // logged once per source

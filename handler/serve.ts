@@ -4,6 +4,7 @@
  */
 import { resolveApp, type AppKind } from "./app-kind.js";
 import { DEFAULT_ENDPOINTS, HandlerConnection, type ConnectionOptions } from "./connection.js";
+import { installFastResponse } from "./fetch/fast-response.js";
 import { fetchListener } from "./fetch/serve-fetch.js";
 import { nodeListener } from "./node/serve-node.js";
 import type { HandlerCurve } from "./curve.js";
@@ -14,6 +15,12 @@ export interface ServeOptions extends ConnectionOptions {
   kind?: AppKind;
   /** CURVE keys when the frontends require CURVE (see curve.ts: loadHandlerCurve). */
   curve?: HandlerCurve;
+  /**
+   * Keep Node's own global `Response`. By default serving a Fetch-style app makes
+   * `globalThis.Response` a subclass that sends string and byte bodies without building a
+   * stream for them (fetch/fast-response.ts); this turns that off.
+   */
+  nativeResponse?: boolean;
 }
 
 export function serve(app: unknown, options: ServeOptions = {}): HandlerConnection {
@@ -22,6 +29,7 @@ export function serve(app: unknown, options: ServeOptions = {}): HandlerConnecti
     options.transport ??
     new ZmqTransport(options.frontends ?? [DEFAULT_ENDPOINTS], undefined, options.curve);
   const connection = new HandlerConnection({ ...options, transport });
+  if (resolved.kind === "fetch" && !options.nativeResponse) installFastResponse();
   const listener =
     resolved.kind === "fetch"
       ? fetchListener(resolved.fetch, connection)

@@ -6,6 +6,7 @@
 import type { HeaderPair } from "../../protocol/index.js";
 import type { Exchange } from "../exchange.js";
 import { open, upgradeOf } from "../websocket/upgrade.js";
+import { bodyHolder, takeFastBody } from "./fast-response.js";
 
 /** Connection-level headers the frontend owns. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding"]);
@@ -42,6 +43,13 @@ function bodyKnownInFull(response: Response): boolean {
 export async function sendResponse(ex: Exchange, response: Response): Promise<void> {
   const socket = upgradeOf(response);
   if (socket !== undefined) return open(ex, socket, responseHeaders(response.headers));
+  const fast = takeFastBody(response);
+  if (fast !== undefined) {
+    // A body given whole to the substitute Response: its bytes, with no stream in between.
+    ex.writeHead(response.status, responseHeaders(response.headers));
+    ex.end(fast);
+    return;
+  }
   const body = response.body;
   // A null body with no declared length: Node's http server would frame it chunked.
   const lengthless = !body && !response.headers.has("content-length");
@@ -50,7 +58,7 @@ export async function sendResponse(ex: Exchange, response: Response): Promise<vo
     ex.end();
     return;
   }
-  if (bodyKnownInFull(response)) {
+  if (bodyKnownInFull(bodyHolder(response))) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (!ex.aborted) ex.end(bytes);
     return;

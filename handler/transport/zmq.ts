@@ -70,6 +70,7 @@ export class ZmqTransport implements Transport {
   private paused = false;
   private resume: (() => void) | undefined;
   private requestsStopped = false;
+  private stopping = false;
   private closed = false;
 
   constructor(
@@ -125,7 +126,10 @@ export class ZmqTransport implements Transport {
   }
 
   async stopRequests(): Promise<void> {
-    if (this.requestsStopped) return;
+    if (this.stopping) return;
+    this.stopping = true;
+    // What was published before (the goodbye) reaches the socket before the requests pipe goes.
+    await this.queue.flushed(2000);
     this.requestsStopped = true;
     for (const f of this.frontends) {
       try {

@@ -77,7 +77,8 @@ describe("HandlerConnection", () => {
     await tick();
     push("c");
     close();
-    const msgs = await h.done(req);
+    // A claim may come first when the first chunk takes over claimAfterMs (a loaded machine).
+    const msgs = (await h.done(req)).filter((m) => m.kind !== "claim");
     expect(h.body(msgs)).toBe("abc");
     expect(msgs[0]).toMatchObject({ kind: "head" });
     expect(msgs[0]!.kind === "head" && msgs[0]!.end).toBeUndefined();
