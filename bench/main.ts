@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
   const commit =
     sh("git rev-parse --short HEAD") +
     (sh("git status --porcelain -- frontend handler protocol") ? "+dirty" : "");
-  const command = `npm run bench -- ${argv.join(" ")}`.trim();
+  const command = argv.length > 0 ? `npm run bench -- ${argv.join(" ")}` : "npm run bench";
   for (const r of Object.values(scenarios))
     r.ranBy = { command, commit, at: started.toISOString().slice(0, 16) + "Z" };
   const run: RunResult = {
