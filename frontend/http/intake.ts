@@ -5,13 +5,14 @@
  * malformed requests; see client-error.ts for those.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Exchange, type ExchangeObserver } from "../exchange.js";
+import type { Exchange, ExchangeObserver } from "../exchange.js";
 import type { ConnectionTable } from "../connections.js";
 import type { HandlerGroup } from "../groups/types.js";
 import type { Counters } from "../metrics.js";
 import type { Router } from "../routes.js";
 import type { Responder } from "./respond.js";
 import { serveLocal } from "./local-targets.js";
+import { failNoHandler, openExchange, routeOf } from "./exchange-start.js";
 import { Upload } from "./upload.js";
 
 const EXCHANGE = Symbol("ferry.exchange");
@@ -45,16 +46,7 @@ export class Intake {
     const url = req.url ?? "/";
     if (req.httpVersionMajor !== 1 || hostCount(req.rawHeaders) > 1) {
       // HTTP/0.9-style lines parse, but Ferry speaks 1.x only; two Hosts make routing ambiguous.
-      const ex = new Exchange(
-        ctx.nextRequestId(),
-        conn,
-        req,
-        res,
-        performance.now(),
-        undefined,
-        ctx.observer,
-      );
-      conn.addExchange(ex);
+      const ex = openExchange(ctx, conn, req, res, undefined);
       ctx.counters.malformedRequests++;
       res.shouldKeepAlive = false;
       return ctx.responder.fail(
@@ -63,18 +55,8 @@ export class Intake {
         "unsupported HTTP version or more than one Host header",
       );
     }
-    const q = url.indexOf("?");
-    const route = ctx.router.match(req.headers.host, q === -1 ? url : url.slice(0, q));
-    const ex = new Exchange(
-      ctx.nextRequestId(),
-      conn,
-      req,
-      res,
-      performance.now(),
-      route,
-      ctx.observer,
-    );
-    conn.addExchange(ex);
+    const route = routeOf(ctx, req);
+    const ex = openExchange(ctx, conn, req, res, route);
     if (route === undefined)
       return ctx.responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
     if (route.target.kind !== "handler") {
@@ -82,13 +64,7 @@ export class Intake {
     }
     const group = ctx.groups.get(route.target.group);
     if (group === undefined || !group.hasLiveHandler()) {
-      ctx.counters.noHandler++;
-      return ctx.responder.fail(
-        ex,
-        "FERRY_NO_HANDLER",
-        `no live handler in group "${route.target.group}"`,
-        [["retry-after", "1"]],
-      );
+      return failNoHandler(ctx, ex, route.target.group);
     }
     ex.group = group;
     const headers = req.headers;

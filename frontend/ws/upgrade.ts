@@ -8,7 +8,7 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
-import { Exchange } from "../exchange.js";
+import { failNoHandler, openExchange, routeOf } from "../http/exchange-start.js";
 import type { Intake, IntakeContext } from "../http/intake.js";
 import { checkHandshake, wantsWebSocket } from "./handshake.js";
 
@@ -36,19 +36,8 @@ export class UpgradeIntake {
       return this.refuse(req, res, "FERRY_UPGRADE_UNSUPPORTED", "Upgrade with a request body");
     }
     ctx.counters.requests++;
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const route = ctx.router.match(req.headers.host, q === -1 ? url : url.slice(0, q));
-    const ex = new Exchange(
-      ctx.nextRequestId(),
-      conn,
-      req,
-      res,
-      performance.now(),
-      route,
-      ctx.observer,
-    );
-    conn.addExchange(ex);
+    const route = routeOf(ctx, req);
+    const ex = openExchange(ctx, conn, req, res, route);
     const { responder } = ctx;
     const verdict = checkHandshake(req.method, req.httpVersion, req.headers);
     if (!verdict.ok) {
@@ -56,7 +45,7 @@ export class UpgradeIntake {
       return responder.fail(ex, "FERRY_BAD_HANDSHAKE", verdict.reason);
     }
     if (route === undefined)
-      return responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
+      return responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${(req.url ?? "/").slice(0, 200)}`);
     const group = route.target.kind === "handler" ? ctx.groups.get(route.target.group) : undefined;
     if (group === undefined || group.protocol !== "ferry") {
       return responder.fail(
@@ -65,12 +54,7 @@ export class UpgradeIntake {
         `the route's target (${route.target.kind === "handler" ? `${group?.protocol ?? "unknown"} group` : route.target.kind}) does not take WebSockets`,
       );
     }
-    if (!group.hasLiveHandler()) {
-      ctx.counters.noHandler++;
-      return responder.fail(ex, "FERRY_NO_HANDLER", `no live handler in group "${group.name}"`, [
-        ["retry-after", "1"],
-      ]);
-    }
+    if (!group.hasLiveHandler()) return failNoHandler(ctx, ex, group.name);
     ex.group = group;
     ex.upgrade = { socket, head, protocols: verdict.protocols };
     group.dispatch(ex);
@@ -82,17 +66,7 @@ export class UpgradeIntake {
     code: "FERRY_UPGRADE_UNSUPPORTED",
     message: string,
   ): void {
-    const conn = this.ctx.connections.of(req.socket)!;
-    const ex = new Exchange(
-      this.ctx.nextRequestId(),
-      conn,
-      req,
-      res,
-      performance.now(),
-      undefined,
-      this.ctx.observer,
-    );
-    conn.addExchange(ex);
+    const ex = openExchange(this.ctx, this.ctx.connections.of(req.socket)!, req, res, undefined);
     this.ctx.responder.fail(ex, code, message);
   }
 }
