@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeToFrontend } from "../../../protocol/index.js";
 import type { HandlerContext } from "../../../handler/index.js";
-import { FID, Harness } from "./harness.js";
+import { FID, harnessMaker } from "./harness.js";
 
-const harnesses: Harness[] = [];
-function harness(app: unknown, options: ConstructorParameters<typeof Harness>[1] = {}): Harness {
-  const h = new Harness(app, options);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.connection.close();
-});
+const harness = harnessMaker();
 
 const tick = () => new Promise((r) => setImmediate(r));
 

@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ToFrontendMsg } from "../../../protocol/index.js";
 import {
   FastResponse,
   NativeResponse,
   installFastResponse,
 } from "../../../handler/fetch/fast-response.js";
-import { Harness } from "./harness.js";
+import { harnessMaker } from "./harness.js";
 
-const harnesses: Harness[] = [];
-function harness(app: unknown): Harness {
-  const h = new Harness(app);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.connection.close();
-});
+const harness = harnessMaker();
 
 const COOKIES = [
   ["set-cookie", "a=1; Path=/"],

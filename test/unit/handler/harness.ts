@@ -1,4 +1,5 @@
 /** Drives a HandlerConnection over the in-memory transport: the test plays the frontend. */
+import { afterEach } from "vitest";
 import {
   decodeToFrontend,
   encodeToHandler,
@@ -87,4 +88,23 @@ export class Harness {
     }
     return out;
   }
+}
+
+/**
+ * A Harness maker for one test file (call it at the file's top level): every harness it makes
+ * is closed after each test.
+ */
+export function harnessMaker(): (
+  app: unknown,
+  options?: Omit<ServeOptions, "transport">,
+) => Harness {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.connection.close();
+  });
+  return (app, options = {}) => {
+    const h = new Harness(app, options);
+    open.push(h);
+    return h;
+  };
 }

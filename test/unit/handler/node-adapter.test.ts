@@ -1,19 +1,11 @@
 /** The Node (req, res) gateway over the in-memory transport: genuine http semantics. */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Koa from "koa";
 import { contextOf } from "../../../handler/index.js";
-import { FID, Harness } from "./harness.js";
+import { FID, harnessMaker } from "./harness.js";
 
-const harnesses: Harness[] = [];
-function harness(app: unknown): Harness {
-  const h = new Harness(app);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.connection.close();
-});
+const harness = harnessMaker();
 
 describe("Node listener gateway", () => {
   it("gives the listener a genuine request (method, url, headers, body, socket address)", async () => {

@@ -1,5 +1,5 @@
 /** The SDK's WebSocket API over the in-memory transport: the test plays the frontend. */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import {
   acceptWebSocket,
@@ -13,12 +13,9 @@ import {
   type WebSocketCloseEvent,
 } from "../../../handler/index.js";
 import type { HeaderPair, ToFrontendMsg } from "../../../protocol/index.js";
-import { FID, Harness } from "./harness.js";
+import { FID, harnessMaker, type Harness } from "./harness.js";
 
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.connection.close();
-});
+const harness = harnessMaker();
 
 const UPGRADE: HeaderPair[] = [
   ["host", "example.test"],
@@ -50,8 +47,7 @@ function echoHarness(options: { protocol?: string } = {}): { h: Harness; seen: S
     response.headers.set("set-cookie", "s=1");
     return response;
   });
-  const h = new Harness(app);
-  harnesses.push(h);
+  const h = harness(app);
   return { h, seen };
 }
 
@@ -130,14 +126,13 @@ describe("upgradeWebSocket", () => {
   });
 
   it("sends a close made before `open` right after the 101", async () => {
-    const h = new Harness(
+    const h = harness(
       fetchApp((request: Request) => {
         const { socket, response } = upgradeWebSocket(request);
         socket.close(4009, "changed my mind");
         return response;
       }),
     );
-    harnesses.push(h);
     const req = upgrade(h);
     await h.transport.waitFor(() => h.messages.some((m) => m.kind === "close"));
     expect(h.about(req).map((m) => m.kind)).toEqual(["head", "close"]);
@@ -146,7 +141,7 @@ describe("upgradeWebSocket", () => {
 
   it("throws for a request that is not an upgrade, or a subprotocol the client did not offer", async () => {
     const errors: string[] = [];
-    const h = new Harness(
+    const h = harness(
       fetchApp((request: Request) => {
         try {
           upgradeWebSocket(request, { protocol: "c.v3" });
@@ -156,7 +151,6 @@ describe("upgradeWebSocket", () => {
         return new Response("no");
       }),
     );
-    harnesses.push(h);
     await h.done(h.request("GET", "/"));
     await h.done(upgrade(h));
     expect(errors[0]).toMatch(/not a WebSocket upgrade/);
@@ -165,13 +159,12 @@ describe("upgradeWebSocket", () => {
   });
 
   it("refuses when the app returns another response", async () => {
-    const h = new Harness(
+    const h = harness(
       fetchApp((request: Request) => {
         upgradeWebSocket(request);
         return new Response("nope", { status: 403 });
       }),
     );
-    harnesses.push(h);
     const [head] = await h.done(upgrade(h));
     expect(head).toMatchObject({ kind: "head", status: 403 });
   });
@@ -184,8 +177,7 @@ describe("upgradeWebSocket", () => {
       socket.onopen = () => opened.push(socket);
       return response;
     });
-    const h = new Harness(app);
-    harnesses.push(h);
+    const h = harness(app);
     const [head] = await h.done(upgrade(h));
     expect(head).toMatchObject({ kind: "head", status: 101 });
     await until(() => opened.length === 1);
@@ -195,7 +187,7 @@ describe("upgradeWebSocket", () => {
 describe("acceptWebSocket", () => {
   it("accepts from a Node-style app through the request's exchange", async () => {
     const opened: FerryWebSocket[] = [];
-    const h = new Harness(
+    const h = harness(
       nodeApp((req) => {
         const socket = acceptWebSocket(contextOf(req)!.exchange, { protocol: "a.v1" }, [
           ["x-room", "7"],
@@ -203,7 +195,6 @@ describe("acceptWebSocket", () => {
         socket.onopen = () => opened.push(socket);
       }),
     );
-    harnesses.push(h);
     const [head] = await h.done(upgrade(h));
     expect(head).toMatchObject({ kind: "head", status: 101 });
     expect((head as { headers: HeaderPair[] }).headers).toEqual([
