@@ -118,24 +118,19 @@ export class Mongrel2Group implements HandlerGroup {
   dispatch(ex: Exchange): void {
     ex.payload = encodeM2RequestFor(ex, this.uuid, this.name, this.format);
     const now = performance.now();
-    if (this.queue.length === 0) {
-      if (!this.refusing) {
-        this.sockets!.send(ex.payload, ex);
-        this.hold(ex);
-        ex.deadline = now + this.config.timeout;
-        this.awaiting.set(ex.id, ex);
-        return;
-      }
-      if (this.trySend(ex.payload, now)) {
-        this.refusing = false;
-        this.hold(ex);
-        this.watch(ex.conn);
-        ex.deadline = now + this.config.timeout;
-        this.awaiting.set(ex.id, ex);
-        return;
-      }
+    if (this.queue.length > 0) return this.notSent(ex, now, false);
+    if (!this.refusing) {
+      // Watched (and counted as accepted) once the send settles: see onSettled.
+      this.sockets!.send(ex.payload, ex);
+    } else if (this.trySend(ex.payload, now)) {
+      this.refusing = false;
+      this.watch(ex.conn);
+    } else {
+      return this.notSent(ex, now, false);
     }
-    this.notSent(ex, now, false);
+    this.hold(ex);
+    ex.deadline = now + this.config.timeout;
+    this.awaiting.set(ex.id, ex);
   }
 
   private readonly onSettled = (payload: Buffer, tag: object, sent: boolean): void => {
