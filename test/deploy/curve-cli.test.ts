@@ -47,7 +47,7 @@ describe("CURVE links between the real frontend and handler commands", () => {
         FERRY_CURVE_ALLOW: allowed.pub,
       },
     });
-    await frontend.waitFor(/"msg":"listening"/);
+    await frontend.waitFor(/"msg":"listening"/, 30_000);
     const url = `http://127.0.0.1:${port}/?name=curve`;
 
     // A handler with a key the frontend does not know: the handshake is refused, so no hello

@@ -101,7 +101,7 @@ describe.skipIf(problem !== undefined)(
         FERRY_CURVE_SECRET_KEY: frontendKeys.secret,
         FERRY_CURVE_ALLOW: handlerKeys.pub,
       });
-      await frontend.waitFor(/"msg":"listening"/);
+      await frontend.waitFor(/"msg":"listening"/, 30_000);
       for (const l of LINKS) {
         const connect = `tcp://${l.front}:${rq},tcp://${l.front}:${rp},tcp://${l.front}:${ev}`;
         const handler = inNs(l.ns, ["handler", app, "--connect", connect], {

@@ -63,7 +63,7 @@ export async function startFerryM2(
   const file = join(dir, `ferry-m2-${port}.json`);
   writeFileSync(file, JSON.stringify(config));
   const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "info" } });
-  await proc.waitFor(/"msg":"listening"/);
+  await proc.waitFor(/"msg":"listening"/, 30_000);
   return { proc, port, url: `http://127.0.0.1:${port}`, groups: out };
 }
 

@@ -62,7 +62,7 @@ export async function startFrontend(
   const file = join(dir, `frontend-${port}.json`);
   writeFileSync(file, JSON.stringify(config));
   const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "info" } });
-  await proc.waitFor(/"msg":"listening"/);
+  await proc.waitFor(/"msg":"listening"/, 30_000);
   return { proc, port, url: `http://127.0.0.1:${port}`, endpoints };
 }
 

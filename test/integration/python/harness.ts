@@ -66,9 +66,11 @@ export async function startFrontend(
   };
   const file = join(dir, `frontend-${port}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "warn" } });
+  const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "info" } });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await statusOf(url)) !== 0);
+  // Rejects with the frontend's output if it exits first (a bad config, a port taken meanwhile),
+  // rather than polling a port nobody will open.
+  await proc.waitFor(/"msg":"listening"/, 30_000);
   return { proc, url, endpoints: groups.py!, groups };
 }
 

@@ -54,7 +54,7 @@ export async function startWsFrontend(
   const file = join(dir, `frontend-${port}.json`);
   writeFileSync(file, JSON.stringify(config));
   const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "info" } });
-  await proc.waitFor(/"msg":"listening"/);
+  await proc.waitFor(/"msg":"listening"/, 30_000);
   const s = extra.tls ? "s" : "";
   return { proc, port, url: `http${s}://127.0.0.1:${port}`, ws: `ws${s}://127.0.0.1:${port}` };
 }
