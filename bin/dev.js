@@ -2,10 +2,15 @@
 // serving examples/hello, as two real processes, the way they run in production. Ctrl-C (or
 // SIGTERM) stops both gracefully.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const bin = fileURLToPath(new URL("./ferry.js", import.meta.url));
 const hello = fileURLToPath(new URL("../dist/examples/hello/index.js", import.meta.url));
+// Node flags the frontend runs with wherever Ferry starts it (docs/deploy.md, "Memory").
+const frontendFlags = JSON.parse(
+  readFileSync(new URL("./frontend-node-flags.json", import.meta.url), "utf8"),
+);
 
 export async function main() {
   // FERRY_REQUESTS/REPLIES/EVENTS move the frontend's sockets; the handler follows them.
@@ -13,7 +18,7 @@ export async function main() {
   const handlerEnv =
     rq && rp && ev ? { ...process.env, FERRY_CONNECT: `${rq},${rp},${ev}` } : process.env;
   const children = [
-    spawn(process.execPath, [bin, "frontend"], { stdio: "inherit" }),
+    spawn(process.execPath, [...frontendFlags, bin, "frontend"], { stdio: "inherit" }),
     spawn(process.execPath, [bin, "handler", hello], { stdio: "inherit", env: handlerEnv }),
   ];
   let stopping = false;

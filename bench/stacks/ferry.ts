@@ -4,7 +4,7 @@
  * stack, so a frontend swap changes nothing else).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePorts } from "../../test/support/ports.js";
 import { ferryRoot } from "../build-snapshot.js";
@@ -16,6 +16,12 @@ import { FERRY_HANDLERS, type FerryHandler } from "./ferry-handlers.js";
 
 const ferryBin = () => join(ferryRoot(), "bin", "ferry.js");
 const frontendBuilt = () => join(ferryRoot(), "dist", "frontend", "main.js");
+
+/** The Node flags Ferry runs its frontend with (`ferry dev`, docker-compose.yml), if the build has them. */
+function frontendNodeFlags(): string[] {
+  const file = join(ferryRoot(), "bin", "frontend-node-flags.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as string[]) : [];
+}
 
 export interface FerryEndpoints {
   requests: string;
@@ -93,7 +99,7 @@ export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
         file,
         JSON.stringify(config(port, ends, handler.protocol, handler.groupConfig ?? {}), null, 2),
       );
-      const nodeArgs: string[] = [];
+      const nodeArgs = frontendNodeFlags();
       if (options.profileDir !== undefined) {
         mkdirSync(options.profileDir, { recursive: true });
         nodeArgs.push(

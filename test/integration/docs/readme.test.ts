@@ -3,7 +3,7 @@
  * curl line. Only the ports move, through the environment variables the README documents, so the
  * test never takes the fixed default ports. The README's test line is what CI runs itself.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePorts } from "../../support/ports.js";
@@ -15,6 +15,29 @@ const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   scripts: Record<string, string>;
 };
+
+/** The Node flags the frontend runs with wherever Ferry starts it (bin/frontend-node-flags.json). */
+const frontendFlags = JSON.parse(
+  readFileSync(join(ROOT, "bin", "frontend-node-flags.json"), "utf8"),
+) as string[];
+
+/** Command lines of `pid`'s children, from /proc. */
+function childCommandLines(pid: number): string[][] {
+  const lines: string[][] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Field 4 (ppid) follows the command name, which is in parentheses and may hold spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== pid) continue;
+      lines.push(readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return lines;
+}
 
 async function waitServed(url: string, deadline = Date.now() + 20_000): Promise<Response> {
   for (;;) {
@@ -33,6 +56,13 @@ describe("README quick start", () => {
   it("says npm install && npm start, and npm start is the dev launcher", () => {
     expect(readme).toContain("npm install && npm start");
     expect(pkg.scripts.start).toBe("node bin/ferry.js dev");
+  });
+
+  it("docker-compose.yml runs the frontend with the frontend's Node flags", () => {
+    const compose = readFileSync(join(ROOT, "docker-compose.yml"), "utf8");
+    const entrypoint = /^ {4}entrypoint: (\[.*\])$/m.exec(compose);
+    expect(entrypoint).not.toBeNull();
+    expect(JSON.parse(entrypoint![1]!)).toEqual(["node", ...frontendFlags, "/app/bin/ferry.js"]);
   });
 
   it("names the test command that .ci/run runs", () => {
@@ -59,6 +89,12 @@ describe("README quick start", () => {
     expect(res.status).toBe(200);
     const expected = /# → (.+)$/m.exec(readme)?.[1];
     expect(await res.text()).toBe(`${expected}\n`);
+    // The frontend child runs with the frontend's Node flags; the handler with Node's defaults.
+    const children = childCommandLines(dev.child.pid!);
+    const frontend = children.find((argv) => argv.includes("frontend"));
+    const handler = children.find((argv) => argv.includes("handler"));
+    expect(frontend?.slice(1, 1 + frontendFlags.length)).toEqual(frontendFlags);
+    for (const flag of frontendFlags) expect(handler).not.toContain(flag);
     // Ctrl-C / SIGTERM stops both processes and the launcher exits cleanly.
     expect(await dev.stop("SIGTERM")).toBe(0);
   }, 40_000);
