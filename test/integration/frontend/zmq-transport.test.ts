@@ -25,15 +25,21 @@ for (const transport of TRANSPORTS) {
       for (const c of cleanups.splice(0).reverse()) await c();
     });
 
-    it("sends, publishes, receives, and refuses when no handler can take a request", async () => {
+    /** A group's sockets (send high-water mark 2) on fresh endpoints, closed after the test. */
+    async function openGroup(subscribe: string[]) {
       const dir = tempDir();
       cleanups.push(dir.cleanup);
       const endpoints = await endpointsFor(transport, dir.path);
       const sockets: GroupSockets = await zmqTransport.open(endpoints, {
         sendHighWaterMark: 2,
-        subscribe: ["fe-1", "*"],
+        subscribe,
       });
       cleanups.push(() => sockets.close(0));
+      return { endpoints, sockets };
+    }
+
+    it("sends, publishes, receives, and refuses when no handler can take a request", async () => {
+      const { endpoints, sockets } = await openGroup(["fe-1", "*"]);
       const received: Buffer[][] = [];
       sockets.start((frames) => received.push([...frames]));
 
@@ -88,14 +94,7 @@ for (const transport of TRANSPORTS) {
     });
 
     it("send() hands over without asking, and gives back what was refused, in order", async () => {
-      const dir = tempDir();
-      cleanups.push(dir.cleanup);
-      const endpoints = await endpointsFor(transport, dir.path);
-      const sockets: GroupSockets = await zmqTransport.open(endpoints, {
-        sendHighWaterMark: 2,
-        subscribe: ["fe-1"],
-      });
-      cleanups.push(() => sockets.close(0));
+      const { endpoints, sockets } = await openGroup(["fe-1"]);
       const refused: Array<[string, object]> = [];
       let accepted = 0;
       sockets.start(
