@@ -6,9 +6,10 @@ import { join } from "node:path";
 /**
  * Test files run in parallel processes, and each asks the OS for a free port, closes it, and
  * hands it to a server started a moment later. The OS may give that just-released port to the
- * next asker (it did, under load, to two groups of one config, and to two test files). So a
- * port handed out is also claimed by a file in a directory every test process shares; a claim
- * older than CLAIM_TTL_MS is stale (a run long over) and may be taken again.
+ * next asker (it did, under load, to two groups of one config; nothing stops it from doing so
+ * to two test files). So a port handed out is also claimed by a file in a directory every test
+ * process shares; a claim older than CLAIM_TTL_MS is stale (a run long over) and may be taken
+ * again.
  */
 const CLAIMS = join(tmpdir(), `ferry-test-ports-${process.getuid?.() ?? 0}`);
 const CLAIM_TTL_MS = 15 * 60_000;
