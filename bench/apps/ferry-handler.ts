@@ -1,5 +1,5 @@
 /**
- * A minimal Ferry-protocol handler on zeromq.js and protocol/ only (no SDK): requests in on PULL,
+ * A minimal Ferry-protocol handler on zeromq.js and protocol/ (no SDK): requests in on PULL,
  * replies out on PUB, a hello then heartbeats. Every request gets the same 200 "Hello, World!"
  * (one head message carrying the body). With a handler this cheap, the frontend is what a
  * benchmark measures: the Ferry-protocol counterpart of bench/apps/m2-handler.ts.
@@ -7,13 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { Publisher, Pull } from "zeromq";
-import {
-  decodeToHandler,
-  encodeToFrontend,
-  type Draft,
-  type HeaderPair,
-  type ToFrontendMsg,
-} from "../../protocol/index.js";
+import { decodeToHandler, type HeaderPair } from "../../protocol/index.js";
+import { serialPublisher } from "../../test/support/serial-publisher.js";
 
 const [requests, replies] = process.argv.slice(2);
 if (requests === undefined || replies === undefined)
@@ -29,19 +24,7 @@ const pub = new Publisher({ linger: 0 });
 pull.connect(requests);
 pub.connect(replies);
 
-// zeromq.js allows one pending send; replies queue here and go out in order.
-const queue: Array<[string, Buffer]> = [];
-let sending = false;
-async function pump(): Promise<void> {
-  if (sending) return;
-  sending = true;
-  while (queue.length > 0) await pub.send(queue.shift()!);
-  sending = false;
-}
-function send(topic: string, msg: Draft<ToFrontendMsg>): void {
-  queue.push([topic, encodeToFrontend(msg)]);
-  void pump();
-}
+const { send } = serialPublisher(pub);
 
 const announce = (kind: "hello" | "heartbeat") =>
   send("*", { kind, hid, capacity: 1024, inflight: 0, interval: INTERVAL, agent: "bench" });

@@ -19,13 +19,8 @@
  */
 import { Publisher, Pull, Subscriber } from "zeromq";
 import { randomBytes } from "node:crypto";
-import {
-  encodeToFrontend,
-  decodeToHandler,
-  type Draft,
-  type RequestMsg,
-  type ToFrontendMsg,
-} from "../../protocol/index.js";
+import { encodeToFrontend, decodeToHandler, type RequestMsg } from "../../protocol/index.js";
+import { serialPublisher } from "./serial-publisher.js";
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,22 +41,7 @@ sub.subscribe(hid);
 sub.subscribe("*");
 
 let inflight = 0;
-const outbox: Array<[string, Buffer]> = [];
-let sending = false;
-async function pump(): Promise<void> {
-  if (sending) return;
-  sending = true;
-  while (outbox.length > 0) await pub.send(outbox.shift()!);
-  sending = false;
-}
-function send(topic: string, msg: Draft<ToFrontendMsg>): void {
-  outbox.push([topic, encodeToFrontend(msg)]);
-  void pump();
-}
-function sendRaw(frames: Array<string | Buffer>): void {
-  outbox.push(frames as [string, Buffer]);
-  void pump();
-}
+const { send, sendRaw } = serialPublisher(pub);
 const hello = (kind: "hello" | "heartbeat") =>
   send("*", { kind, hid, capacity: 64, inflight, interval, agent: "ferry-test-handler" });
 hello("hello");
@@ -204,8 +184,7 @@ function sendGarbage(r: RequestMsg): void {
       end: true,
     }),
   ]);
-  outbox.push([r.fid, Buffer.from([0x93, 1, 2, 3])]);
-  void pump();
+  sendRaw([r.fid, Buffer.from([0x93, 1, 2, 3])]);
 }
 
 async function receiveRequests(): Promise<void> {

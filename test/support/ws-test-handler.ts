@@ -18,13 +18,11 @@ import { Publisher, Pull, Subscriber } from "zeromq";
 import { randomBytes } from "node:crypto";
 import {
   decodeToHandler,
-  encodeToFrontend,
-  type Draft,
   type RequestMsg,
   type Target,
-  type ToFrontendMsg,
   type WsEventMsg,
 } from "../../protocol/index.js";
+import { serialPublisher } from "./serial-publisher.js";
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,18 +42,7 @@ sub.connect(arg("events"));
 sub.subscribe(hid);
 sub.subscribe("*");
 
-const outbox: Array<[string, Buffer]> = [];
-let sending = false;
-async function pump(): Promise<void> {
-  if (sending) return;
-  sending = true;
-  while (outbox.length > 0) await pub.send(outbox.shift()!);
-  sending = false;
-}
-function send(topic: string, msg: Draft<ToFrontendMsg>): void {
-  outbox.push([topic, encodeToFrontend(msg)]);
-  void pump();
-}
+const { send } = serialPublisher(pub);
 const hello = (kind: "hello" | "heartbeat") =>
   send("*", { kind, hid, capacity: 64, inflight: 0, interval, agent: "ferry-ws-test-handler" });
 hello("hello");
