@@ -2,7 +2,8 @@
 // work) that holds every GET /poll and, on GET /broadcast, writes ONE prebuilt response to all
 // of them. What remains is the kernel's cost of 10,000 loopback writes plus the event loop.
 // Routes as in node-hello.mjs: /poll, /count, /broadcast (anything else: "Hello, World!").
-// Usage: node bench/apps/net-broadcast.mjs PORT, then node --import tsx bench/clients/broadcast.ts PORT N
+// Usage: node bench/apps/net-broadcast.mjs PORT,
+//   then node --import tsx bench/clients/broadcast.ts PORT N
 import { createServer } from "node:net";
 
 const port = Number(process.argv[2]);

@@ -25,7 +25,10 @@ interface PollerReport {
   lastAt: number;
 }
 
-/** A child: open `n` polls, say `ready`, then `done` once each has its first byte (or on `stop`). */
+/**
+ * A child: open `n` polls, say `ready`, then `done` once each has its first byte (or on
+ * `stop`).
+ */
 async function poller(port: number, n: number): Promise<void> {
   const send = (m: PollerReport) => process.send!(m);
   const sink = Buffer.allocUnsafe(64 * 1024);

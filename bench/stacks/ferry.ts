@@ -17,7 +17,10 @@ import { FERRY_HANDLERS, type FerryHandler } from "./ferry-handlers.js";
 const ferryBin = () => join(ferryRoot(), "bin", "ferry.js");
 const frontendBuilt = () => join(ferryRoot(), "dist", "frontend", "main.js");
 
-/** The Node flags Ferry runs its frontend with (`ferry dev`, docker-compose.yml), if the build has them. */
+/**
+ * The Node flags Ferry runs its frontend with (`ferry dev`, docker-compose.yml), if the build
+ * has them.
+ */
 function frontendNodeFlags(): string[] {
   const file = join(ferryRoot(), "bin", "frontend-node-flags.json");
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as string[]) : [];

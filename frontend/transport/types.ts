@@ -64,7 +64,10 @@ export interface GroupSockets {
 }
 
 export interface TransportStats {
-  /** Sends the socket layer refused after trySend accepted them, or for another reason than room (should stay 0). */
+  /**
+   * Sends the socket layer refused after trySend accepted them, or for another reason than room
+   * (should stay 0).
+   */
   sendErrors: number;
   /** Receive-loop failures other than the socket closing. */
   receiveErrors: number;

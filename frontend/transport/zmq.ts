@@ -5,8 +5,9 @@
  * never "busy"); a refused send surfaces through one shared rejection handler, not a closure per
  * message. `send()` skips the `writable` check (a getsockopt that polls the socket's mailbox, a
  * system call per message): zeromq.js settles each send's promise at once, so the settlements
- * arrive in send order and a FIFO of what is in flight tells which payload a refusal was for. Receives keep exactly one pending receive() per socket; when messages are queued,
- * zeromq.js resolves synchronously, so a burst is drained in one pass.
+ * arrive in send order and a FIFO of what is in flight tells which payload a refusal was for.
+ * Receives keep exactly one pending receive() per socket; when messages are queued, zeromq.js
+ * resolves synchronously, so a burst is drained in one pass.
  */
 import { Context, Publisher, Push, Router, Subscriber } from "zeromq";
 import type { FrontendCurve } from "../curve.js";

@@ -16,7 +16,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   scripts: Record<string, string>;
 };
 
-/** The Node flags the frontend runs with wherever Ferry starts it (bin/frontend-node-flags.json). */
+/**
+ * The Node flags the frontend runs with wherever Ferry starts it, from
+ * bin/frontend-node-flags.json.
+ */
 const frontendFlags = JSON.parse(
   readFileSync(join(ROOT, "bin", "frontend-node-flags.json"), "utf8"),
 ) as string[];
