@@ -30,8 +30,8 @@ const USAGE = `usage: ferry handler MODULE [options]
                          string and byte bodies without a stream; see docs/handler.md)
 ${MONGREL2_USAGE}
 environment: FERRY_CONNECT, FERRY_CONCURRENCY, FERRY_EXPORT, FERRY_KIND, FERRY_HEARTBEAT,
-             FERRY_NATIVE_RESPONSE=1, FERRY_LOG_LEVEL (default info); CURVE: FERRY_CURVE_SECRET_KEY(_FILE),
-             FERRY_CURVE_SERVER_KEY(_FILE)
+             FERRY_NATIVE_RESPONSE=1, FERRY_LOG_LEVEL (default info);
+             CURVE: FERRY_CURVE_SECRET_KEY(_FILE), FERRY_CURVE_SERVER_KEY(_FILE)
 `;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
