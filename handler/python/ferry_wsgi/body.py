@@ -95,14 +95,25 @@ class StreamedInput(io.RawIOBase):
         return out
 
     def read(self, size=-1):
+        """Up to `size` bytes, fewer only at the end of the body (file semantics: a short read
+        means EOF, so an app may read `CONTENT_LENGTH` in one call); all of it without `size`."""
         if size is None or size < 0:
             parts = [self._take(len(self._buffer))]
             while self._fill():
                 parts.append(self._take(len(self._buffer)))
             return b"".join(parts)
-        if not self._buffer and size > 0:
-            self._fill()
-        return self._take(size)
+        if size <= len(self._buffer):
+            return self._take(size)
+        parts = []
+        left = size
+        while True:
+            if self._buffer:
+                piece = self._take(left)
+                parts.append(piece)
+                left -= len(piece)
+            if not left or not self._fill():
+                break
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def readinto(self, b):
         data = self.read(len(b))
@@ -110,17 +121,23 @@ class StreamedInput(io.RawIOBase):
         return len(data)
 
     def readline(self, size=-1):
+        """One line (up to and including its newline), at most `size` bytes; waits for more of the
+        body until then or EOF."""
+        if size is None:
+            size = -1
+        parts = []
+        have = 0
         while True:
             end = self._buffer.find(b"\n")
-            if end >= 0:
-                n = end + 1
+            n = end + 1 if end >= 0 else len(self._buffer)
+            if 0 <= size < have + n:
+                n, end = size - have, -1  # cut at `size`: the line is not complete
+            if n:
+                parts.append(self._take(n))
+                have += n
+            if end >= 0 or have == size or not self._fill():
                 break
-            if 0 <= size <= len(self._buffer) or not self._fill():
-                n = len(self._buffer)
-                break
-        if size is not None and 0 <= size < n:
-            n = size
-        return self._take(n)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def readlines(self, hint=-1):
         lines = []
