@@ -42,7 +42,7 @@ NO_BODY_STATUSES = frozenset([204, 304])
 HEAD_TAKES_REASON = "reason" in inspect.signature(ReplyChannel.head).parameters
 
 
-class AppError(Exception):
+class AppError(ValueError):
     """The app broke a PEP 3333 rule (bad status, headers, body type, call order)."""
 
 
@@ -62,6 +62,19 @@ def parse_status(status):
     return n, reason
 
 
+def check_field(name, value):
+    """Raises AppError unless `name` is a token and `value` latin-1 text a client can be sent."""
+    if not name or not TOKEN_CHARS.issuperset(name):
+        raise AppError(f"invalid header name {name!r}: only RFC 9110 token characters")
+    if BAD_VALUE.search(value) is not None:
+        if "\n" in value or "\r" in value:
+            raise AppError(f"header {name} has a line break in its value")
+        raise AppError(
+            f"header {name} has a value that is not latin-1 text (control characters or code "
+            f"points past U+00FF): {value!r}"
+        )
+
+
 def check_headers(headers):
     """-> (wire header pairs, Content-Length or None)."""
     if type(headers) is not list:
@@ -74,15 +87,7 @@ def check_headers(headers):
         name, value = item
         if type(name) is not str or type(value) is not str:
             raise AppError(f"header name and value must be str: {item!r}")
-        if not name or not TOKEN_CHARS.issuperset(name):
-            raise AppError(f"invalid header name {name!r}: only RFC 9110 token characters")
-        if BAD_VALUE.search(value) is not None:
-            if "\n" in value or "\r" in value:
-                raise AppError(f"header {name} has a line break in its value")
-            raise AppError(
-                f"header {name} has a value that is not latin-1 text (control characters or code "
-                f"points past U+00FF): {value!r}"
-            )
+        check_field(name, value)
         lower = name.lower()
         if lower in HOP_BY_HOP:
             continue
