@@ -25,6 +25,7 @@ class StreamedInput(io.RawIOBase):
         self._cond = threading.Condition()
         self._chunks = []
         self._buffer = b""
+        self._pos = 0  # where the unread part of _buffer begins
         self._eof = False
         self._error = None
         self._consumed = 0  # bytes read since the last credit
@@ -77,17 +78,25 @@ class StreamedInput(io.RawIOBase):
                 waited = not self._cond.wait(self._timeout)
             if self._chunks:
                 chunks, self._chunks = self._chunks, []
-                self._buffer = b"".join([self._buffer, *chunks]) if self._buffer else b"".join(chunks)
+                if self._pos < len(self._buffer):
+                    chunks.insert(0, self._buffer[self._pos :])
+                self._buffer = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                self._pos = 0
                 return True
             if self._error is not None and not self._eof:
                 raise BodyAborted(self._error)
             return False
 
     def _take(self, n):
-        if n >= len(self._buffer):
-            out, self._buffer = self._buffer, b""
+        """Up to `n` buffered bytes. The buffer is consumed by moving `_pos`, not by slicing off
+        what was taken, so reading a chunk line by line copies each byte once."""
+        buf, pos = self._buffer, self._pos
+        if n >= len(buf) - pos:
+            out = buf[pos:] if pos else buf
+            self._buffer, self._pos = b"", 0
         else:
-            out, self._buffer = self._buffer[:n], self._buffer[n:]
+            out = buf[pos : pos + n]
+            self._pos = pos + n
         self._consumed += len(out)
         if self._consumed >= self._window // 2 and not self._eof:
             consumed, self._consumed = self._consumed, 0
@@ -102,12 +111,12 @@ class StreamedInput(io.RawIOBase):
             while self._fill():
                 parts.append(self._take(len(self._buffer)))
             return b"".join(parts)
-        if size <= len(self._buffer):
+        if size <= len(self._buffer) - self._pos:
             return self._take(size)
         parts = []
         left = size
         while True:
-            if self._buffer:
+            if self._pos < len(self._buffer):
                 piece = self._take(left)
                 parts.append(piece)
                 left -= len(piece)
@@ -128,8 +137,8 @@ class StreamedInput(io.RawIOBase):
         parts = []
         have = 0
         while True:
-            end = self._buffer.find(b"\n")
-            n = end + 1 if end >= 0 else len(self._buffer)
+            end = self._buffer.find(b"\n", self._pos)
+            n = end + 1 - self._pos if end >= 0 else len(self._buffer) - self._pos
             if 0 <= size < have + n:
                 n, end = size - have, -1  # cut at `size`: the line is not complete
             if n:
