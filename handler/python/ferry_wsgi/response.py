@@ -62,11 +62,20 @@ def parse_status(status):
     return n, reason
 
 
+#: Header names already found to be tokens (bounded: an app may make up names).
+_GOOD_NAMES = set()
+_GOOD_NAMES_MAX = 1024
+
+
 def check_field(name, value):
     """Raises AppError unless `name` is a token and `value` latin-1 text a client can be sent."""
-    if not name or not TOKEN_CHARS.issuperset(name):
-        raise AppError(f"invalid header name {name!r}: only RFC 9110 token characters")
-    if BAD_VALUE.search(value) is not None:
+    if name not in _GOOD_NAMES:
+        if not name or not TOKEN_CHARS.issuperset(name):
+            raise AppError(f"invalid header name {name!r}: only RFC 9110 token characters")
+        if len(_GOOD_NAMES) < _GOOD_NAMES_MAX:
+            _GOOD_NAMES.add(name)
+    # Printable ASCII, the usual case, is two C-level checks; anything else goes to the regex.
+    if not (value.isascii() and value.isprintable()) and BAD_VALUE.search(value) is not None:
         if "\n" in value or "\r" in value:
             raise AppError(f"header {name} has a line break in its value")
         raise AppError(
