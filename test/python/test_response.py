@@ -7,7 +7,7 @@ import unittest
 
 from ferry_wsgi.exchange import Exchange
 from ferry_wsgi.filewrapper import FileWrapper
-from ferry_wsgi.response import HEAD_TAKES_REASON
+from ferry_wsgi.response import HEAD_TAKES_REASON, app_name
 
 from support import FID, HID, call, request
 
@@ -326,7 +326,7 @@ class ContentLength(unittest.TestCase):
         self.assertEqual(len(log.entries), 1)
         self.assertIn("test_response:simple.<locals>.app", log.entries[0][0])
         self.assertIn("Content-Length 10", log.entries[0][0])
-        self.assertIn("was 5 bytes", log.entries[0][0])
+        self.assertIn("was 5 bytes for GET /", log.entries[0][0])
 
     def test_short_streamed_body_and_empty_body_are_cut(self):
         def streamed(environ, start_response):
@@ -407,6 +407,20 @@ class HeaderChecks(unittest.TestCase):
         self.assertEqual(response.reason, "Custom Phrase\xe9")
         if HEAD_TAKES_REASON:
             self.assertEqual(rec.messages[0]["reason"], "Custom Phrase\xe9")
+
+
+class AppNames(unittest.TestCase):
+    def test_functions_classes_and_framework_apps_are_named(self):
+        class Framework:
+            def __call__(self, environ, start_response):
+                return []
+
+        self.assertEqual(app_name(simple), "test_response:simple")
+        self.assertTrue(app_name(Framework()).startswith("test_response:AppNames."))
+        self.assertTrue(app_name(Framework()).endswith(".<locals>.Framework"))
+        flaskish = Framework()
+        flaskish.import_name = "shop"
+        self.assertTrue(app_name(flaskish).endswith(".Framework (shop)"))
 
 
 class LateErrors(unittest.TestCase):

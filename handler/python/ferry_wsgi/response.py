@@ -11,6 +11,7 @@ are never sent. Both are logged with the app's name.
 """
 
 import inspect
+import os
 import re
 import sys
 import traceback
@@ -115,6 +116,7 @@ class Response:
     __slots__ = (
         "channel",
         "ex",
+        "what",
         "app_name",
         "log_error",
         "head_only",
@@ -130,9 +132,10 @@ class Response:
         "excess",
     )
 
-    def __init__(self, channel, ex, app_name="the app", log_error=None, head_only=False):
+    def __init__(self, channel, ex, app_name="the app", log_error=None, head_only=False, what="the request"):
         self.channel = channel
         self.ex = ex
+        self.what = what  # the request, for logs
         self.app_name = app_name
         self.log_error = log_error
         self.head_only = head_only  # a HEAD request: no body is owed whatever Content-Length says
@@ -241,7 +244,7 @@ class Response:
         self.complete = True
         text = (
             f"{self.app_name} declared Content-Length {self.length} but its body was {self.sent} "
-            "bytes: the connection is closed"
+            f"bytes for {self.what}: the connection is closed"
         )
         if self.log_error is not None:
             self.log_error(text)
@@ -288,16 +291,22 @@ def _join(result):
 
 
 def app_name(app):
-    """How logs name an app: `module:qualified.name` of the function or of an instance's class."""
+    """How logs name an app: `module:qualified.name` of the function or of an instance's class,
+    with what says which project it is when the class is a framework's (Flask's import name,
+    Django's settings module)."""
     obj = app if hasattr(app, "__qualname__") else type(app)
-    return f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', '?')}"
+    module = getattr(obj, "__module__", None) or "?"
+    name = f"{module}:{getattr(obj, '__qualname__', '?')}"
+    project = getattr(app, "import_name", None)
+    if project is None and module.startswith("django."):
+        project = os.environ.get("DJANGO_SETTINGS_MODULE")
+    return f"{name} ({project})" if isinstance(project, str) else name
 
 
 def run_app(app, environ, channel, ex, log_error, name=None):
     """Call `app` for one request and send its response. Never raises."""
-    response = Response(
-        channel, ex, name or app_name(app), log_error, environ.get("REQUEST_METHOD") == "HEAD"
-    )
+    method = environ.get("REQUEST_METHOD")
+    response = Response(channel, ex, name or app_name(app), log_error, method == "HEAD", _describe(environ))
     result = None
     try:
         result = app(environ, response.start_response)
