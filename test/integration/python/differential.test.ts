@@ -65,7 +65,8 @@ function seen(outcome: Outcome, port: number): Seen {
     for (const [key, value] of Object.entries(dump.environ)) {
       // Each server's own port is in Host and SERVER_PORT; the client's differs every time.
       if (key === "REMOTE_PORT") continue;
-      env[key] = typeof value === "string" ? value.replaceAll(own, "{PORT}") : value;
+      if (key === "SERVER_PORT" && value === own) env[key] = "{PORT}";
+      else env[key] = typeof value === "string" ? value.replaceAll(`:${own}`, ":{PORT}") : value;
     }
     out.environ = env;
     out.read = dump.body;
