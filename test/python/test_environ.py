@@ -31,6 +31,7 @@ class CgiVariables(unittest.TestCase):
             body=b"{}",
             remote="10.0.0.7",
             rport=40000,
+            port=8080,
         )
         self.assertEqual(env["REQUEST_METHOD"], "POST")
         self.assertEqual(env["SCRIPT_NAME"], "/api")
@@ -155,7 +156,11 @@ class Hosts(unittest.TestCase):
     def test_server_port_from_the_request_port_field(self):
         env = build(host="example.com:8080", headers=[["host", "example.com:8080"]], port=6767)
         self.assertEqual((env["SERVER_NAME"], env["SERVER_PORT"]), ("example.com", "6767"))
-        env = build(host="example.com:8080", headers=[["host", "example.com:8080"]])
+
+    def test_server_port_from_host_when_the_request_has_no_port(self):
+        msg = request(host="example.com:8080", headers=[["host", "example.com:8080"]])
+        msg.pop("port", None)  # a v1 frontend's request
+        env = EnvironBuilder(False, False, io.StringIO()).build(msg)
         self.assertEqual((env["SERVER_NAME"], env["SERVER_PORT"]), ("example.com", "8080"))
 
 
