@@ -408,6 +408,14 @@ class HeaderChecks(unittest.TestCase):
         if HEAD_TAKES_REASON:
             self.assertEqual(rec.messages[0]["reason"], "Custom Phrase\xe9")
 
+    def test_a_reason_past_the_wire_limit_is_left_out(self):
+        rec, _, _, log = call(simple(status="299 " + "\xe9" * 256))  # 512 UTF-8 bytes: fits
+        if HEAD_TAKES_REASON:
+            self.assertEqual(rec.messages[0]["reason"], "\xe9" * 256)
+        rec, _, _, log = call(simple(status="299 " + "\xe9" * 257))
+        self.assertEqual((rec.kinds, log.entries), (["head"], []))
+        self.assertNotIn("reason", rec.messages[0])
+
 
 class AppNames(unittest.TestCase):
     def test_functions_classes_and_framework_apps_are_named(self):

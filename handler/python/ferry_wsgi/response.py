@@ -39,12 +39,20 @@ BAD_VALUE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
 #: Statuses whose responses have no body whatever their Content-Length says (RFC 9110 §6.4.1).
 NO_BODY_STATUSES = frozenset([204, 304])
 
+#: Longest reason phrase `head.reason` carries, in UTF-8 bytes; a longer one is left out (the
+#: client then gets the standard phrase) rather than make the frontend drop the whole head.
+MAX_REASON = 512
+
 #: True once the reply channel's `head` takes the reason phrase (protocol v2 `head.reason`).
 HEAD_TAKES_REASON = "reason" in inspect.signature(ReplyChannel.head).parameters
 
 
 class AppError(ValueError):
     """The app broke a PEP 3333 rule (bad status, headers, body type, call order)."""
+
+
+def _fits(reason):
+    return 0 < len(reason.encode("utf-8")) <= MAX_REASON
 
 
 def parse_status(status):
@@ -225,7 +233,8 @@ class Response:
     def _head(self, body, end):
         self.headers_sent = True
         if HEAD_TAKES_REASON:
-            self.channel.head(self.ex, self.status, self.headers, body, end, reason=self.reason or None)
+            reason = self.reason if 0 < len(self.reason) <= MAX_REASON // 2 or _fits(self.reason) else None
+            self.channel.head(self.ex, self.status, self.headers, body, end, reason=reason)
         else:
             self.channel.head(self.ex, self.status, self.headers, body, end)
 
