@@ -124,7 +124,7 @@ class Response:
     __slots__ = (
         "channel",
         "ex",
-        "what",
+        "environ",
         "app_name",
         "log_error",
         "head_only",
@@ -140,10 +140,10 @@ class Response:
         "excess",
     )
 
-    def __init__(self, channel, ex, app_name="the app", log_error=None, head_only=False, what="the request"):
+    def __init__(self, channel, ex, app_name="the app", log_error=None, head_only=False, environ=None):
         self.channel = channel
         self.ex = ex
-        self.what = what  # the request, for logs
+        self.environ = environ or {}  # for logs
         self.app_name = app_name
         self.log_error = log_error
         self.head_only = head_only  # a HEAD request: no body is owed whatever Content-Length says
@@ -253,7 +253,7 @@ class Response:
         self.complete = True
         text = (
             f"{self.app_name} declared Content-Length {self.length} but its body was {self.sent} "
-            f"bytes for {self.what}: the connection is closed"
+            f"bytes for {_describe(self.environ)}: the connection is closed"
         )
         if self.log_error is not None:
             self.log_error(text)
@@ -315,7 +315,7 @@ def app_name(app):
 def run_app(app, environ, channel, ex, log_error, name=None):
     """Call `app` for one request and send its response. Never raises."""
     method = environ.get("REQUEST_METHOD")
-    response = Response(channel, ex, name or app_name(app), log_error, method == "HEAD", _describe(environ))
+    response = Response(channel, ex, name or app_name(app), log_error, method == "HEAD", environ)
     result = None
     try:
         result = app(environ, response.start_response)
