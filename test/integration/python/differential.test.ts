@@ -11,7 +11,7 @@ import { STATUS_CODES } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../support/ports.js";
-import { PYTHON, ROOT, start, stopAll } from "../../support/processes.js";
+import { PYTHON, ROOT, start, stopAll, type Proc } from "../../support/processes.js";
 import { tempDir } from "../../support/tmp.js";
 import { CORPUS, INLINE_LIMIT, type Case } from "./differential/corpus.js";
 import { exchange, type Outcome } from "./differential/raw-http.js";
@@ -304,6 +304,7 @@ describe.skipIf(problem !== undefined)("WSGI differential: gunicorn vs Ferry", (
   const dir = tempDir();
   let gunicornPort = 0;
   let ferryPort = 0;
+  let handler: Proc;
   const used = new Set<string>();
 
   beforeAll(async () => {
@@ -327,7 +328,7 @@ describe.skipIf(problem !== undefined)("WSGI differential: gunicorn vs Ferry", (
     );
     const frontend = await startFrontend(dir.path, { inlineBodyLimit: INLINE_LIMIT });
     ferryPort = Number(new URL(frontend.url).port);
-    await startPython(["environ_dump:app"], frontend.endpoints, { pythonPath: [APPS] });
+    handler = await startPython(["environ_dump:app"], frontend.endpoints, { pythonPath: [APPS] });
     await gunicorn.waitFor(/Booting worker/, 20_000);
     await waitServed(`http://127.0.0.1:${gunicornPort}/`);
     await waitServed(`${frontend.url}/`);
@@ -349,6 +350,7 @@ describe.skipIf(problem !== undefined)("WSGI differential: gunicorn vs Ferry", (
       if (c.body !== undefined) expect(f.read, "the body Ferry's app read").toEqual(c.body);
       for (const rule of ALLOWED) if (rule.apply(c, g, f)) used.add(rule.name);
       expect(f).toEqual(g);
+      if (c.ferryLog !== undefined) await handler.waitFor(c.ferryLog, 5000);
     });
   }
 

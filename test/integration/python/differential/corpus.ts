@@ -12,6 +12,8 @@ export interface Case {
   /** The body's size and SHA-256, which the app must have read whole (so a body both servers
    * cut alike still fails). */
   body?: { bytes: number; sha256: string };
+  /** A line ferry_wsgi must log for this request (gunicorn's logs are not compared). */
+  ferryLog?: RegExp;
 }
 
 /** The frontend's inline limit in this test: bodies past it stream into wsgi.input. */
@@ -159,8 +161,17 @@ export const CORPUS: Case[] = [
   ),
 
   // Response shapes.
-  { name: "body shorter than Content-Length", request: raw("GET", "/x/cl-short", []) },
-  { name: "body longer than Content-Length", request: raw("GET", "/x/cl-long", []) },
+  {
+    name: "body shorter than Content-Length",
+    request: raw("GET", "/x/cl-short", []),
+    ferryLog:
+      /environ_dump:app declared Content-Length 10 but its body was 5 bytes for GET \/x\/cl-short/,
+  },
+  {
+    name: "body longer than Content-Length",
+    request: raw("GET", "/x/cl-long", []),
+    ferryLog: /environ_dump:app gave more body than its Content-Length 3 for GET \/x\/cl-long/,
+  },
   { name: "header value outside latin-1", request: raw("GET", "/x/bad-header?kind=latin1", []) },
   { name: "header value with CR LF", request: raw("GET", "/x/bad-header?kind=crlf", []) },
   { name: "header name with a space", request: raw("GET", "/x/bad-header?kind=name", []) },

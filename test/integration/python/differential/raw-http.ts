@@ -34,7 +34,12 @@ const CRLF2 = Buffer.from("\r\n\r\n");
 interface Parsed {
   done: boolean;
   outcome?: Outcome;
+  /** A HEAD response's head arrived. */
+  headed?: boolean;
 }
+
+/** How long a HEAD exchange waits after the head for bytes that should not come. */
+const HEAD_LINGER_MS = 300;
 
 /** Parses what arrived so far; `closed` says the server closed the connection. */
 function parse(data: Buffer, req: RawRequest, closed: boolean): Parsed {
@@ -61,6 +66,9 @@ function parse(data: Buffer, req: RawRequest, closed: boolean): Parsed {
     const te = headers.find(([n]) => n === "transfer-encoding")?.[1];
     const cl = headers.find(([n]) => n === "content-length")?.[1];
     if (req.head || status === 204 || status === 304) {
+      // Whatever follows is a body the server should not have sent: wait to see it (the caller
+      // ends a HEAD exchange after HEAD_LINGER_MS on a connection kept open).
+      if (req.head && !closed) return { done: false, headed: true };
       return { done: true, outcome: { ...base, framing: "none", body: rest, complete: true } };
     }
     if (te !== undefined && /chunked/i.test(te)) {
@@ -114,11 +122,13 @@ export function exchange(port: number, req: RawRequest, waitMs = 5000): Promise<
     let data = Buffer.alloc(0);
     let settled = false;
     let continued = req.afterContinue === undefined;
+    let linger: NodeJS.Timeout | undefined;
     const finish = (outcome: Outcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(continueTimer);
+      clearTimeout(linger);
       socket.destroy();
       resolve(outcome);
     };
@@ -132,6 +142,12 @@ export function exchange(port: number, req: RawRequest, waitMs = 5000): Promise<
         if (!continued && /^HTTP\/1\.1 100/.test(data.toString("latin1"))) sendRest();
         const parsed = parse(data, req, closed);
         if (parsed.done) finish(parsed.outcome ?? NO_RESPONSE);
+        else if (parsed.headed && linger === undefined) {
+          linger = setTimeout(
+            () => finish(parse(data, req, true).outcome ?? NO_RESPONSE),
+            HEAD_LINGER_MS,
+          );
+        }
       } catch (err) {
         settled = true;
         socket.destroy();
