@@ -91,6 +91,12 @@ interface Allowed {
   apply(c: Case, g: Seen, f: Seen): boolean;
 }
 
+/** `f` made the same as `g` (a difference that leaves nothing else to compare). */
+function become(f: Seen, g: Seen): void {
+  for (const key of Object.keys(f)) delete (f as unknown as Record<string, unknown>)[key];
+  Object.assign(f, structuredClone(g));
+}
+
 function dropKey(s: Seen, key: string): boolean {
   if (s.environ === undefined || !(key in s.environ)) return false;
   delete s.environ[key];
@@ -228,6 +234,19 @@ const ALLOWED: Allowed[] = [
       }),
   },
   {
+    name: "raw bytes past ASCII in the target",
+    why:
+      "The request-target is ASCII (RFC 9112 §3.2, RFC 3986): Node's parser refuses one with raw " +
+      "bytes past it, and the frontend answers 400 FERRY_BAD_REQUEST before any app runs; gunicorn " +
+      "takes it and hands the bytes on as latin-1.",
+    apply(c, g, f) {
+      const line = c.request("h").bytes.toString("latin1").split("\r\n")[0]!;
+      if (!/[\x80-\xff]/.test(line) || f.status !== 400 || g.status === 400) return false;
+      become(f, g);
+      return true;
+    },
+  },
+  {
     name: "headers of a start_response that raised",
     why:
       "gunicorn keeps the headers of a start_response call that raised, so the app's second call " +
@@ -265,7 +284,7 @@ const ALLOWED: Allowed[] = [
     onlyWith: "a frontend that resets a cut connection before flushing it",
     apply(_c, g, f) {
       if (g.complete || g.hung || f.status !== 0 || f.hung) return false;
-      Object.assign(f, structuredClone(g));
+      become(f, g);
       return true;
     },
   },

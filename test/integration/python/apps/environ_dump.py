@@ -3,10 +3,12 @@
 Any path answers with the environ (its JSON-safe values) and what the app read from
 `wsgi.input` (`?read=STYLE` picks how it reads). Paths under `/x/` answer with a response shape
 instead: a short or long body against Content-Length, a header start_response must refuse, an
-error after the head, a reason phrase, write(), close(), 204/304, two Set-Cookie headers.
+error after the head, a reason phrase, write(), close(), 204/304, two Set-Cookie headers,
+wsgi.file_wrapper.
 """
 
 import hashlib
+import io
 import json
 import sys
 
@@ -139,6 +141,12 @@ def cookies(environ, start_response):
     return [b"two cookies"]
 
 
+def file_wrapper(environ, start_response):
+    data = b"".join(b"line %d\n" % i for i in range(2000))
+    start_response("200 OK", TEXT + [("Content-Length", str(len(data)))])
+    return environ["wsgi.file_wrapper"](io.BytesIO(data), 4096)
+
+
 def stream(environ, start_response):
     start_response("200 OK", TEXT)
     return (b"part %d\n" % i for i in range(5))
@@ -156,6 +164,7 @@ ROUTES = {
     "/x/status": status,
     "/x/cookies": cookies,
     "/x/stream": stream,
+    "/x/file": file_wrapper,
 }
 
 

@@ -148,6 +148,9 @@ export const CORPUS: Case[] = [
   },
   { name: "PUT", request: raw("PUT", "/put", ["Content-Length: 3"], { body: Buffer.from("abc") }) },
   { name: "DELETE", request: raw("DELETE", "/thing/1", []) },
+  { name: "OPTIONS *", request: raw("OPTIONS", "*", []) },
+  { name: "UTF-8 bytes in the query, unencoded", request: raw("GET", "/u?q=caf\u00c3\u00a9", []) },
+  { name: "a long header value", request: raw("GET", "/", [`X-Long: ${"v".repeat(6000)}`]) },
 
   // Bodies by every read style, around the inline limit and the credit window.
   ...BODY_SIZES.flatMap((size) =>
@@ -184,5 +187,6 @@ export const CORPUS: Case[] = [
   { name: "304", request: raw("GET", "/x/status?code=304", []) },
   { name: "Set-Cookie twice", request: raw("GET", "/x/cookies", []) },
   { name: "streamed response", request: raw("GET", "/x/stream", []) },
+  { name: "wsgi.file_wrapper", request: raw("GET", "/x/file", []) },
   { name: "HEAD of a streamed response", request: raw("HEAD", "/x/stream", []) },
 ];
