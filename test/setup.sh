@@ -10,6 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES=(
   python3-zmq python3-msgpack python3-flask python3-django   # Python handler + interop
+  gunicorn                                                   # the WSGI differential test
   mongrel2-core                                              # Mongrel2 compatibility suite
   iproute2 openssl curl                                      # network namespaces, TLS certs
   docker.io docker-compose debootstrap                       # deployment suite (local images)

@@ -4,7 +4,7 @@ import io
 import unittest
 import wsgiref.validate
 
-from ferry_wsgi.environ import EnvironBuilder, decode_path, split_host, split_route
+from ferry_wsgi.environ import EnvironBuilder, decode_path, split_host, split_route, split_target
 from ferry_wsgi.filewrapper import FileWrapper
 
 from support import call, request
@@ -31,6 +31,7 @@ class CgiVariables(unittest.TestCase):
             body=b"{}",
             remote="10.0.0.7",
             rport=40000,
+            port=8080,
         )
         self.assertEqual(env["REQUEST_METHOD"], "POST")
         self.assertEqual(env["SCRIPT_NAME"], "/api")
@@ -145,6 +146,45 @@ class Hosts(unittest.TestCase):
         self.assertEqual(split_host("", "http"), ("localhost", "80"))
         self.assertEqual(split_host("example.com:", "http"), ("example.com", "80"))
         self.assertEqual(split_host("example.com:x1", "http"), ("example.com", "80"))
+
+    def test_the_listener_port_wins_over_the_host_port(self):
+        self.assertEqual(split_host("example.com:8080", "http", 6767), ("example.com", "6767"))
+        self.assertEqual(split_host("example.com", "https", 8443), ("example.com", "8443"))
+        self.assertEqual(split_host("[::1]:1", "http", 9), ("[::1]", "9"))
+        self.assertEqual(split_host("", "http", 9), ("localhost", "9"))
+
+    def test_server_port_from_the_request_port_field(self):
+        env = build(host="example.com:8080", headers=[["host", "example.com:8080"]], port=6767)
+        self.assertEqual((env["SERVER_NAME"], env["SERVER_PORT"]), ("example.com", "6767"))
+
+    def test_server_port_from_host_when_the_request_has_no_port(self):
+        msg = request(host="example.com:8080", headers=[["host", "example.com:8080"]])
+        msg.pop("port", None)  # a v1 frontend's request
+        env = EnvironBuilder(False, False, io.StringIO()).build(msg)
+        self.assertEqual((env["SERVER_NAME"], env["SERVER_PORT"]), ("example.com", "8080"))
+
+
+class Targets(unittest.TestCase):
+    def test_no_fragment_in_path_info_query_string_or_raw_uri(self):
+        env = build(target="/a/b?x=1#frag", path="/a/b", query="x=1#frag")
+        self.assertEqual((env["PATH_INFO"], env["QUERY_STRING"]), ("/a/b", "x=1"))
+        self.assertEqual(env["RAW_URI"], "/a/b?x=1")
+        env = build(target="/a#f?x=1", path="/a#f", query="x=1")
+        self.assertEqual((env["PATH_INFO"], env["QUERY_STRING"]), ("/a", ""))
+        self.assertEqual(env["REQUEST_URI"], "/a")
+        env = build(target="/a%23b?c=%23", path="/a%23b", query="c=%23")
+        self.assertEqual((env["PATH_INFO"], env["QUERY_STRING"]), ("/a#b", "c=%23"))
+
+    def test_absolute_form_targets_use_the_path(self):
+        env = build(target="http://h:9/abs/p?q=1", path="/abs/p", query="q=1")
+        self.assertEqual((env["PATH_INFO"], env["QUERY_STRING"]), ("/abs/p", "q=1"))
+        self.assertEqual(env["RAW_URI"], "http://h:9/abs/p?q=1")
+        # A frontend that passes the absolute form through in `path`:
+        env = build(target="http://h:9/abs/p?q=1", path="http://h:9/abs/p", query="q=1")
+        self.assertEqual(env["PATH_INFO"], "/abs/p")
+        env = build(target="http://h:9?q=1", path="http://h:9", query="q=1")
+        self.assertEqual(env["PATH_INFO"], "/")
+        self.assertEqual(split_target("*", ""), ("*", ""))
 
 
 class Validator(unittest.TestCase):

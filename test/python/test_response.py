@@ -7,6 +7,7 @@ import unittest
 
 from ferry_wsgi.exchange import Exchange
 from ferry_wsgi.filewrapper import FileWrapper
+from ferry_wsgi.response import HEAD_TAKES_REASON, app_name
 
 from support import FID, HID, call, request
 
@@ -310,6 +311,157 @@ class Cancellation(unittest.TestCase):
         t.join()
         self.assertEqual(rec.body(), b"abcdefgh")
         self.assertEqual(rec.messages[0]["body"], b"abcd")
+
+
+class ContentLength(unittest.TestCase):
+    """PEP 3333, "Handling the Content-Length Header": never more than declared; fewer closes the
+    connection (an `error` after what was sent) and is logged with the app's name."""
+
+    def test_short_list_body_is_sent_then_cut(self):
+        rec, _, _, log = call(simple(headers=[("Content-Length", "10")], body=[b"hello"]))
+        self.assertEqual(rec.kinds, ["head", "error"])
+        self.assertEqual(rec.messages[0]["body"], b"hello")
+        self.assertNotIn("end", rec.messages[0])
+        self.assertEqual(rec.messages[1]["code"], "APP_ERROR")
+        self.assertEqual(len(log.entries), 1)
+        self.assertIn("test_response:simple.<locals>.app", log.entries[0][0])
+        self.assertIn("Content-Length 10", log.entries[0][0])
+        self.assertIn("was 5 bytes for GET /", log.entries[0][0])
+
+    def test_short_streamed_body_and_empty_body_are_cut(self):
+        def streamed(environ, start_response):
+            start_response("200 OK", [("Content-Length", "10")])
+            return iter([b"ab", b"cd"])
+
+        rec, _, _, log = call(streamed)
+        self.assertEqual(rec.kinds, ["head", "data", "error"])
+        self.assertFalse(any(m.get("end") for m in rec.messages))
+        self.assertEqual(len(log.entries), 1)
+        rec, _, _, log = call(simple(headers=[("Content-Length", "3")], body=[]))
+        self.assertEqual(rec.kinds, ["head", "error"])
+        self.assertNotIn("end", rec.messages[0])
+
+    def test_no_body_owed_for_head_204_304(self):
+        rec, _, _, log = call(simple(headers=[("Content-Length", "10")], body=[]), request(method="HEAD"))
+        self.assertEqual(rec.kinds, ["head"])
+        self.assertIs(rec.messages[0]["end"], True)
+        for status in ("304 Not Modified", "204 No Content"):
+            rec, _, _, log = call(simple(status=status, headers=[("Content-Length", "10")], body=[]))
+            self.assertEqual(rec.kinds, ["head"])
+            self.assertEqual(log.entries, [])
+
+    def test_excess_is_never_sent_and_is_logged_once(self):
+        def app(environ, start_response):
+            write = start_response("200 OK", [("Content-Length", "3")])
+            write(b"abcd")
+            write(b"more")
+            return [b"and more"]
+
+        rec, _, _, log = call(app)
+        self.assertEqual(rec.kinds, ["head"])
+        self.assertEqual(rec.body(), b"abc")
+        self.assertEqual(len(log.entries), 1)
+        self.assertIn("more body than its Content-Length 3", log.entries[0][0])
+        rec, _, _, log = call(simple(headers=[("Content-Length", "2")], body=[b"abc"]))
+        self.assertEqual(rec.body(), b"ab")
+        self.assertIs(rec.messages[-1]["end"], True)
+        self.assertEqual(len(log.entries), 1)
+
+
+class HeaderChecks(unittest.TestCase):
+    """start_response checks what would fail later, so the app gets the error itself."""
+
+    def raised(self, status, headers):
+        seen = []
+
+        def app(environ, start_response):
+            try:
+                start_response(status, headers)
+            except Exception as err:
+                seen.append(err)
+                start_response("200 OK", [("X-Checked", "1")])
+            return [b"x"]
+
+        rec, _, _, log = call(app)
+        self.assertEqual(rec.messages[0]["status"], 200)
+        return seen[0] if seen else None
+
+    def test_values_must_be_latin1_without_controls(self):
+        self.assertIsNotNone(self.raised("200 OK", [("X-A", "snow \u2603")]))
+        self.assertIsNotNone(self.raised("200 OK", [("X-A", "a\rb")]))
+        self.assertIsNotNone(self.raised("200 OK", [("X-A", "a\nb")]))
+        self.assertIsNotNone(self.raised("200 OK", [("X-A", "a\x00b")]))
+        self.assertIsNotNone(self.raised("200 OK", [("X-A", "a\x7fb")]))
+        self.assertIsNone(self.raised("200 OK", [("X-A", "caf\xe9\tok ~")]))
+
+    def test_names_must_be_tokens(self):
+        for name in ("", "X A", "X:A", "X(A)", "X\u00e9", "X\rA", 'X"', "X/A"):
+            with self.subTest(name=name):
+                self.assertIsNotNone(self.raised("200 OK", [(name, "1")]))
+        self.assertIsNone(self.raised("200 OK", [("X-A_b.c!#$%&'*+^`|~9", "1")]))
+
+    def test_reason_phrase_checked_and_passed_on(self):
+        self.assertIsNotNone(self.raised("200 O\nK", []))
+        self.assertIsNotNone(self.raised("200 \u2603", []))
+        rec, response, _, _ = call(simple(status="299 Custom Phrase\xe9"))
+        self.assertEqual(response.reason, "Custom Phrase\xe9")
+        if HEAD_TAKES_REASON:
+            self.assertEqual(rec.messages[0]["reason"], "Custom Phrase\xe9")
+
+    def test_a_reason_past_the_wire_limit_is_left_out(self):
+        rec, _, _, log = call(simple(status="299 " + "\xe9" * 256))  # 512 UTF-8 bytes: fits
+        if HEAD_TAKES_REASON:
+            self.assertEqual(rec.messages[0]["reason"], "\xe9" * 256)
+        rec, _, _, log = call(simple(status="299 " + "\xe9" * 257))
+        self.assertEqual((rec.kinds, log.entries), (["head"], []))
+        self.assertNotIn("reason", rec.messages[0])
+
+
+class AppNames(unittest.TestCase):
+    def test_functions_classes_and_framework_apps_are_named(self):
+        class Framework:
+            def __call__(self, environ, start_response):
+                return []
+
+        self.assertEqual(app_name(simple), "test_response:simple")
+        self.assertTrue(app_name(Framework()).startswith("test_response:AppNames."))
+        self.assertTrue(app_name(Framework()).endswith(".<locals>.Framework"))
+        flaskish = Framework()
+        flaskish.import_name = "shop"
+        self.assertTrue(app_name(flaskish).endswith(".Framework (shop)"))
+
+
+class LateErrors(unittest.TestCase):
+    def test_exc_info_after_head_cuts_the_response_even_if_the_app_swallows_it(self):
+        def app(environ, start_response):
+            write = start_response("200 OK", [])
+            write(b"partial")
+            try:
+                raise KeyError("late")
+            except KeyError:
+                try:
+                    start_response("500 Internal Server Error", [], sys.exc_info())
+                except KeyError:
+                    pass  # the app carries on as if nothing happened
+            return [b" and more"]
+
+        rec, _, _, log = call(app)
+        self.assertEqual(rec.kinds, ["head", "error"])
+        self.assertEqual(rec.body(), b"partial")
+        self.assertEqual(len(log.entries), 1)
+
+    def test_close_failing_after_a_complete_response_sends_no_error(self):
+        class BadClose(Closing):
+            def close(self):
+                raise RuntimeError("close failed")
+
+        def app(environ, start_response):
+            start_response("200 OK", [("Content-Length", "2")])
+            return BadClose([b"ok"])
+
+        rec, _, _, log = call(app)
+        self.assertEqual(rec.kinds, ["head"])
+        self.assertEqual(len(log.entries), 1)
 
 
 if __name__ == "__main__":

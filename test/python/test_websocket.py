@@ -40,6 +40,8 @@ class Chat:
             return
         if ws.path == "/boom":
             raise RuntimeError("on_open failed on purpose")
+        if ws.path == "/bad-header":
+            ws.accept(headers=[("set-cookie", "a=1\r\nx-injected: 1")])
         if ws.path == "/greet":
             ws.accept()
             ws.send("welcome")
@@ -193,6 +195,12 @@ class WebSocketWorker(unittest.TestCase):
         err = self.frontend.reply_to(to, ("error", "head"))
         self.assertEqual((err["kind"], err["code"]), ("error", "APP_ERROR"))
         self.assertIn("on_open failed on purpose", self.errors.getvalue())
+
+    def test_a_header_a_client_cannot_be_sent_is_an_app_error(self):
+        to = self.frontend.upgrade("/bad-header")
+        err = self.frontend.reply_to(to, ("error", "head"))
+        self.assertEqual((err["kind"], err["code"]), ("error", "APP_ERROR"))
+        self.assertIn("line break", self.errors.getvalue())
 
     def test_text_and_binary_messages_are_echoed_as_such(self):
         to, _ = self.open()

@@ -25,6 +25,7 @@ class StreamedInput(io.RawIOBase):
         self._cond = threading.Condition()
         self._chunks = []
         self._buffer = b""
+        self._pos = 0  # where the unread part of _buffer begins
         self._eof = False
         self._error = None
         self._consumed = 0  # bytes read since the last credit
@@ -77,17 +78,25 @@ class StreamedInput(io.RawIOBase):
                 waited = not self._cond.wait(self._timeout)
             if self._chunks:
                 chunks, self._chunks = self._chunks, []
-                self._buffer = b"".join([self._buffer, *chunks]) if self._buffer else b"".join(chunks)
+                if self._pos < len(self._buffer):
+                    chunks.insert(0, self._buffer[self._pos :])
+                self._buffer = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                self._pos = 0
                 return True
             if self._error is not None and not self._eof:
                 raise BodyAborted(self._error)
             return False
 
     def _take(self, n):
-        if n >= len(self._buffer):
-            out, self._buffer = self._buffer, b""
+        """Up to `n` buffered bytes. The buffer is consumed by moving `_pos`, not by slicing off
+        what was taken, so reading a chunk line by line copies each byte once."""
+        buf, pos = self._buffer, self._pos
+        if n >= len(buf) - pos:
+            out = buf[pos:] if pos else buf
+            self._buffer, self._pos = b"", 0
         else:
-            out, self._buffer = self._buffer[:n], self._buffer[n:]
+            out = buf[pos : pos + n]
+            self._pos = pos + n
         self._consumed += len(out)
         if self._consumed >= self._window // 2 and not self._eof:
             consumed, self._consumed = self._consumed, 0
@@ -95,14 +104,25 @@ class StreamedInput(io.RawIOBase):
         return out
 
     def read(self, size=-1):
+        """Up to `size` bytes, fewer only at the end of the body (file semantics: a short read
+        means EOF, so an app may read `CONTENT_LENGTH` in one call); all of it without `size`."""
         if size is None or size < 0:
             parts = [self._take(len(self._buffer))]
             while self._fill():
                 parts.append(self._take(len(self._buffer)))
             return b"".join(parts)
-        if not self._buffer and size > 0:
-            self._fill()
-        return self._take(size)
+        if size <= len(self._buffer) - self._pos:
+            return self._take(size)
+        parts = []
+        left = size
+        while True:
+            if self._pos < len(self._buffer):
+                piece = self._take(left)
+                parts.append(piece)
+                left -= len(piece)
+            if not left or not self._fill():
+                break
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def readinto(self, b):
         data = self.read(len(b))
@@ -110,17 +130,23 @@ class StreamedInput(io.RawIOBase):
         return len(data)
 
     def readline(self, size=-1):
+        """One line (up to and including its newline), at most `size` bytes; waits for more of the
+        body until then or EOF."""
+        if size is None:
+            size = -1
+        parts = []
+        have = 0
         while True:
-            end = self._buffer.find(b"\n")
-            if end >= 0:
-                n = end + 1
+            end = self._buffer.find(b"\n", self._pos)
+            n = end + 1 - self._pos if end >= 0 else len(self._buffer) - self._pos
+            if 0 <= size < have + n:
+                n, end = size - have, -1  # cut at `size`: the line is not complete
+            if n:
+                parts.append(self._take(n))
+                have += n
+            if end >= 0 or have == size or not self._fill():
                 break
-            if 0 <= size <= len(self._buffer) or not self._fill():
-                n = len(self._buffer)
-                break
-        if size is not None and 0 <= size < n:
-            n = size
-        return self._take(n)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def readlines(self, hint=-1):
         lines = []

@@ -56,9 +56,15 @@ def decode_path(path):
     return unquote_to_bytes(to_native(path).encode("latin-1")).decode("latin-1")
 
 
-def split_host(host, scheme):
-    """Host header -> (SERVER_NAME, SERVER_PORT). IPv6 literals keep their brackets (RFC 3875)."""
+def split_host(host, scheme, listener_port=None):
+    """Host header -> (SERVER_NAME, SERVER_PORT). IPv6 literals keep their brackets (RFC 3875).
+
+    SERVER_PORT is the port the request arrived on when the frontend says (`port`, the listener's
+    local port), as a server reading its own socket reports it; else the Host's port, else the
+    scheme's default."""
     default_port = "443" if scheme == "https" else "80"
+    if listener_port is not None:
+        default_port = str(listener_port)
     if not host:
         return "localhost", default_port
     if host[0] == "[":
@@ -71,9 +77,27 @@ def split_host(host, scheme):
         name, sep, port = host.rpartition(":")
         if not sep:
             return host, default_port
-    if not port.isdigit() or not port.isascii():
+    if listener_port is not None or not port.isdigit() or not port.isascii():
         return name, default_port
     return name, port
+
+
+def split_target(path, query):
+    """(path, query) without a `#fragment` (a fragment is the client's own; a frontend that
+    passes one through never reaches the app with it), and an absolute-form path
+    (`http://h:9/p`) reduced to its path."""
+    cut = path.find("#")
+    if cut >= 0:
+        path, query = path[:cut], ""  # a `?` after the `#` is part of the fragment
+    else:
+        cut = query.find("#")
+        if cut >= 0:
+            query = query[:cut]
+    if path[:1] != "/" and "://" in path:
+        rest = path.partition("://")[2]
+        slash = rest.find("/")
+        path = rest[slash:] if slash >= 0 else "/"
+    return path, query
 
 
 def split_route(path, route):
@@ -106,22 +130,28 @@ class EnvironBuilder:
         """`msg` is a decoded `request`. `body_input` replaces the inline body (streamed bodies)."""
         env = self.base.copy()
         route = msg["route"]
+        path, query = msg["path"], msg["query"]
+        if "#" in path or "#" in query or path[:1] != "/":
+            path, query = split_target(path, query)
         if route:
-            script_name, path_info = split_route(msg["path"], route)
+            script_name, path_info = split_route(path, route)
         else:
-            script_name, path_info = "", decode_path(msg["path"])
+            script_name, path_info = "", decode_path(path)
         scheme = msg["scheme"]
-        name, port = split_host(msg["host"], scheme)
+        name, port = split_host(msg["host"], scheme, msg.get("port"))
         env["REQUEST_METHOD"] = msg["method"]
         env["SCRIPT_NAME"] = script_name
         env["PATH_INFO"] = path_info
-        env["QUERY_STRING"] = to_native(msg["query"])
+        env["QUERY_STRING"] = to_native(query)
         env["SERVER_NAME"] = name
         env["SERVER_PORT"] = port
         env["SERVER_PROTOCOL"] = msg["version"]
         env["REMOTE_ADDR"] = msg["remote"]
         env["REMOTE_PORT"] = str(msg["rport"])
-        env["RAW_URI"] = env["REQUEST_URI"] = to_native(msg["target"])
+        target = msg["target"]
+        if "#" in target:
+            target = target[: target.find("#")]
+        env["RAW_URI"] = env["REQUEST_URI"] = to_native(target)
         env["wsgi.url_scheme"] = scheme
 
         cache = _KEY_CACHE

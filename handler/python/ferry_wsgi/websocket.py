@@ -20,6 +20,8 @@ import sys
 import threading
 import time
 
+from .response import check_field
+
 #: States of a WebSocket (`ws.state`).
 CONNECTING = "connecting"
 OPEN = "open"
@@ -45,6 +47,17 @@ def _header_dict(pairs):
         else:
             out[name] = value
     return out
+
+
+def _checked(headers):
+    """Extra response headers as wire pairs; a name or value a client cannot be sent raises
+    (AppError, a ValueError) in the callback that gave it."""
+    pairs = []
+    for name, value in headers:
+        name, value = str(name), str(value)
+        check_field(name, value)
+        pairs.append([name, value])
+    return pairs
 
 
 def not_found_app(environ, start_response):
@@ -99,7 +112,7 @@ class WebSocket:
         if ex.cancelled is not None:  # the client left, or the frontend gave up, meanwhile
             self.state = CLOSED
             return
-        pairs = [[str(name), str(value)] for name, value in headers]
+        pairs = _checked(headers)
         if protocol is not None:
             pairs.append(["sec-websocket-protocol", protocol])
         self.protocol = protocol
@@ -115,7 +128,7 @@ class WebSocket:
             raise ValueError(f"a refusal needs an HTTP status other than 101, got {status!r}")
         if isinstance(body, str):
             body = body.encode("utf-8")
-        pairs = [[str(name), str(value)] for name, value in headers]
+        pairs = _checked(headers)
         self.state = CLOSED
         if self._ex.cancelled is None:
             self._hub.channel.head(self._ex, int(status), pairs, bytes(body), end=True)

@@ -22,7 +22,7 @@ from .environ import EnvironBuilder
 from .exchange import Exchange
 from .protocol import ProtocolError, decode_to_handler
 from .replies import ReplyChannel
-from .response import print_error, run_app
+from .response import app_name, print_error, run_app
 from .transport import REQUEST_HWM, ZmqTransport
 from .websocket import WebSocketHub
 
@@ -55,6 +55,7 @@ class Worker:
         websocket=None,
     ):
         self.app = app
+        self.app_name = app_name(app)
         self.frontends = list(frontends)
         self.threads = max(1, int(threads))
         self.capacity = self.threads
@@ -264,7 +265,7 @@ class Worker:
                 self.websockets.upgrade(ex, msg, environ)
                 ex = None  # the hub answers it and drops it from `inflight`
                 return
-            run_app(self.app, environ, self.channel, ex, self.log_error)
+            run_app(self.app, environ, self.channel, ex, self.log_error, self.app_name)
         except Exception:
             self.log_error("request failed before the app ran", sys.exc_info())
             try:

@@ -87,6 +87,21 @@ export function integrationTable(
     expect(json(got)).toEqual({ got: value, type: "application/json" });
   });
 
+  it("POST 10 MiB of JSON (streamed into wsgi.input past the inline limit)", async () => {
+    const value = {
+      items: Array.from({ length: 80_000 }, (_, i) => `item ${i} ${"é".repeat(60)}`),
+    };
+    const text = JSON.stringify(value);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(10 * 1024 * 1024);
+    const got = await send(`${app()}/json`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: text,
+    });
+    expect(got.status).toBe(200);
+    expect(json(got)).toEqual({ got: value, type: "application/json" });
+  }, 60_000);
+
   it("POST an urlencoded form (repeated fields, UTF-8 values)", async () => {
     const got = await send(`${app()}/form`, {
       method: "POST",
