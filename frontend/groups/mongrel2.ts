@@ -45,6 +45,8 @@ export class Mongrel2Group implements HandlerGroup {
   readonly byConn = new Map<number, Exchange[]>();
   /** Response readers by request id, from the first reply byte. */
   readonly readers = new Map<number, M2ResponseReader>();
+  /** By connection id: the reader of a finished HEAD response whose stray body may follow. */
+  readonly strays = new Map<number, M2ResponseReader>();
   private queue: Exchange[] = [];
   /** performance.now() of the last send the PUSH socket took. */
   private lastAccepted = Number.NEGATIVE_INFINITY;
@@ -257,6 +259,7 @@ export class Mongrel2Group implements HandlerGroup {
   }
 
   notifyDisconnect(conn: number): void {
+    this.strays.delete(conn);
     this.sockets?.trySend(encodeM2Request(m2Disconnect(this.uuid, conn), this.format));
   }
 
