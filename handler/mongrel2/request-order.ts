@@ -12,8 +12,8 @@ export type M2Turn =
   | { type: "request"; request: RequestMsg }
   /** A body Mongrel2 spooled to `file` (x-mongrel2-upload-done): read it, then the request. */
   | { type: "upload"; request: RequestMsg; file: string }
-  /** A WebSocket handshake: refused (the SDK's mongrel2 mode has no WebSockets). */
-  | { type: "websocket"; request: RequestMsg };
+  /** Answered here with an error page (a WebSocket handshake, a streamed upload). */
+  | { type: "refuse"; request: RequestMsg; status: number; message: string };
 
 interface Line {
   /** Handed on and not answered yet. */

@@ -23,6 +23,7 @@ import {
   M2ReplyWriter,
   decodeM2Request,
   m2EventOf,
+  m2Header,
   type M2Request,
 } from "../../protocol/mongrel2/index.js";
 import { ZmqTransport } from "../transport/zmq.js";
@@ -110,6 +111,11 @@ export class Mongrel2Transport implements Transport {
     const event = m2EventOf(m2, { req: this.nextReq++, group: this.group });
     switch (event.type) {
       case "request":
+        if (m2Header(m2.headers, "UPLOAD_STREAM") !== undefined) {
+          // upload.stream: the body would come in pieces the app never sees whole.
+          const message = "streamed uploads (upload.stream) are not supported in mongrel2 mode";
+          return this.queue(m2.uuid, { ...REFUSE, request: event.request, status: 413, message });
+        }
         return this.queue(m2.uuid, { type: "request", request: event.request });
       case "disconnect":
         this.connectionGone(m2.uuid, m2.id);
@@ -122,8 +128,10 @@ export class Mongrel2Transport implements Transport {
         this.spooling.delete(key);
         return this.queue(m2.uuid, { type: "upload", request: event.request, file: event.file });
       }
-      case "websocket-handshake":
-        return this.queue(m2.uuid, { type: "websocket", request: event.request });
+      case "websocket-handshake": {
+        const message = "WebSockets are not supported in the SDK's mongrel2 mode";
+        return this.queue(m2.uuid, { ...REFUSE, request: event.request, status: 501, message });
+      }
       default:
         sink.malformed(
           "requests",
@@ -145,8 +153,8 @@ export class Mongrel2Transport implements Transport {
       case "request":
         this.sink!.request(encodeToHandler(request));
         return;
-      case "websocket":
-        this.reply(request, 501, "WebSockets are not supported in the SDK's mongrel2 mode");
+      case "refuse":
+        this.reply(request, turn.status, turn.message);
         return;
       case "upload":
         readSpooled(turn.file, this.chroot).then(
@@ -258,6 +266,8 @@ export class Mongrel2Transport implements Transport {
     return this.inner.close(lingerMs);
   }
 }
+
+const REFUSE = { type: "refuse" } as const;
 
 /** Whether a reply completes its response (a 101 starts a WebSocket instead). */
 function endsResponse(msg: ReplyMsg): boolean {

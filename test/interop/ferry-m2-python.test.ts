@@ -100,6 +100,18 @@ for (const headers of ["json", "tnetstring"] as const) {
       expect(Buffer.from(await res.arrayBuffer())).toEqual(body);
     });
 
+    it("a chunked upload (Mongrel2 answers 413) arrives whole, de-chunked", async () => {
+      const { socket, response } = rawRequest(
+        ferry.port,
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+          "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+      );
+      const text = await response;
+      socket.destroy();
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(text.endsWith("\r\n\r\nhello world")).toBe(true);
+    });
+
     it("keep-alive: three requests on one connection", async () => {
       const { socket, response } = rawRequest(
         ferry.port,

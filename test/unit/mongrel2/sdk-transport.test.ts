@@ -110,6 +110,28 @@ describe("Mongrel2Transport: requests of one connection in order", () => {
   });
 });
 
+describe("Mongrel2Transport: what mongrel2 mode refuses", () => {
+  it("a streamed upload (upload.stream) is answered 413, not given to the app in pieces", () => {
+    const r = rig();
+    const first = encodeM2Request({
+      uuid: UUID,
+      id: 3,
+      path: "/up",
+      headers: [
+        ["PATH", "/up"],
+        ["METHOD", "POST"],
+        ["VERSION", "HTTP/1.1"],
+        ["URI", "/up"],
+        ["UPLOAD_STREAM", "0"],
+      ],
+      body: Buffer.from("part"),
+    });
+    r.inner.request(first);
+    expect(r.requests).toEqual([]);
+    expect(r.frames()[0]).toMatch(/^u-1 1:3, HTTP\/1\.1 413 Payload Too Large\r\n/);
+  });
+});
+
 describe("spooledPath", () => {
   it("is Mongrel2's path without a chroot, under the chroot with one", () => {
     expect(spooledPath("/tmp/upload.x", undefined)).toBe("/tmp/upload.x");
