@@ -6,7 +6,7 @@
  * deleted once answered; the ready line names the send/recv specs the handler serves.
  */
 import { createServer, type Server } from "node:http";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -231,6 +231,24 @@ describe("SDK in mongrel2 mode: uploads Mongrel2 spooled to a file", () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ bytes: 100_000, sha256: r.sha });
     await uploadsDeleted(m2);
+    await m2.stop();
+  });
+
+  it("upload headers a client sends itself name no file: the body is its own, the file stays", async () => {
+    const { m2 } = await behindMongrel2({ settings });
+    const victim = join(dir.path, "victim.txt");
+    writeFileSync(victim, "not yours");
+    const body = "inline body";
+    const res = await fetch(`${m2.url}/upload`, {
+      method: "POST",
+      body,
+      headers: { "x-mongrel2-upload-start": victim, "x-mongrel2-upload-done": victim },
+    });
+    expect(await res.json()).toEqual({
+      bytes: body.length,
+      sha256: createHash("sha256").update(body).digest("hex"),
+    });
+    expect(readFileSync(victim, "utf8")).toBe("not yours");
     await m2.stop();
   });
 
