@@ -13,7 +13,13 @@ import { HandlerError } from "./errors.js";
 import { installFastResponse } from "./fetch/fast-response.js";
 import { loadApp } from "./load-app.js";
 import { serve } from "./serve.js";
-import { MONGREL2_OPTIONS, MONGREL2_USAGE, mongrel2Servers } from "./mongrel2/cli.js";
+import {
+  MONGREL2_OPTIONS,
+  MONGREL2_USAGE,
+  describeServers,
+  mongrel2Chroot,
+  mongrel2Servers,
+} from "./mongrel2/cli.js";
 import { serveMongrel2 } from "./mongrel2/serve.js";
 
 const USAGE = `usage: ferry handler MODULE [options]
@@ -92,7 +98,14 @@ async function run(argv: string[], log: Logger): Promise<void> {
 
   const curve = loadHandlerCurve(handlerCurveSourcesFromEnv(env));
   const connection = servers
-    ? serveMongrel2(app, { servers, concurrency, heartbeatMs, kind, nativeResponse })
+    ? serveMongrel2(app, {
+        servers,
+        concurrency,
+        heartbeatMs,
+        kind,
+        nativeResponse,
+        chroot: mongrel2Chroot(values, env),
+      })
     : serve(app, { frontends, concurrency, heartbeatMs, kind, curve, nativeResponse });
   const malformedSeen = new Set<string>();
   connection.on("malformed", (source, reason) => {
@@ -144,7 +157,9 @@ async function run(argv: string[], log: Logger): Promise<void> {
       hid: connection.hid,
       module: path,
       concurrency,
-      frontends: frontends.map((f) => `${f.requests},${f.replies},${f.events}`),
+      ...(servers
+        ? { protocol: "mongrel2", servers: describeServers(servers) }
+        : { frontends: frontends.map((f) => `${f.requests},${f.replies},${f.events}`) }),
     },
     "handler ready",
   );

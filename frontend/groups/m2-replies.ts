@@ -65,6 +65,12 @@ export function applyM2Reply(group: Mongrel2Group, frames: readonly Buffer[]): v
 function write(group: Mongrel2Group, conn: number, input: Buffer): void {
   const counters = group.ctx.counters;
   let data = input;
+  const stray = group.strays.get(conn);
+  if (stray !== undefined) {
+    // A HEAD response ended in an earlier frame; its body may come now (see the reader).
+    data = stray.feed(data, []);
+    if (!stray.skipping) group.strays.delete(conn);
+  }
   while (data.length > 0) {
     const ex = group.front(conn);
     if (ex === undefined) {
@@ -85,6 +91,7 @@ function write(group: Mongrel2Group, conn: number, input: Buffer): void {
       group.failConnection(ex, "FERRY_BAD_REPLY", (err as Error).message);
       return;
     }
+    if (reader.skipping) group.strays.set(conn, reader);
     apply(group, ex.id, events);
   }
 }

@@ -6,6 +6,12 @@
  * re-framed by Node), no body (HEAD, 1xx, 204, 304), or none given: the body lasts until the
  * handler closes the connection. 1xx interim responses are skipped. Bytes past the end of the
  * response are returned: they belong to the connection's next (pipelined) request.
+ *
+ * A response to HEAD ends with its head, but many Mongrel2 handlers write the body anyway
+ * (Mongrel2's own Python library always does; Mongrel2 passes it on and clients ignore it). So
+ * after a HEAD head that declares `Content-Length: N`, up to N bytes that follow are the stray
+ * body and are dropped, unless they start as a status line does (`HTTP/`): then the handler sent
+ * no body, and they are the next response.
  */
 import type { HeaderPair } from "../../protocol/index.js";
 
@@ -21,6 +27,7 @@ export class M2ResponseError extends Error {
 type State = "head" | "length" | "close" | "size" | "chunk" | "chunk-crlf" | "trailer" | "done";
 
 const CRLF = Buffer.from("\r\n");
+const STATUS_START = Buffer.from("HTTP/");
 const HEAD_END = Buffer.from("\r\n\r\n");
 /** Largest response head accepted (status line and headers). */
 export const M2_MAX_HEAD_BYTES = 64 * 1024;
@@ -30,6 +37,10 @@ export class M2ResponseReader {
   private state: State = "head";
   private pending: Buffer | undefined;
   private remaining = 0;
+  /** After a HEAD head with a length: body bytes the handler may still write, to be dropped. */
+  private stray = 0;
+  /** Whether the bytes after that head were seen to be a body (not the next response). */
+  private strayStarted = false;
 
   /** `bodiless`: the request was HEAD, so the response has no body whatever its headers say. */
   constructor(private readonly bodiless: boolean) {}
@@ -41,6 +52,11 @@ export class M2ResponseReader {
 
   get done(): boolean {
     return this.state === "done";
+  }
+
+  /** Done, but a HEAD response's stray body may still come: feed what follows here first. */
+  get skipping(): boolean {
+    return this.state === "done" && this.stray > 0;
   }
 
   /**
@@ -118,10 +134,29 @@ export class M2ResponseReader {
           break;
         }
         case "done":
-          return buf;
+          if (this.stray === 0) return buf;
+          if (!this.strayStarted && buf.length < STATUS_START.length && isStatusStart(buf)) {
+            this.pending = buf; // "HTT": wait for the bytes that tell
+            return EMPTY;
+          }
+          buf = this.skipStray(buf);
+          break;
       }
     }
     return EMPTY;
+  }
+
+  private skipStray(buf: Buffer): Buffer {
+    if (!this.strayStarted) {
+      if (isStatusStart(buf)) {
+        this.stray = 0; // no body: the next response begins
+        return buf;
+      }
+      this.strayStarted = true;
+    }
+    const n = Math.min(this.stray, buf.length);
+    this.stray -= n;
+    return buf.subarray(n);
   }
 
   private finish(out: M2ResponseEvent[]): void {
@@ -170,6 +205,7 @@ export class M2ResponseReader {
       status,
       headers: chunked ? headers.filter(([n]) => n.toLowerCase() !== "content-length") : headers,
     });
+    if (this.bodiless && !chunked && length !== undefined) this.stray = length;
     if (this.bodiless || status === 204 || status === 304) this.finish(out);
     else if (chunked) this.state = "size";
     else if (length === undefined) this.state = "close";
@@ -182,3 +218,9 @@ export class M2ResponseReader {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Whether `buf` starts with `HTTP/`, or is all a beginning of it. */
+function isStatusStart(buf: Buffer): boolean {
+  const n = Math.min(buf.length, STATUS_START.length);
+  return buf.subarray(0, n).equals(STATUS_START.subarray(0, n));
+}

@@ -5,10 +5,11 @@
  * subscribed to `recvIdent`, "" = all). The events socket is bound but unused.
  *
  * What Ferry adds, and how without Ferry's hello/claim messages (docs/mongrel2.md):
- * - Liveness: Mongrel2 handlers announce nothing, so a group is live while its PUSH socket takes
- *   messages (a handler is connected with room) or took one within `heartbeat.interval x misses`.
- *   A request that finds no connected handler and no recent one gets 503 at once; one that finds
- *   handlers busy waits in the bounded queue (queue.length, queue.wait).
+ * - Liveness: Mongrel2 handlers announce nothing, so the group counts the handlers connected to
+ *   its PUSH socket (ZeroMQ's socket monitor: connect/accept vs disconnect), idle or not. A
+ *   request that finds none connected, and no send taken within `heartbeat.interval x misses`
+ *   (a handler restarting), gets 503 at once; one that finds handlers busy waits in the bounded
+ *   queue (queue.length, queue.wait).
  * - 504 when no response head arrives within `timeout`; the connection is then closed (and the
  *   handler told with a disconnect notice), so a late reply can never reach a later request.
  * - Replies are raw HTTP: m2-replies.ts reads the head's framing to know where a response ends.
@@ -44,9 +45,13 @@ export class Mongrel2Group implements HandlerGroup {
   readonly byConn = new Map<number, Exchange[]>();
   /** Response readers by request id, from the first reply byte. */
   readonly readers = new Map<number, M2ResponseReader>();
+  /** By connection id: the reader of a finished HEAD response whose stray body may follow. */
+  readonly strays = new Map<number, M2ResponseReader>();
   private queue: Exchange[] = [];
   /** performance.now() of the last send the PUSH socket took. */
   private lastAccepted = Number.NEGATIVE_INFINITY;
+  /** Handlers connected to the PUSH socket; undefined when the transport cannot tell. */
+  private peers: number | undefined;
   private readonly liveWindow: number;
   sockets: GroupSockets | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -74,7 +79,11 @@ export class Mongrel2Group implements HandlerGroup {
     const c = this.config;
     this.sockets = await this.ctx.transport.open(
       { requests: c.requests, replies: c.replies, events: c.events },
-      { sendHighWaterMark: c.sendHighWaterMark, subscribe: [c.recvIdent ?? ""] },
+      {
+        sendHighWaterMark: c.sendHighWaterMark,
+        subscribe: [c.recvIdent ?? ""],
+        onPeers: (peers) => (this.peers = peers),
+      },
     );
     this.sockets.start((frames) => applyM2Reply(this, frames), this.onSettled);
   }
@@ -91,7 +100,12 @@ export class Mongrel2Group implements HandlerGroup {
     return true;
   }
 
+  /** A handler is connected, or one took a request lately (it may be reconnecting). */
   private live(now: number): boolean {
+    return (this.peers ?? 0) > 0 || this.recent(now);
+  }
+
+  private recent(now: number): boolean {
     return now - this.lastAccepted <= this.liveWindow;
   }
 
@@ -100,7 +114,8 @@ export class Mongrel2Group implements HandlerGroup {
   }
 
   status(): GroupStatus {
-    const live = this.live(performance.now()) ? 1 : 0;
+    // Connected handlers; a transport without a monitor (tests) falls back on recent sends.
+    const live = this.peers ?? (this.recent(performance.now()) ? 1 : 0);
     return {
       name: this.name,
       protocol: this.protocol,
@@ -244,6 +259,7 @@ export class Mongrel2Group implements HandlerGroup {
   }
 
   notifyDisconnect(conn: number): void {
+    this.strays.delete(conn);
     this.sockets?.trySend(encodeM2Request(m2Disconnect(this.uuid, conn), this.format));
   }
 

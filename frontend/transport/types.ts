@@ -21,6 +21,11 @@ export interface GroupSocketOptions {
   readonly sendHighWaterMark: number;
   /** Topics the replies socket subscribes to (the frontend id and "*"). */
   readonly subscribe: readonly string[];
+  /**
+   * Told how many handlers are connected to the requests socket (0 once at open, then at every
+   * connect and disconnect), for groups whose handlers announce nothing (mongrel2).
+   */
+  readonly onPeers?: (peers: number) => void;
 }
 
 /**

@@ -12,6 +12,7 @@
 import { Context, Publisher, Push, Router, Subscriber } from "zeromq";
 import type { FrontendCurve } from "../curve.js";
 import { ZAP_ENDPOINT, ZapAuthenticator } from "../zap.js";
+import { countPeers } from "./peer-count.js";
 import type {
   FramesSink,
   GroupEndpoints,
@@ -131,6 +132,8 @@ async function openGroup(
   });
   const sub = new Subscriber({ ...secure(), linger: 0 });
   const pub = new Publisher({ ...secure(), sendTimeout: 0, linger: 200 });
+  // Before bind: a handler already retrying would be accepted at once, unseen.
+  if (options.onPeers) countPeers(push.events, options.onPeers);
   try {
     await push.bind(endpoints.requests);
     await sub.bind(endpoints.replies);

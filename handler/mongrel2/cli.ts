@@ -3,6 +3,8 @@
  * (several servers: repeat both options, paired in order), or `--connect SEND,RECV[;...]` (a
  * third endpoint, as in Ferry's REQUESTS,REPLIES,EVENTS, is ignored: Mongrel2 has no events
  * socket). Environment: FERRY_PROTOCOL, FERRY_SEND_SPEC, FERRY_RECV_SPEC (";"-separated lists).
+ * `--mongrel2-chroot DIR` (FERRY_MONGREL2_CHROOT): the directory a chrooted Mongrel2 runs in,
+ * which the paths of its spooled uploads are relative to.
  */
 import { HandlerError } from "../errors.js";
 import type { Mongrel2Endpoints } from "./transport.js";
@@ -11,18 +13,22 @@ export const MONGREL2_OPTIONS = {
   protocol: { type: "string" },
   "send-spec": { type: "string", multiple: true },
   "recv-spec": { type: "string", multiple: true },
+  "mongrel2-chroot": { type: "string" },
 } as const;
 
 export const MONGREL2_USAGE = `  --protocol ferry|mongrel2   mongrel2: serve behind a Mongrel2 server (default ferry)
   --send-spec ENDPOINT   Mongrel2 Handler send_spec (we PULL), with --protocol mongrel2
   --recv-spec ENDPOINT   Mongrel2 Handler recv_spec (we PUB); repeat both for several servers
                          (or --connect SEND_SPEC,RECV_SPEC)
+  --mongrel2-chroot DIR  the directory a chrooted Mongrel2 runs in (chroot="./": where it
+                         was started); spooled uploads are under it (FERRY_MONGREL2_CHROOT)
 `;
 
 interface Values {
   protocol?: string | undefined;
   "send-spec"?: string[] | undefined;
   "recv-spec"?: string[] | undefined;
+  "mongrel2-chroot"?: string | undefined;
 }
 
 const list = (v: string | undefined) => (v ? v.split(";").filter((s) => s.length > 0) : []);
@@ -69,4 +75,15 @@ export function mongrel2Servers(
       throw new HandlerError("ERR_USAGE", `not a ZeroMQ endpoint: ${JSON.stringify(e)}`);
   }
   return send.map((sendSpec, i) => ({ sendSpec, recvSpec: recv[i]! }));
+}
+
+/** The chrooted Mongrel2's directory, if one was named (mongrel2 mode only). */
+export function mongrel2Chroot(values: Values, env: NodeJS.ProcessEnv): string | undefined {
+  const dir = values["mongrel2-chroot"] ?? env.FERRY_MONGREL2_CHROOT;
+  return dir === undefined || dir === "" ? undefined : dir;
+}
+
+/** How the ready line names the servers a handler serves behind. */
+export function describeServers(servers: readonly Mongrel2Endpoints[]): string[] {
+  return servers.map((s) => `${s.sendSpec},${s.recvSpec}`);
 }

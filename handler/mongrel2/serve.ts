@@ -12,10 +12,18 @@ export interface ServeMongrel2Options extends Omit<ServeOptions, "frontends" | "
   servers: Mongrel2Endpoints[];
   /** Group name put in requests. Default "mongrel2". */
   group?: string;
+  /**
+   * The directory Mongrel2 chroots to, when it runs chrooted (`chroot="./"` as root): the paths
+   * of spooled uploads (`x-mongrel2-upload-done`) are relative to it. Default: none.
+   */
+  chroot?: string;
 }
 
 export function serveMongrel2(app: unknown, options: ServeMongrel2Options): HandlerConnection {
-  const { servers, group, ...rest } = options;
-  const transport = new Mongrel2Transport(servers, group !== undefined ? { group } : {});
+  const { servers, group, chroot, ...rest } = options;
+  const transport = new Mongrel2Transport(servers, {
+    ...(group !== undefined && { group }),
+    ...(chroot !== undefined && { chroot }),
+  });
   return serve(app, { ...rest, transport });
 }

@@ -5,25 +5,31 @@
  *
  * Requests: a Mongrel2 frame becomes a Ferry `request` (fid = the server's UUID, conn = its
  * connection id, req = a counter of ours); its `@*` disconnect notice a Ferry `disconnect`.
+ * Requests on one connection go to the app one at a time, in order (request-order.ts): Mongrel2
+ * replies name connections only, so a pipelined request waits until the response before it has
+ * ended, and a reply to any other request than the connection's current one is dropped.
  * Replies: Ferry messages are turned into raw HTTP by one M2ReplyWriter per server UUID (status
  * line, Content-Length or chunked coding, HEAD, error pages) and published as one frame.
  * Ferry-only messages (hello, heartbeat, claim, goodbye, credit) have no Mongrel2 form: dropped.
  */
-import { readFile } from "node:fs/promises";
 import {
   decodeToFrontend,
   encodeToHandler,
   isProtocolError,
+  type ReplyMsg,
   type RequestMsg,
 } from "../../protocol/index.js";
 import {
   M2ReplyWriter,
   decodeM2Request,
   m2EventOf,
+  m2Header,
   type M2Request,
 } from "../../protocol/mongrel2/index.js";
 import { ZmqTransport } from "../transport/zmq.js";
 import type { Transport, TransportSink } from "../transport/types.js";
+import { RequestOrder, type M2Turn } from "./request-order.js";
+import { deleteSpooled, readSpooled } from "./spooled-upload.js";
 
 /** One Mongrel2 server's handler sockets, as in its mongrel2.conf `Handler(...)`. */
 export interface Mongrel2Endpoints {
@@ -40,16 +46,27 @@ export interface Mongrel2TransportOptions {
   onSendError?: (err: unknown) => void;
   /** Carry frames on this transport instead of ZeroMQ (tests). An empty topic = one frame. */
   inner?: Transport;
+  /**
+   * The directory Mongrel2 chroots to (its `chroot`, from where it was started), when it runs
+   * chrooted: the paths of spooled uploads are relative to it. Default: none.
+   */
+  chroot?: string;
 }
 
 export class Mongrel2Transport implements Transport {
   private readonly inner: Transport;
   private readonly writers = new Map<string, M2ReplyWriter>();
   private readonly group: string;
+  private readonly chroot: string | undefined;
+  private readonly order = new RequestOrder();
+  /** `uuid conn` -> the file Mongrel2 is spooling a body to (upload-start, no -done yet). */
+  private readonly spooling = new Map<string, string>();
+  private sink: TransportSink | undefined;
   private nextReq = 1;
 
   constructor(servers: readonly Mongrel2Endpoints[], options: Mongrel2TransportOptions = {}) {
     this.group = options.group ?? "mongrel2";
+    this.chroot = options.chroot;
     // Mongrel2 has no events socket; the SUB connects to an inproc name nothing binds.
     const frontends = servers.map((s, i) => ({
       requests: s.sendSpec,
@@ -64,6 +81,7 @@ export class Mongrel2Transport implements Transport {
   }
 
   start(hid: string, sink: TransportSink): void {
+    this.sink = sink;
     this.inner.start(hid, {
       request: (frame) => this.onFrame(frame, sink),
       event: () => {},
@@ -93,20 +111,27 @@ export class Mongrel2Transport implements Transport {
     const event = m2EventOf(m2, { req: this.nextReq++, group: this.group });
     switch (event.type) {
       case "request":
-        this.deliver(event.request, sink);
-        return;
+        if (m2Header(m2.headers, "UPLOAD_STREAM") !== undefined) {
+          // upload.stream: the body would come in pieces the app never sees whole.
+          const message = "streamed uploads (upload.stream) are not supported in mongrel2 mode";
+          return this.queue(m2.uuid, { ...REFUSE, request: event.request, status: 413, message });
+        }
+        return this.queue(m2.uuid, { type: "request", request: event.request });
       case "disconnect":
-        this.writer(m2.uuid).forget(m2.id);
+        this.connectionGone(m2.uuid, m2.id);
         sink.event(encodeToHandler(event.message));
         return;
-      case "upload":
+      case "upload": {
         // Mongrel2 spooled a large body to a file (limits.content_length): deliver it when done.
-        if (event.stage === "done") void this.deliverUpload(event.request, event.file, sink);
-        return;
-      case "websocket-handshake":
-        this.writer(m2.uuid).begin(m2.id, event.request);
-        this.reply(m2.uuid, m2.id, 501, "WebSockets are not supported in the SDK's mongrel2 mode");
-        return;
+        const key = `${m2.uuid} ${m2.id}`;
+        if (event.stage === "start") return void this.spooling.set(key, event.file);
+        this.spooling.delete(key);
+        return this.queue(m2.uuid, { type: "upload", request: event.request, file: event.file });
+      }
+      case "websocket-handshake": {
+        const message = "WebSockets are not supported in the SDK's mongrel2 mode";
+        return this.queue(m2.uuid, { ...REFUSE, request: event.request, status: 501, message });
+      }
       default:
         sink.malformed(
           "requests",
@@ -115,39 +140,72 @@ export class Mongrel2Transport implements Transport {
     }
   }
 
-  private deliver(request: RequestMsg, sink: TransportSink): void {
-    this.writer(request.fid).begin(request.conn, request);
-    sink.request(encodeToHandler(request));
+  private queue(uuid: string, turn: M2Turn): void {
+    const now = this.order.add(uuid, turn);
+    if (now !== undefined) this.begin(uuid, now);
   }
 
-  private async deliverUpload(
-    request: RequestMsg,
-    file: string,
-    sink: TransportSink,
-  ): Promise<void> {
-    let body: Buffer;
-    try {
-      body = await readFile(file);
-    } catch (err) {
-      sink.malformed("requests", `upload file ${file}: ${String(err)}`);
-      this.writer(request.fid).begin(request.conn, request);
-      this.reply(request.fid, request.conn, 500, "upload file unreadable");
-      return;
+  /** The request's turn has come: hand it to the app (or answer it here). */
+  private begin(uuid: string, turn: M2Turn): void {
+    const { request } = turn;
+    this.writer(uuid).begin(request.conn, request);
+    switch (turn.type) {
+      case "request":
+        this.sink!.request(encodeToHandler(request));
+        return;
+      case "refuse":
+        this.reply(request, turn.status, turn.message);
+        return;
+      case "upload":
+        readSpooled(turn.file, this.chroot).then(
+          (body) => {
+            if (this.order.current(uuid, request.conn) !== turn) return; // client gone meanwhile
+            this.sink!.request(encodeToHandler({ ...request, body }));
+          },
+          (err: unknown) => {
+            if (this.order.current(uuid, request.conn) !== turn) return;
+            this.sink!.malformed("requests", `upload file ${turn.file}: ${String(err)}`);
+            this.reply(request, 500, "upload file unreadable");
+          },
+        );
+        return;
     }
-    this.deliver({ ...request, body }, sink);
   }
 
-  private reply(uuid: string, conn: number, status: number, message: string): void {
-    const frames = this.writer(uuid).encode({
+  /** The response to the connection's current request has ended: the next one's turn. */
+  private finish(uuid: string, conn: number): void {
+    const { done, next } = this.order.finish(uuid, conn);
+    if (done?.type === "upload") void deleteSpooled(done.file, this.chroot);
+    // Not from inside this publish: the app's reply to the next request must follow this one.
+    if (next !== undefined)
+      queueMicrotask(() => {
+        if (this.order.current(uuid, conn) === next) this.begin(uuid, next);
+      });
+  }
+
+  private connectionGone(uuid: string, conn: number): void {
+    for (const turn of this.order.drop(uuid, conn))
+      if (turn.type === "upload") void deleteSpooled(turn.file, this.chroot);
+    const key = `${uuid} ${conn}`;
+    const spooling = this.spooling.get(key);
+    if (spooling !== undefined) {
+      this.spooling.delete(key);
+      void deleteSpooled(spooling, this.chroot);
+    }
+    this.writer(uuid).forget(conn);
+  }
+
+  /** Answer the current request of a connection here, with an error page. */
+  private reply(request: RequestMsg, status: number, message: string): void {
+    this.send(request.fid, {
       v: 1,
       kind: "error",
       hid: "mongrel2",
-      to: [[conn, 0]],
+      to: [[request.conn, request.req]],
       code: "UNSUPPORTED",
       message,
       status,
     });
-    for (const f of frames) this.inner.publish("", f);
   }
 
   /** A Ferry message from the HandlerConnection: its Mongrel2 reply frames, if it has any. */
@@ -165,10 +223,26 @@ export class Mongrel2Transport implements Transport {
       case "close":
       case "error":
       case "ws":
-        for (const frame of this.writer(topic).encode(msg)) this.inner.publish("", frame);
+        this.send(topic, msg);
         return;
       default:
         return; // hello, heartbeat, claim, goodbye, credit: Mongrel2 has no such messages
+    }
+  }
+
+  /** Reply frames for the targets whose request is their connection's current one. */
+  private send(uuid: string, msg: ReplyMsg): void {
+    // A reply to a request that is finished (or to one still waiting its turn) would land on
+    // another request of the same connection: dropped.
+    const to = msg.to.filter(([conn, req]) => this.order.isCurrent(uuid, conn, req));
+    if (to.length === 0) return;
+    const frames = this.writer(uuid).encode(to.length === msg.to.length ? msg : { ...msg, to });
+    for (const frame of frames) this.inner.publish("", frame);
+    if (msg.kind === "close") {
+      // The connection closes: what waits behind it will never be answered.
+      for (const [conn] of to) this.connectionGone(uuid, conn);
+    } else if (endsResponse(msg)) {
+      for (const [conn] of to) this.finish(uuid, conn);
     }
   }
 
@@ -190,5 +264,22 @@ export class Mongrel2Transport implements Transport {
 
   close(lingerMs?: number): Promise<void> {
     return this.inner.close(lingerMs);
+  }
+}
+
+const REFUSE = { type: "refuse" } as const;
+
+/** Whether a reply completes its response (a 101 starts a WebSocket instead). */
+function endsResponse(msg: ReplyMsg): boolean {
+  switch (msg.kind) {
+    case "head":
+      return msg.end === true && msg.status !== 101;
+    case "data":
+      return msg.end === true;
+    case "end":
+    case "error":
+      return true;
+    default:
+      return false;
   }
 }

@@ -2,7 +2,8 @@
  * Handler side: Ferry reply messages -> Mongrel2 replies. Mongrel2 passes reply bodies to the
  * client untouched, so this writer produces the HTTP framing Ferry's frontend would otherwise add:
  * status line, Content-Length for one-message replies, chunked coding for streamed HTTP/1.1
- * responses, close-delimited bodies for HTTP/1.0, no body for HEAD, error pages, WebSocket frames.
+ * responses, close-delimited bodies for HTTP/1.0, no body (and no added framing) for HEAD, error
+ * pages, WebSocket frames.
  * It keeps a little state per connection (what was sent) and nothing else: pure, no I/O.
  */
 import type { HeaderPair, ReplyMsg } from "../types.js";
@@ -159,9 +160,16 @@ export class M2ReplyWriter {
     const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name);
     s.started = true;
     if (status === 101) s.websocket = true;
-    if (end && !has("content-length") && !has("transfer-encoding") && !statusHasNoBody(status)) {
+    if (s.head || statusHasNoBody(status)) {
+      // No body follows. A Node app's HEAD response carries no body and gets no framing (as from
+      // node:http); a Fetch app's carries the GET's body, whose length it announces (as
+      // @hono/node-server does). A length the app set stays.
+      const length = body?.length ?? 0;
+      if (s.head && end && length > 0 && !has("content-length") && !has("transfer-encoding"))
+        headers.push(["content-length", String(length)]);
+    } else if (end && !has("content-length") && !has("transfer-encoding")) {
       headers.push(["content-length", String(body?.length ?? 0)]);
-    } else if (!end && !has("content-length") && !statusHasNoBody(status)) {
+    } else if (!end && !has("content-length")) {
       if (s.version === "HTTP/1.1" && !has("transfer-encoding")) {
         headers.push(["transfer-encoding", "chunked"]);
         s.chunked = true;

@@ -135,12 +135,14 @@ export function m2EventOf(req: M2Request, options: M2EventOptions): M2Event {
       accept: Buffer.from(req.body).toString("latin1"),
     };
   }
-  // Mongrel2 sets both headers itself; a -done that differs from -start was forged by the client.
+  // Mongrel2 passes these headers on from clients when it keeps a body inline (seen on 1.12.2),
+  // so they count only where it spooled one: an empty body for a positive content-length. There
+  // it writes -start on both notices and -done on the second; a -done that differs from -start
+  // on the first was sent by the client.
   const start = h("x-mongrel2-upload-start");
+  const spooled = start !== undefined && req.body.length === 0 && Number(h("content-length")) > 0;
+  if (!spooled) return { type: "request", request };
   const done = h("x-mongrel2-upload-done");
-  if (start !== undefined && done === start)
-    return { type: "upload", stage: "done", file: done, request };
-  if (start !== undefined && done === undefined)
-    return { type: "upload", stage: "start", file: start, request };
-  return { type: "request", request };
+  if (done === start) return { type: "upload", stage: "done", file: done, request };
+  return { type: "upload", stage: "start", file: start, request };
 }

@@ -71,6 +71,10 @@ describe("Ferry mongrel2 group: raw reply framing", () => {
       } else if (path === "/two") {
         // A pipelined pair: answer the second request only, as one frame with both responses.
         if (m2Header(req.headers, "QUERY") === "n=2") await send(id, ok("first") + ok("second"));
+      } else if (path === "/head-body") {
+        // A HEAD answered with its body too, the body in a frame of its own.
+        await send(id, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\n");
+        await send(id, "head body");
       } else if (path === "/whoami") await send(id, ok(String(req.id)));
       else await send(id, ok(`path ${path}`));
     }
@@ -113,6 +117,16 @@ describe("Ferry mongrel2 group: raw reply framing", () => {
     );
     expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
     expect(text.indexOf("first")).toBeLessThan(text.indexOf("second"));
+  });
+
+  it("a body written after a HEAD head, in a later frame, is dropped: the next response is whole", async () => {
+    const text = await exchange(
+      ferry.port,
+      "HEAD /head-body HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(text).not.toMatch(/head body/);
+    expect(text).toMatch(/path \/after$/);
   });
 
   it("bytes that are not an HTTP response: 502", async () => {

@@ -100,6 +100,18 @@ for (const headers of ["json", "tnetstring"] as const) {
       expect(Buffer.from(await res.arrayBuffer())).toEqual(body);
     });
 
+    it("a chunked upload (Mongrel2 answers 413) arrives whole, de-chunked", async () => {
+      const { socket, response } = rawRequest(
+        ferry.port,
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+          "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+      );
+      const text = await response;
+      socket.destroy();
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(text.endsWith("\r\n\r\nhello world")).toBe(true);
+    });
+
     it("keep-alive: three requests on one connection", async () => {
       const { socket, response } = rawRequest(
         ferry.port,
@@ -108,6 +120,25 @@ for (const headers of ["json", "tnetstring"] as const) {
       const text = await response;
       socket.destroy();
       expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(3);
+    });
+
+    it("HEAD answered with a body (as Mongrel2's Python library does), then a pipelined GET", async () => {
+      // The handler answers HEAD /hello exactly as GET: a head with Content-Length, and the body.
+      const { socket, response } = rawRequest(
+        ferry.port,
+        "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello?n=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      const text = await response;
+      socket.destroy();
+      const heads = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)];
+      expect(heads.map((m) => m[1])).toEqual(["200", "200"]);
+      // Nothing between the HEAD response's head and the next status line: no body.
+      expect(text.indexOf("\r\n\r\n") + 4).toBe(heads[1]!.index);
+      const second = text.slice(heads[1]!.index);
+      expect(JSON.parse(second.slice(second.indexOf("\r\n\r\n") + 4))).toMatchObject({
+        method: "GET",
+        query: "n=2",
+      });
     });
 
     it("one reply message reaches two connections", async () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A Mongrel2 handler written from Mongrel2's documented protocol alone (the manual's "Writing A
-Handler" chapter), with python3-zmq and nothing of Ferry's. It runs behind a real Mongrel2 and,
-unchanged, behind Ferry's mongrel2 mode.
+"""The project's own Mongrel2 test handler (not Mongrel2's Python library, which Debian does not
+package): written from Mongrel2's documented protocol (the manual's "Writing A Handler" chapter),
+with python3-zmq and nothing of Ferry's. It runs behind a real Mongrel2 and, unchanged, behind
+Ferry's mongrel2 mode. Like Mongrel2's library, it answers HEAD as GET, body included.
 
 Requests (PULL):  UUID ID PATH HEADERS BODY   HEADERS = netstring JSON, or a tnetstring dict
 Replies  (PUB):   UUID SIZE:ID ID ..., BODY   (raw HTTP; an empty BODY closes the connections)

@@ -21,26 +21,38 @@ export interface M2GroupOptions {
   headers?: "json" | "tnetstring";
   sendIdent?: string;
   timeout?: number;
+  /** The liveness window is interval x misses (Mongrel2 handlers send no heartbeats). */
+  heartbeat?: { interval: number; misses: number };
+}
+
+export interface FerryM2Options {
+  /** Start the control listener (`/health`, `/metrics`) too. */
+  control?: boolean;
 }
 
 export interface FerryM2 {
   proc: Proc;
   port: number;
   url: string;
+  /** The control listener's base URL, when asked for. */
+  controlUrl?: string;
   groups: Record<string, M2GroupUnderTest>;
 }
 
 export async function startFerryM2(
   dir: string,
   groups: Record<string, M2GroupOptions>,
+  options: FerryM2Options = {},
 ): Promise<FerryM2> {
   const port = await freePort();
+  const controlPort = options.control ? await freePort() : undefined;
   const out: Record<string, M2GroupUnderTest> = {};
   const config = {
     listeners: [{ host: "127.0.0.1", port }],
     hosts: [] as unknown[],
     groups: {} as Record<string, unknown>,
     shutdown: { grace: 2000 },
+    ...(controlPort !== undefined && { control: { host: "127.0.0.1", port: controlPort } }),
   };
   for (const [name, g] of Object.entries(groups)) {
     const [a, b, c] = await freePorts(3);
@@ -53,6 +65,7 @@ export async function startFerryM2(
       headers: g.headers ?? "json",
       ...(g.sendIdent !== undefined && { sendIdent: g.sendIdent }),
       ...(g.timeout !== undefined && { timeout: g.timeout }),
+      ...(g.heartbeat !== undefined && { heartbeat: g.heartbeat }),
     };
     config.hosts.push({
       names: g.names,
@@ -64,7 +77,14 @@ export async function startFerryM2(
   writeFileSync(file, JSON.stringify(config));
   const proc = startFerry(["frontend", "--config", file], { env: { FERRY_LOG_LEVEL: "info" } });
   await proc.waitFor(/"msg":"listening"/, 30_000);
-  return { proc, port, url: `http://127.0.0.1:${port}`, groups: out };
+  if (controlPort !== undefined) await proc.waitFor(/"msg":"control listening"/, 10_000);
+  return {
+    proc,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    ...(controlPort !== undefined && { controlUrl: `http://127.0.0.1:${controlPort}` }),
+    groups: out,
+  };
 }
 
 export interface SimpleResponse {

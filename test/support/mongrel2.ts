@@ -1,8 +1,11 @@
 /**
  * A real Mongrel2 1.12 (Debian `mongrel2-core`) on loopback, for interop tests and benchmarks:
  * writes a mongrel2.conf in a temp dir, loads it with `m2sh`, runs `mongrel2` in the foreground
- * (server.daemonize=0, chroot "/" so nothing moves; it only chroots when run as root), waits until
- * its port accepts connections, and stops it by PID.
+ * (server.daemonize=0), waits until its port accepts connections, and stops it by PID.
+ *
+ * By default chroot is "/" so nothing moves. With `chroot: true` it is set up as Mongrel2's manual
+ * does: `chroot="./"`, started from the temp dir, every path (logs, pid file, control socket,
+ * upload.temp_store) given inside it. Mongrel2 chroots only when run as root (`canChroot`).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -28,7 +31,12 @@ export interface Mongrel2Options {
   routes: Record<string, M2HandlerSpec>;
   /** Extra Mongrel2 settings, e.g. `{ "limits.content_length": 1024 }`. */
   settings?: Record<string, string | number>;
+  /** Run chrooted in the temp dir (`chroot="./"`); needs root. */
+  chroot?: boolean;
 }
+
+/** Whether this process may start a Mongrel2 that chroots (it must be root). */
+export const canChroot = process.getuid?.() === 0;
 
 export interface Mongrel2Server {
   port: number;
@@ -44,6 +52,8 @@ export const MONGREL2_UUID = "f400bf85-4538-4f7a-8908-67e313d515c2";
 const q = (s: string) => JSON.stringify(s); // m2sh's config syntax accepts double-quoted strings
 
 function configText(dir: string, port: number, options: Mongrel2Options): string {
+  // Inside the chroot, paths are written as Mongrel2 sees them there.
+  const at = (...parts: string[]) => (options.chroot ? join("/", ...parts) : join(dir, ...parts));
   const handlers = Object.entries(options.routes).map(([pattern, h], i) => {
     const def = `h${i} = Handler(send_spec=${q(h.sendSpec)}, send_ident=${q(h.sendIdent)}, recv_spec=${q(h.recvSpec)}, recv_ident=${q(h.recvIdent ?? "")}, protocol=${q(h.protocol ?? "json")})`;
     return { def, route: `${q(pattern)}: h${i}` };
@@ -51,7 +61,7 @@ function configText(dir: string, port: number, options: Mongrel2Options): string
   const settings = {
     "server.daemonize": 0,
     "zeromq.threads": 1,
-    "upload.temp_store": join(dir, "uploads", "upload.XXXXXX"),
+    "upload.temp_store": at("uploads", "upload.XXXXXX"),
     ...options.settings,
   };
   const settingsText = Object.entries(settings)
@@ -60,13 +70,13 @@ function configText(dir: string, port: number, options: Mongrel2Options): string
   return `${handlers.map((h) => h.def).join("\n")}
 main = Server(
     uuid=${q(MONGREL2_UUID)},
-    access_log=${q(join(dir, "logs", "access.log"))},
-    error_log=${q(join(dir, "logs", "error.log"))},
-    chroot="/",
+    access_log=${q(at("logs", "access.log"))},
+    error_log=${q(at("logs", "error.log"))},
+    chroot=${q(options.chroot ? "./" : "/")},
     default_host="localhost",
     name="ferry-test",
-    pid_file=${q(join(dir, "run", "mongrel2.pid"))},
-    control_port=${q(`ipc://${join(dir, "run", "control")}`)},
+    pid_file=${q(at("run", "mongrel2.pid"))},
+    control_port=${q(options.chroot ? "ipc://run/control" : `ipc://${join(dir, "run", "control")}`)},
     bind_addr="127.0.0.1",
     port=${port},
     hosts=[Host(name="localhost", routes={${handlers.map((h) => h.route).join(", ")}})]
@@ -112,7 +122,8 @@ export async function startMongrel2(options: Mongrel2Options): Promise<Mongrel2S
   const env = { ...process.env, LOGNAME: process.env.LOGNAME ?? "ferry" }; // m2sh insists on a login name
   execFileSync("m2sh", ["load", "-config", conf, "-db", db], { env, stdio: "pipe" });
   // cwd "/": without root, Mongrel2 cannot chroot and prefixes "." to the pid file path.
-  const proc = start("mongrel2", [db, MONGREL2_UUID], { cwd: "/", env });
+  // Chrooted, it chroots to where it starts ("./").
+  const proc = start("mongrel2", [db, MONGREL2_UUID], { cwd: options.chroot ? dir : "/", env });
   try {
     await waitForPort(port, proc, 10_000);
   } catch (err) {

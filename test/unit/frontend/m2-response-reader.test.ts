@@ -68,6 +68,20 @@ const CASES: Array<{
     bodiless: true,
   },
   {
+    name: "HEAD: a body written anyway is dropped, up to the length",
+    raw: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHello",
+    body: "",
+    ended: true,
+    bodiless: true,
+  },
+  {
+    name: "HEAD: a stray body starting as HTTP/ does is still dropped",
+    raw: "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nHTTPS!",
+    body: "",
+    ended: true,
+    bodiless: true,
+  },
+  {
     name: "304 has no body",
     raw: "HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n",
     body: "",
@@ -93,6 +107,30 @@ describe("M2ResponseReader", () => {
       }
     });
   }
+
+  it("HEAD: the stray body may come in later frames; the reader says when it is over", () => {
+    const reader = new M2ResponseReader(true);
+    const events: M2ResponseEvent[] = [];
+    const head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+    expect(reader.feed(Buffer.from(head), events).length).toBe(0);
+    expect(events.map((e) => e.type)).toEqual(["head", "end"]);
+    expect(reader.skipping).toBe(true);
+    expect(reader.feed(Buffer.from("0123"), []).length).toBe(0);
+    expect(reader.skipping).toBe(true);
+    expect(reader.feed(Buffer.from("456789" + NEXT), []).toString()).toBe(NEXT);
+    expect(reader.skipping).toBe(false);
+  });
+
+  it("HEAD without a length, or chunked: nothing is taken for a stray body", () => {
+    for (const head of [
+      "HTTP/1.1 200 OK\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+    ]) {
+      const reader = new M2ResponseReader(true);
+      expect(reader.feed(Buffer.from(head + NEXT), []).toString()).toBe(NEXT);
+      expect(reader.skipping).toBe(false);
+    }
+  });
 
   it("chunked wins over content-length, which is not passed on", () => {
     const r = read([

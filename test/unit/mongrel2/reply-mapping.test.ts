@@ -54,7 +54,7 @@ describe("Ferry reply -> Mongrel2 reply", () => {
     ]);
   });
 
-  it("a streamed HTTP/1.1 response is chunked; HEAD gets no body", () => {
+  it("a streamed HTTP/1.1 response is chunked; HEAD gets no body and no framing", () => {
     const w = new M2ReplyWriter("u");
     w.begin(1, { method: "GET", version: "HTTP/1.1" });
     w.begin(2, { method: "HEAD", version: "HTTP/1.1" });
@@ -70,9 +70,35 @@ describe("Ferry reply -> Mongrel2 reply", () => {
       ...w.encode({ ...base, kind: "end", to: to(1, 2) }),
     ];
     expect(text(out)).toEqual([
-      "u 3:1 2, HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n",
+      "u 1:1, HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n",
+      "u 1:2, HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n",
       "u 1:1, 3\r\nabc\r\n",
       "u 1:1, 0\r\n\r\n",
+    ]);
+  });
+
+  it("HEAD: no body, no Content-Length made up; the body's length or the app's own", () => {
+    const w = new M2ReplyWriter("u");
+    const head = (conn: number, headers: [string, string][], body?: string): ReplyMsg => ({
+      ...base,
+      kind: "head",
+      to: to(conn),
+      status: 200,
+      headers,
+      ...(body !== undefined && { body: Buffer.from(body) }),
+      end: true,
+    });
+    // A Node app's (node:http wrote no body and no length).
+    w.begin(8, { method: "HEAD", version: "HTTP/1.1" });
+    expect(text(w.encode(head(8, [])))).toEqual(["u 1:8, HTTP/1.1 200 OK\r\n\r\n"]);
+    // A Fetch app's: the GET's body, not sent, its length announced.
+    w.begin(9, { method: "HEAD", version: "HTTP/1.1" });
+    expect(text(w.encode(head(9, [], "hello")))).toEqual([
+      "u 1:9, HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n",
+    ]);
+    w.begin(10, { method: "HEAD", version: "HTTP/1.0" });
+    expect(text(w.encode(head(10, [["content-length", "42"]])))).toEqual([
+      "u 2:10, HTTP/1.0 200 OK\r\ncontent-length: 42\r\n\r\n",
     ]);
   });
 

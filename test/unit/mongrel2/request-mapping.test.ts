@@ -122,7 +122,10 @@ describe("Ferry request -> Mongrel2 request", () => {
   });
 
   it("adds the upload headers", () => {
-    const m2 = m2RequestFromFerry(ferryRequest({ method: "POST" }), { uuid: UUID });
+    const m2 = m2RequestFromFerry(
+      ferryRequest({ method: "POST", headers: [["content-length", "5000"]] }),
+      { uuid: UUID },
+    );
     const done = m2UploadNotice(m2UploadNotice(m2, "start", "/tmp/u.1"), "done", "/tmp/u.1");
     const ev = m2EventOf(done, { req: 1 });
     expect(ev).toMatchObject({ type: "upload", stage: "done", file: "/tmp/u.1" });
@@ -220,12 +223,23 @@ describe("Mongrel2 request -> Ferry events", () => {
     });
   });
 
-  it("a forged upload-done that differs from upload-start is a plain request", () => {
+  it("a client's upload-done that differs from upload-start is no done notice", () => {
     const req = decodeM2Request(capture("capture: upload done"));
     req.headers = req.headers.map(([n, v]) => [
       n,
       n === "x-mongrel2-upload-done" ? "/etc/passwd" : v,
     ]);
+    // On a spooled body, Mongrel2 wrote -start itself: this is the start notice, not a request.
+    expect(m2EventOf(req, { req: 1 })).toMatchObject({ type: "upload", stage: "start" });
+  });
+
+  it("upload headers a client sent with a body Mongrel2 kept inline are a plain request", () => {
+    const req = decodeM2Request(capture("capture: upload done"));
+    req.body = Buffer.from("abc");
+    req.headers = req.headers.map(([n, v]) => [n, n === "content-length" ? "3" : v]);
+    expect(m2EventOf(req, { req: 1 }).type).toBe("request");
+    req.body = new Uint8Array(0);
+    req.headers = req.headers.map(([n, v]) => [n, n === "content-length" ? "0" : v]);
     expect(m2EventOf(req, { req: 1 }).type).toBe("request");
   });
 
