@@ -44,6 +44,19 @@ async function pumpStreamedBody(
   }
 }
 
+/**
+ * The app destroyed its response. Before anything was written the client's connection just
+ * closes, as a Node server's would; once the head is out, what was written goes and then
+ * `error`, so the frontend cuts the connection: a Node server's client sees the same
+ * incomplete response, never one that looks whole.
+ */
+function cut(ex: Exchange): void {
+  ex.flush();
+  if (ex.finished) return;
+  if (ex.headSent) ex.fail("APP_ERROR", "the response was destroyed before it ended");
+  else ex.close();
+}
+
 export function nodeListener(
   listener: NodeListener,
   connection: HandlerConnection,
@@ -59,8 +72,10 @@ export function nodeListener(
       process.nextTick(() => socket.destroy());
     });
     res.once("close", () => {
-      // Closed before finishing: the app destroyed the socket, or the client went away.
-      if (!ex.finished && !ex.aborted) ex.close();
+      // Closed before finishing: the app destroyed the response (often: its body stream
+      // failed), or the client went away.
+      // After 'finish' the end is on its way (maybe waiting for credit): nothing to cut.
+      if (!ex.finished && !ex.aborted && !res.writableFinished) cut(ex);
     });
     try {
       const result = listener(req, res);
