@@ -18,7 +18,10 @@ export class ResponseParser {
   private remaining = 0;
 
   constructor(
-    /** `lengthless`: Node chose chunked framing (no Content-Length). */
+    /**
+     * `lengthless`: the response declares no length and must not get one: Node chose chunked
+     * framing, or sent none at all (a HEAD response, a close-delimited HTTP/1.0 one).
+     */
     private readonly onHead: (
       status: number,
       headers: HeaderPair[],
@@ -88,6 +91,7 @@ export class ResponseParser {
     if (status >= 100 && status < 200 && status !== 101) return; // interim: keep reading heads
     const headers: HeaderPair[] = [];
     let chunked = false;
+    let hasLength = false;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(":");
@@ -96,9 +100,12 @@ export class ResponseParser {
       const lower = name.toLowerCase();
       const value = line.slice(colon + 1).trim();
       if (lower === "transfer-encoding" && /chunked/i.test(value)) chunked = true;
+      if (lower === "content-length") hasLength = true;
       if (!HOP_BY_HOP.has(lower)) headers.push([name, value]);
     }
     this.state = chunked ? "size" : "raw";
-    this.onHead(status, headers, chunked, reason);
+    // 204 and 304 never get a length from the frontend: no need to hold their end apart.
+    const lengthless = chunked || (!hasLength && status !== 204 && status !== 304);
+    this.onHead(status, headers, lengthless, reason);
   }
 }

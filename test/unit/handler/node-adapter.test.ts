@@ -77,6 +77,15 @@ describe("Node listener gateway", () => {
     expect(msgs[0]!.kind === "head" && msgs[0]!.headers).toContainEqual(["content-length", "5"]);
   });
 
+  it("gives a HEAD response no length when the app declared none", async () => {
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => res.end("a body"));
+    const msgs = (await h.done(h.request("HEAD", "/"))).filter((m) => m.kind !== "claim");
+    // The end leaves on its own, so the frontend does not declare `content-length: 0`.
+    expect(msgs.map((m) => m.kind)).toEqual(["head", "end"]);
+    const names = msgs[0]!.kind === "head" ? msgs[0]!.headers.map(([n]) => n.toLowerCase()) : [];
+    expect(names).not.toContain("content-length");
+  });
+
   it("emits res 'close' when the client disconnects", async () => {
     let closed = false;
     const h = harness((req: IncomingMessage, res: ServerResponse) => {
