@@ -22,7 +22,12 @@ const DECLARE_LENGTH_FROM = 1024 * 1024;
 
 export function responseHeaders(headers: ResponseLike["headers"]): HeaderPair[] {
   const out: HeaderPair[] = [];
-  // Iteration keeps each Set-Cookie separate (Fetch spec "sort and combine").
+  if (headers instanceof Headers) {
+    // Iteration keeps each Set-Cookie separate (Fetch spec "sort and combine"); names are
+    // lower-case already.
+    for (const [name, value] of headers) if (!HOP_BY_HOP.has(name)) out.push([name, value]);
+    return out;
+  }
   for (const [name, value] of headerEntries(headers))
     if (!HOP_BY_HOP.has(name.toLowerCase())) out.push([name, value]);
   return out;
