@@ -9,7 +9,8 @@ export interface ResponseLike {
   readonly status: number;
   readonly headers:
     Iterable<[string, string]> | { forEach(cb: (v: string, k: string) => void): void };
-  readonly body?: ReadableStream<Uint8Array> | null;
+  /** A web stream, or any async iterable of chunks (node-fetch gives a Node Readable). */
+  readonly body?: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string> | null;
   arrayBuffer?(): Promise<ArrayBuffer>;
 }
 
@@ -31,7 +32,10 @@ export function isResponseLike(value: unknown): value is ResponseLike {
   const body = value.body;
   const streamBody =
     body === null ||
-    (isObject(body) && typeof (body as { getReader?: unknown }).getReader === "function");
+    (isObject(body) &&
+      (typeof (body as { getReader?: unknown }).getReader === "function" ||
+        typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] ===
+          "function"));
   return streamBody || typeof value.arrayBuffer === "function";
 }
 
@@ -48,4 +52,26 @@ export function headerEntries(headers: ResponseLike["headers"]): Array<[string, 
     out.push([String(k), String(v)]),
   );
   return out;
+}
+
+/** The body chunk by chunk, whether a web stream or an async iterable. */
+export interface ChunkReader {
+  read(): Promise<{ done?: boolean; value?: Uint8Array | string }>;
+  cancel(): Promise<void>;
+}
+
+export function chunkReader(
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>,
+): ChunkReader {
+  if (typeof (body as { getReader?: unknown }).getReader === "function") {
+    const reader = (body as ReadableStream<Uint8Array>).getReader();
+    return { read: () => reader.read(), cancel: () => reader.cancel() };
+  }
+  const it = (body as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  return {
+    read: () => it.next(),
+    cancel: async () => {
+      await it.return?.(undefined);
+    },
+  };
 }

@@ -8,7 +8,7 @@ import type { HeaderPair } from "../../protocol/index.js";
 import type { Exchange } from "../exchange.js";
 import { open, upgradeOf } from "../websocket/upgrade.js";
 import { bodyHolder, NativeResponse, takeFastBody } from "./fast-response.js";
-import { headerEntries, type ResponseLike } from "./response-like.js";
+import { chunkReader, headerEntries, type ResponseLike } from "./response-like.js";
 
 /** Connection-level headers the frontend owns. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding"]);
@@ -70,10 +70,10 @@ function bodyKnownInFull(response: ResponseLike): boolean {
   return source !== null && source !== undefined;
 }
 
+type StreamBody = NonNullable<ResponseLike["body"]>;
+
 /** The body as a stream, or null; a Response-like with only arrayBuffer() gives its bytes. */
-async function bodyOf(
-  response: ResponseLike,
-): Promise<ReadableStream<Uint8Array> | Uint8Array | null> {
+async function bodyOf(response: ResponseLike): Promise<StreamBody | Uint8Array | null> {
   if ("body" in response && response.body !== undefined) return response.body;
   if (typeof response.arrayBuffer === "function")
     return new Uint8Array(await response.arrayBuffer());
@@ -125,15 +125,15 @@ export async function sendResponse(ex: Exchange, response: ResponseLike): Promis
  * The body stream, chunk by chunk. A stream that fails is thrown out of here, so the caller
  * sends `error` and the client's connection is cut rather than ended as if complete.
  */
-async function sendStream(ex: Exchange, body: ReadableStream<Uint8Array>): Promise<void> {
-  const reader = body.getReader();
+async function sendStream(ex: Exchange, body: StreamBody): Promise<void> {
+  const reader = chunkReader(body);
   // A client that goes away must also stop a body that waits for its next chunk (SSE).
   ex.onAbort = () => void reader.cancel().catch(() => {});
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done || ex.aborted) break;
-      if (!ex.write(value)) await ex.writable();
+      if (value !== undefined && !ex.write(value)) await ex.writable();
     }
   } catch (err) {
     if (!ex.aborted) throw err;

@@ -1,5 +1,6 @@
 /** The Fetch gateway over the in-memory transport: what a Fetch app sees and what it sends. */
 import { describe, expect, it } from "vitest";
+import { Readable } from "node:stream";
 import type { RequestMsg, ToFrontendMsg } from "../../../protocol/index.js";
 import { requestUrl } from "../../../handler/fetch/request-url.js";
 import { harnessMaker, type Harness } from "./harness.js";
@@ -203,6 +204,18 @@ describe("Fetch gateway: responses", () => {
     expect(head.headers).toContainEqual(["x-ponyfill", "yes"]);
     expect(head.headers.filter(([n]) => n === "set-cookie")).toHaveLength(2);
     expect(h.body(msgs)).toBe("from a ponyfill");
+  });
+
+  it("accepts a Response shape whose body is a Node stream (node-fetch)", async () => {
+    const shaped = {
+      status: 200,
+      headers: new Headers({ "x-from": "node-fetch" }),
+      body: Readable.from([Buffer.from("node "), "stream"]),
+    };
+    const h = harness({ fetch: () => shaped });
+    const msgs = await h.done(h.request("GET", "/"));
+    expect(headOf(msgs).headers).toContainEqual(["x-from", "node-fetch"]);
+    expect(h.body(msgs)).toBe("node stream");
   });
 
   it("accepts a Response shape with plain-array headers and only arrayBuffer()", async () => {
