@@ -52,10 +52,24 @@ function pathAndQuery(msg: RequestMsg): string {
   return query === "" ? path : `${path}?${query}`;
 }
 
+/**
+ * The authority to use: the target's for an absolute-form target the frontend did not split
+ * (RFC 9112 §3.2.2: it overrides Host), else the Host header.
+ */
+function hostOf(msg: RequestMsg): string {
+  if (msg.path.startsWith("/") || !/^https?:\/\//i.test(msg.path)) return msg.host;
+  try {
+    return new URL(msg.target).host;
+  } catch {
+    return "";
+  }
+}
+
 export function requestUrl(msg: RequestMsg): string {
   const rest = pathAndQuery(msg);
-  if (msg.host !== "" && validHost(msg.host)) {
-    const url = `${msg.scheme}://${msg.host}${rest}`;
+  const host = hostOf(msg);
+  if (host !== "" && validHost(host)) {
+    const url = `${msg.scheme}://${host}${rest}`;
     // The URL parser is stricter still (an IP literal that is no address): then, no Host.
     if (URL.canParse(url)) return url;
   }

@@ -314,10 +314,10 @@ describe("requestUrl: built from validated parts", () => {
     expect(url({ host: "", port: 6767 })).toBe("http://localhost:6767/a/b?x=1");
   });
 
-  it("keeps the path of an absolute-form target and the asterisk form as /", () => {
+  it("takes an absolute-form target's authority and path, and the asterisk form as /", () => {
     expect(
       url({ target: "http://other.test:9/p?q=1#f", path: "http://other.test:9/p", query: "q=1#f" }),
-    ).toBe("http://example.test:8080/p?q=1");
+    ).toBe("http://other.test:9/p?q=1");
     expect(url({ method: "OPTIONS", target: "*", path: "*", query: "" })).toBe(
       "http://example.test:8080/",
     );
