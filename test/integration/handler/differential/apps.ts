@@ -68,10 +68,16 @@ export default {
           new ReadableStream({
             start(c) {
               c.enqueue(new TextEncoder().encode("part"));
-              setTimeout(() => c.error(new Error("upstream failed")), 50);
+              pending.set(id, { fail: () => c.error(new Error("upstream failed")) });
             },
           }),
         );
+      case "/fail": {
+        const c = pending.get(id);
+        pending.delete(id);
+        c?.fail();
+        return new Response(c ? "failed" : "nothing to fail");
+      }
       default:
         return new Response("not found", { status: 404 });
     }
@@ -160,8 +166,14 @@ function app(req, res) {
     case "/stream-error":
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.write("part");
-      setTimeout(() => res.destroy(), 50);
+      pending.set(id, res);
       return;
+    case "/fail": {
+      const held = pending.get(id);
+      pending.delete(id);
+      held?.destroy();
+      return res.end(held ? "failed" : "nothing to fail");
+    }
     default:
       res.statusCode = 404;
       return res.end("not found");
