@@ -70,6 +70,14 @@ const ALLOWED: readonly AllowedDifference[] = [
     allow: (d, f) => DEFAULT_TEXT_TYPES.has(lowerNames(d)) && DEFAULT_TEXT_TYPES.has(lowerNames(f)),
   },
   {
+    app: "fetch",
+    fact: /^GET \/app-error\/.* :: (header|body)/,
+    why:
+      "An app that fails gets the frontend's own 500 (docs/errors.md: a JSON body with the " +
+      "code, `x-ferry-error: APP_ERROR`), never the error's text; @hono/node-server answers " +
+      "an empty 500 or one with the message. The status is the same, and the handler serves on.",
+  },
+  {
     app: "node",
     fact: / :: body\.rawHeaders\./,
     why:
@@ -151,6 +159,11 @@ const CASES: Case[] = [
   },
   { name: "DELETE /dump no body", send: { method: "DELETE", path: "/dump", headers: [HOST] } },
   { name: "HEAD /dump", send: { method: "HEAD", path: "/dump", headers: [HOST] } },
+  ...["undefined", "null", "throw-string", "reject-undefined"].map((how): Case => ({
+    name: `GET /app-error/${how}`,
+    only: "fetch",
+    send: { path: `/app-error/${how}` },
+  })),
   { name: "GET /reason", send: { path: "/reason" } },
   { name: "GET /case", send: { path: "/case" } },
   { name: "GET /empty", send: { path: "/empty" } },

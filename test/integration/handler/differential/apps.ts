@@ -39,6 +39,14 @@ export default {
           headers: [...request.headers],
           ...(await body(request, url.searchParams.get("read") ?? "text")),
         });
+      case "/app-error/undefined":
+        return undefined;
+      case "/app-error/null":
+        return null;
+      case "/app-error/throw-string":
+        throw "a string, not an Error";
+      case "/app-error/reject-undefined":
+        return Promise.reject(undefined);
       case "/reason":
         return new Response("reason", { status: 200, statusText: "Very Fine" });
       case "/case":
