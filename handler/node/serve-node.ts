@@ -62,8 +62,11 @@ export function nodeListener(
   connection: HandlerConnection,
 ): (ex: Exchange) => void {
   const server = createServer();
+  /** Sockets whose request reached the app. */
+  const served = new WeakSet<object>();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as unknown as ExchangeSocket;
+    served.add(socket);
     const ex = socket.exchange;
     (req as unknown as Record<symbol, HandlerContext>)[CONTEXT] = createContext(ex, connection);
     res.once("finish", () => {
@@ -87,7 +90,10 @@ export function nodeListener(
   server.on("clientError", (err: Error, socket) => {
     const ex = (socket as ExchangeSocket).exchange;
     connection.emit("appError", err, ex);
-    if (!ex.finished) ex.fail("BAD_REQUEST", "request not parseable by node:http");
+    if (ex.finished || ex.aborted) return;
+    // After the request was parsed, the error is the app's: `res.destroy(err)`.
+    if (served.has(socket)) cut(ex);
+    else ex.fail("BAD_REQUEST", "request not parseable by node:http");
   });
 
   const onAppError = (err: unknown, ex: Exchange, res: ServerResponse) => {

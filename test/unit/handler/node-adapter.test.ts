@@ -209,6 +209,17 @@ describe("Node listener gateway", () => {
     });
   }
 
+  it("just closes when the app destroys its response with an error before writing anything", async () => {
+    const errors: unknown[] = [];
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+      setTimeout(() => res.destroy(new Error("upstream failed")), 5);
+    });
+    h.connection.on("appError", (e) => errors.push(e));
+    const msgs = (await h.done(h.request("GET", "/"))).filter((m) => m.kind !== "claim");
+    expect(msgs.map((m) => m.kind)).toEqual(["close"]);
+    expect(errors).toHaveLength(1);
+  });
+
   it("just closes when the app destroys its response before writing anything", async () => {
     const h = harness((_req: IncomingMessage, res: ServerResponse) => {
       setTimeout(() => res.destroy(), 5);
