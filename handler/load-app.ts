@@ -1,9 +1,12 @@
 /**
  * Finds and loads the app module named on the command line. A `.ts` path inside this package
  * (e.g. `examples/hello/index.ts`) maps to its compiled twin under `dist/`; a directory means
- * its index; anything else that is not a file is imported as a package name.
+ * its index; anything else that is not a file is imported as a package name. A CommonJS file
+ * is required, not imported, so it sees itself required (`module.parent`, `require.main`) and
+ * the common `if (!module.parent) app.listen(3000)` does not start a second server.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { HandlerError } from "./errors.js";
@@ -81,6 +84,55 @@ export function resolveModule(spec: string, cwd = process.cwd()): string {
   return spec; // a package name
 }
 
+/** The `type` of the package.json nearest to `file` ("commonjs" when there is none). */
+function packageType(file: string): string {
+  for (let dir = dirname(file); ;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        const type = (JSON.parse(readFileSync(pkg, "utf8")) as { type?: unknown }).type;
+        return type === "module" ? "module" : "commonjs";
+      } catch {
+        return "commonjs"; // Node reads an unreadable package.json as no type, too
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return "commonjs";
+    dir = up;
+  }
+}
+
+/** True for a file Node would load as CommonJS: `.cjs`, or `.js` outside a `"type": "module"` package. */
+export function isCommonJsFile(file: string): boolean {
+  const ext = extname(file);
+  if (ext === ".cjs") return true;
+  return ext === ".js" && packageType(file) === "commonjs";
+}
+
+/** A `.js` file in a typeless package that turns out to be an ES module. */
+function isModuleSyntax(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === "ERR_REQUIRE_ESM" || code === "ERR_REQUIRE_ASYNC_MODULE") return true;
+  return (
+    err instanceof SyntaxError &&
+    /\b(import|export)\b|outside a module|top-level await/.test(err.message)
+  );
+}
+
+/** The module's namespace: what import() gives for a CommonJS module, from require(). */
+function requireModule(file: string): Record<string, unknown> | undefined {
+  let exports: unknown;
+  try {
+    exports = createRequire(file)(file);
+  } catch (err) {
+    if (isModuleSyntax(err)) return undefined; // an ES module after all: import() it
+    throw err;
+  }
+  const named =
+    exports !== null && typeof exports === "object" ? (exports as Record<string, unknown>) : {};
+  return { ...named, default: exports };
+}
+
 /** Import the module and pick the app: `--export NAME`, else default, app, fetch, handler. */
 export async function loadApp(
   spec: string,
@@ -89,10 +141,12 @@ export async function loadApp(
   const path = resolveModule(spec);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(path.startsWith("/") ? pathToFileURL(path).href : path)) as Record<
-      string,
-      unknown
-    >;
+    mod =
+      (isAbsolute(path) && isCommonJsFile(path) ? requireModule(path) : undefined) ??
+      ((await import(isAbsolute(path) ? pathToFileURL(path).href : path)) as Record<
+        string,
+        unknown
+      >);
   } catch (err) {
     throw new HandlerError(
       "ERR_MODULE",

@@ -57,6 +57,10 @@ export class Responder {
       this.finish(ex);
     } else if (body && body.length > 0) {
       this.write(ex, body);
+    } else {
+      // A head with no body yet (server-sent events, a slow stream): the client gets status
+      // and headers now, as from a Node server that flushes them, not with the first chunk.
+      res.flushHeaders();
     }
     return true;
   }

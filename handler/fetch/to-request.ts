@@ -1,17 +1,10 @@
-/** A Fetch `Request` from a request message: URL from scheme + Host + target, body as a stream. */
+/** A Fetch `Request` from a request message: URL from validated parts, body as a stream. */
 import type { RequestMsg } from "../../protocol/index.js";
 import type { RequestBody } from "../request-body.js";
 
-function origin(msg: RequestMsg): string {
-  return `${msg.scheme}://${msg.host || "localhost"}`;
-}
+import { requestUrl } from "./request-url.js";
 
-export function requestUrl(msg: RequestMsg): string {
-  const t = msg.target;
-  if (t.startsWith("/")) return origin(msg) + t;
-  if (/^https?:\/\//i.test(t)) return t; // absolute-form
-  return origin(msg) + "/"; // asterisk-form (OPTIONS *)
-}
+export { requestUrl };
 
 function bodyStream(body: RequestBody): ReadableStream<Uint8Array> {
   const it = body[Symbol.asyncIterator]();
@@ -33,9 +26,11 @@ export function toRequest(msg: RequestMsg, body: RequestBody, signal: AbortSigna
   const method = msg.method;
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
   if (method !== "GET" && method !== "HEAD") {
+    // Every other method has a body, empty when the request carried none (as a Node server's
+    // request stream ends at once): `request.body` is a stream, never null.
     const inline = body.inline;
     if (inline !== undefined) {
-      if (inline.length > 0) init.body = inline as Uint8Array<ArrayBuffer>;
+      init.body = inline as Uint8Array<ArrayBuffer>;
     } else {
       init.body = bodyStream(body);
       init.duplex = "half";

@@ -6,14 +6,20 @@
  */
 import { Duplex } from "node:stream";
 import type { Exchange } from "../exchange.js";
+import { localPortOf } from "../fetch/request-url.js";
+import { writeNodeHead } from "./head-reason.js";
 import { ResponseParser } from "./response-parser.js";
 
 export class ExchangeSocket extends Duplex {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly remoteFamily: string;
-  readonly localAddress = "127.0.0.1";
-  readonly localPort = 0;
+  /**
+   * The frontend's listening address is not in the request message: the loopback address of
+   * the client's family stands in for it. The local port is the listener's (protocol v2 `port`).
+   */
+  readonly localAddress: string;
+  readonly localPort: number;
   /** Set for https requests, as on a TLSSocket (Express's req.protocol reads it). */
   readonly encrypted: boolean | undefined;
   readonly #response: ResponseParser;
@@ -26,9 +32,16 @@ export class ExchangeSocket extends Duplex {
     this.remoteAddress = msg.remote;
     this.remotePort = msg.rport;
     this.remoteFamily = msg.remote.includes(":") ? "IPv6" : "IPv4";
+    this.localAddress = msg.remote.startsWith("::ffff:")
+      ? "::ffff:127.0.0.1"
+      : this.remoteFamily === "IPv6"
+        ? "::1"
+        : "127.0.0.1";
+    this.localPort = localPortOf(msg) ?? 0;
     if (msg.scheme === "https") this.encrypted = true;
     this.#response = new ResponseParser(
-      (status, headers, lengthless) => exchange.writeHead(status, headers, lengthless),
+      (status, headers, lengthless, reason) =>
+        writeNodeHead(exchange, status, headers, lengthless, reason),
       (chunk) => {
         this.#canWrite = exchange.write(chunk);
       },
@@ -88,6 +101,6 @@ export class ExchangeSocket extends Duplex {
     return this;
   }
   address(): { address: string; family: string; port: number } {
-    return { address: this.localAddress, family: "IPv4", port: this.localPort };
+    return { address: this.localAddress, family: this.remoteFamily, port: this.localPort };
   }
 }

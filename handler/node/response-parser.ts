@@ -1,7 +1,8 @@
 /**
- * Reads back what a Node ServerResponse writes to its socket: the status line and headers,
- * then the body, de-chunked when Node chose chunked encoding. 1xx interim responses are
- * skipped (the frontend talks to the client). Trailers are dropped (the protocol has none).
+ * Reads back what a Node ServerResponse writes to its socket: the status line (status and
+ * reason phrase) and headers, their names in the case the app wrote them, then the body,
+ * de-chunked when Node chose chunked encoding. 1xx interim responses are skipped (the frontend
+ * talks to the client). Trailers are dropped (the protocol has none).
  */
 import type { HeaderPair } from "../../protocol/index.js";
 
@@ -17,8 +18,16 @@ export class ResponseParser {
   private remaining = 0;
 
   constructor(
-    /** `lengthless`: Node chose chunked framing (no Content-Length). */
-    private readonly onHead: (status: number, headers: HeaderPair[], lengthless: boolean) => void,
+    /**
+     * `lengthless`: the response declares no length and must not get one: Node chose chunked
+     * framing, or sent none at all (a HEAD response, a close-delimited HTTP/1.0 one).
+     */
+    private readonly onHead: (
+      status: number,
+      headers: HeaderPair[],
+      lengthless: boolean,
+      reason: string,
+    ) => void,
     private readonly onBody: (chunk: Buffer) => void,
   ) {}
 
@@ -78,19 +87,25 @@ export class ResponseParser {
   private parseHead(text: string): void {
     const lines = text.split("\r\n");
     const status = parseInt(lines[0]!.slice(9, 12), 10);
+    const reason = lines[0]!.slice(13);
     if (status >= 100 && status < 200 && status !== 101) return; // interim: keep reading heads
     const headers: HeaderPair[] = [];
     let chunked = false;
+    let hasLength = false;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(":");
       if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
+      const name = line.slice(0, colon).trim();
+      const lower = name.toLowerCase();
       const value = line.slice(colon + 1).trim();
-      if (name === "transfer-encoding" && /chunked/i.test(value)) chunked = true;
-      if (!HOP_BY_HOP.has(name)) headers.push([name, value]);
+      if (lower === "transfer-encoding" && /chunked/i.test(value)) chunked = true;
+      if (lower === "content-length") hasLength = true;
+      if (!HOP_BY_HOP.has(lower)) headers.push([name, value]);
     }
     this.state = chunked ? "size" : "raw";
-    this.onHead(status, headers, chunked);
+    // 204 and 304 never get a length from the frontend: no need to hold their end apart.
+    const lengthless = chunked || (!hasLength && status !== 204 && status !== 304);
+    this.onHead(status, headers, lengthless, reason);
   }
 }

@@ -44,13 +44,29 @@ async function pumpStreamedBody(
   }
 }
 
+/**
+ * The app destroyed its response. Before anything was written the client's connection just
+ * closes, as a Node server's would; once the head is out, what was written goes and then
+ * `error`, so the frontend cuts the connection: a Node server's client sees the same
+ * incomplete response, never one that looks whole.
+ */
+function cut(ex: Exchange): void {
+  ex.flush();
+  if (ex.finished) return;
+  if (ex.headSent) ex.fail("APP_ERROR", "the response was destroyed before it ended");
+  else ex.close();
+}
+
 export function nodeListener(
   listener: NodeListener,
   connection: HandlerConnection,
 ): (ex: Exchange) => void {
   const server = createServer();
+  /** Sockets whose request reached the app. */
+  const served = new WeakSet<object>();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as unknown as ExchangeSocket;
+    served.add(socket);
     const ex = socket.exchange;
     (req as unknown as Record<symbol, HandlerContext>)[CONTEXT] = createContext(ex, connection);
     res.once("finish", () => {
@@ -59,8 +75,10 @@ export function nodeListener(
       process.nextTick(() => socket.destroy());
     });
     res.once("close", () => {
-      // Closed before finishing: the app destroyed the socket, or the client went away.
-      if (!ex.finished && !ex.aborted) ex.close();
+      // Closed before finishing: the app destroyed the response (often: its body stream
+      // failed), or the client went away.
+      // After 'finish' the end is on its way (maybe waiting for credit): nothing to cut.
+      if (!ex.finished && !ex.aborted && !res.writableFinished) cut(ex);
     });
     try {
       const result = listener(req, res);
@@ -72,7 +90,10 @@ export function nodeListener(
   server.on("clientError", (err: Error, socket) => {
     const ex = (socket as ExchangeSocket).exchange;
     connection.emit("appError", err, ex);
-    if (!ex.finished) ex.fail("BAD_REQUEST", "request not parseable by node:http");
+    if (ex.finished || ex.aborted) return;
+    // After the request was parsed, the error is the app's: `res.destroy(err)`.
+    if (served.has(socket)) cut(ex);
+    else ex.fail("BAD_REQUEST", "request not parseable by node:http");
   });
 
   const onAppError = (err: unknown, ex: Exchange, res: ServerResponse) => {

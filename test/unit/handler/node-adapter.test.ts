@@ -1,8 +1,9 @@
 /** The Node (req, res) gateway over the in-memory transport: genuine http semantics. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Koa from "koa";
-import { contextOf } from "../../../handler/index.js";
+import { contextOf, Exchange } from "../../../handler/index.js";
+import { customReason } from "../../../handler/node/head-reason.js";
 import { FID, harnessMaker } from "./harness.js";
 
 const harness = harnessMaker();
@@ -63,7 +64,7 @@ describe("Node listener gateway", () => {
     const msgs = await h.done(h.request("GET", "/"));
     expect(msgs).toHaveLength(1);
     expect(msgs[0]).toMatchObject({ kind: "head", end: true });
-    expect(msgs[0]!.kind === "head" && msgs[0]!.headers).toContainEqual(["content-length", "5"]);
+    expect(msgs[0]!.kind === "head" && msgs[0]!.headers).toContainEqual(["Content-Length", "5"]);
   });
 
   it("strips the body of a HEAD response, keeping its length", async () => {
@@ -74,6 +75,15 @@ describe("Node listener gateway", () => {
     const msgs = await h.done(h.request("HEAD", "/"));
     expect(h.body(msgs)).toBe("");
     expect(msgs[0]!.kind === "head" && msgs[0]!.headers).toContainEqual(["content-length", "5"]);
+  });
+
+  it("gives a HEAD response no length when the app declared none", async () => {
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => res.end("a body"));
+    const msgs = (await h.done(h.request("HEAD", "/"))).filter((m) => m.kind !== "claim");
+    // The end leaves on its own, so the frontend does not declare `content-length: 0`.
+    expect(msgs.map((m) => m.kind)).toEqual(["head", "end"]);
+    const names = msgs[0]!.kind === "head" ? msgs[0]!.headers.map(([n]) => n.toLowerCase()) : [];
+    expect(names).not.toContain("content-length");
   });
 
   it("emits res 'close' when the client disconnects", async () => {
@@ -149,5 +159,97 @@ describe("Node listener gateway", () => {
     const msgs = await h.done(req);
     expect(drained).toBe(true);
     expect(h.body(msgs)).toHaveLength(64 * 1024);
+  });
+
+  it("keeps header names in the case the app wrote them (Express's X-Powered-By)", async () => {
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader("X-Powered-By", "Express");
+      res.setHeader("x-lower", "1");
+      res.setHeader("ETag", 'W/"1"');
+      res.end("ok");
+    });
+    const msgs = await h.done(h.request("GET", "/"));
+    const names = msgs[0]!.kind === "head" ? msgs[0]!.headers.map(([n]) => n) : [];
+    expect(names).toEqual(expect.arrayContaining(["X-Powered-By", "x-lower", "ETag"]));
+    expect(names).not.toContain("x-powered-by");
+  });
+
+  it("hands a custom reason phrase to the head (and not the standard one)", async () => {
+    const calls: unknown[][] = [];
+    const spy = vi.spyOn(Exchange.prototype, "writeHead").mockImplementation(function (
+      this: Exchange,
+      ...args: unknown[]
+    ) {
+      calls.push(args.slice(3));
+      spy.mockRestore();
+      return this.writeHead(...(args.slice(0, 3) as Parameters<Exchange["writeHead"]>));
+    });
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+      res.statusMessage = "Very Fine";
+      res.end("ok");
+    });
+    await h.done(h.request("GET", "/"));
+    expect(calls).toEqual([["Very Fine"]]);
+    expect(customReason(200, "OK")).toBeUndefined();
+    expect(customReason(404, "Not Found")).toBeUndefined();
+    expect(customReason(404, "Nope")).toBe("Nope");
+  });
+
+  for (const withError of [false, true]) {
+    it(`sends error, not end, when the app destroys its response after the head (${withError ? "with" : "without"} an error)`, async () => {
+      const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write("part");
+        setTimeout(() => res.destroy(withError ? new Error("upstream failed") : undefined), 5);
+      });
+      const req = h.request("GET", "/");
+      const msgs = (await h.done(req)).filter((m) => m.kind !== "claim");
+      expect(msgs.map((m) => m.kind)).toEqual(["head", "error"]);
+      expect(h.body(msgs)).toBe("part");
+    });
+  }
+
+  it("just closes when the app destroys its response with an error before writing anything", async () => {
+    const errors: unknown[] = [];
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+      setTimeout(() => res.destroy(new Error("upstream failed")), 5);
+    });
+    h.connection.on("appError", (e) => errors.push(e));
+    const msgs = (await h.done(h.request("GET", "/"))).filter((m) => m.kind !== "claim");
+    expect(msgs.map((m) => m.kind)).toEqual(["close"]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("just closes when the app destroys its response before writing anything", async () => {
+    const h = harness((_req: IncomingMessage, res: ServerResponse) => {
+      setTimeout(() => res.destroy(), 5);
+    });
+    const msgs = (await h.done(h.request("GET", "/"))).filter((m) => m.kind !== "claim");
+    expect(msgs.map((m) => m.kind)).toEqual(["close"]);
+  });
+
+  it("gives req.socket the addresses and ports a Node server gives", async () => {
+    let seen: unknown;
+    const h = harness((req: IncomingMessage, res: ServerResponse) => {
+      const s = req.socket;
+      seen = {
+        remoteAddress: s.remoteAddress,
+        remotePort: s.remotePort,
+        remoteFamily: s.remoteFamily,
+        localAddress: s.localAddress,
+        localPort: s.localPort,
+        address: s.address(),
+      };
+      res.end();
+    });
+    await h.done(h.request("GET", "/", { remote: "::ffff:10.0.0.9", rport: 40000 }));
+    expect(seen).toEqual({
+      remoteAddress: "::ffff:10.0.0.9",
+      remotePort: 40000,
+      remoteFamily: "IPv6",
+      localAddress: "::ffff:127.0.0.1",
+      localPort: 0,
+      address: { address: "::ffff:127.0.0.1", family: "IPv6", port: 0 },
+    });
   });
 });
