@@ -89,20 +89,30 @@ export async function applyReload(
   for (const [tls, config] of tlsReloads) await tls.reload(config);
 
   // From here on, synchronous: no request runs between these lines.
+  const closing: Promise<void>[] = [];
   for (const name of plan.groups.retire) {
     const group = fe.groups.get(name);
     const config = fe.config.groups[name];
     fe.groups.delete(name);
-    if (group !== undefined && config !== undefined) retire(fe, group, config, retiring);
+    if (group !== undefined && config !== undefined)
+      closing.push(retire(fe, group, config, retiring));
   }
   for (const config of plan.groups.retune) {
     const group = fe.groups.get(config.name);
-    // Both protocols read their per-request settings (timeout, queue, limits) from `config` at
-    // each use; exchanges already dispatched keep the deadlines they were given.
-    if (group !== undefined && "config" in group)
-      (group as unknown as { config: GroupConfig }).config = config;
+    if (group !== undefined) setConfig(group, config);
   }
   for (const [config, group] of opened) fe.groups.set(config.name, group);
+  for (const config of plan.groups.revive) {
+    for (const [group, was] of retiring) {
+      if (was.name !== config.name || was.requests !== config.requests) continue;
+      // Its drain timer finds it no longer retiring and leaves it open.
+      fe.retiring.delete(group);
+      retiring.delete(group);
+      setConfig(group, config);
+      fe.groups.set(config.name, group);
+      break;
+    }
+  }
   for (const key of plan.listeners.remove) {
     const listener = fe.bound.find((l) => l.key === key);
     if (listener !== undefined) retireListener(fe, listener);
@@ -110,6 +120,17 @@ export async function applyReload(
   fe.bound.push(...added);
   for (const l of fe.bound) applyLimits(l, next);
   fe.swapRouting(next, router);
+  // Groups that held nothing close before the reload answers, so their endpoints are free for
+  // the next one.
+  await Promise.all(closing);
+}
+
+/**
+ * Both protocols read their per-request settings (timeout, queue, limits) from `config` at each
+ * use; exchanges already dispatched keep the deadlines they were given.
+ */
+function setConfig(group: HandlerGroup, config: GroupConfig): void {
+  if ("config" in group) (group as unknown as { config: GroupConfig }).config = config;
 }
 
 /** Limits node:http reads from the server object for each new connection or request. */
@@ -123,21 +144,33 @@ function applyLimits(listener: Listener, config: Config): void {
   server.maxConnections = limits.maxConnections;
 }
 
-/** Out of the routing already: tick it until it holds nothing (no exchange, no WebSocket). */
-function retire(fe: Frontend, group: HandlerGroup, config: GroupConfig, retiring: Retiring): void {
+/**
+ * Out of the routing already: tick it until it holds nothing (no exchange, no WebSocket), then
+ * close it. Resolves when it is closed, or at once when it still holds something.
+ */
+function retire(
+  fe: Frontend,
+  group: HandlerGroup,
+  config: GroupConfig,
+  retiring: Retiring,
+): Promise<void> {
   fe.retiring.add(group);
   retiring.set(group, config);
   const drained = (): boolean => group.inflight === 0 && fe.websockets.openFor(group) === 0;
-  const close = (): void => {
+  const close = async (): Promise<void> => {
     clearInterval(timer);
     if (!fe.retiring.delete(group)) return; // the frontend stopped and closed it
-    void group.close().finally(() => retiring.delete(group));
+    try {
+      await group.close();
+    } finally {
+      retiring.delete(group);
+    }
   };
   const timer = setInterval(() => {
-    if (drained()) close();
+    if (drained()) void close();
   }, DRAIN_CHECK_MS);
   timer.unref();
-  if (drained()) close();
+  return drained() ? close() : Promise.resolve();
 }
 
 /**

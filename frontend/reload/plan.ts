@@ -25,6 +25,11 @@ export interface ReloadPlan {
     readonly open: GroupConfig[];
     /** Running groups that leave the routing (removed or replaced): they drain, then close. */
     readonly retire: string[];
+    /**
+     * Groups still draining from an earlier reload that the new config asks for again (same
+     * name, protocol and endpoints): they serve again, with this config.
+     */
+    readonly revive: GroupConfig[];
   };
   listeners: {
     /** Kept listeners by key, with their new config (TLS files are read again). */
@@ -68,34 +73,46 @@ export function listenerKey(listener: ListenerConfig): string {
   return `${listener.host}:${listener.port}`;
 }
 
+/** `now` with the settings `old` was built with (see BUILT_IN); the keys that differed. */
+function tune(old: GroupConfig, now: GroupConfig): { tuned: GroupConfig; fixed: string[] } {
+  const tuned: GroupConfig = { ...now };
+  const fixed: string[] = [];
+  for (const key of BUILT_IN) {
+    if (!same(old[key], now[key])) {
+      fixed.push(key);
+      (tuned as Record<string, unknown>)[key] = old[key];
+    }
+  }
+  return { tuned, fixed };
+}
+
 /**
- * `busy`: endpoints bound by groups already draining from an earlier reload (endpoint → who).
- * A new group may not bind an endpoint still bound after the swap (with ipc, a second bind would
- * silently take the path over).
+ * `draining`: configs of groups still draining from an earlier reload. A new group may not bind
+ * an endpoint still bound after the swap (with ipc, a second bind would silently take the path
+ * over), unless it is that same group asked for again.
  */
 export function planReload(
   running: Config,
   next: Config,
-  busy: ReadonlyMap<string, string> = new Map(),
+  draining: readonly GroupConfig[] = [],
 ): ReloadPlan {
   const plan: ReloadPlan = {
-    groups: { keep: [], retune: [], open: [], retire: [] },
+    groups: { keep: [], retune: [], open: [], retire: [], revive: [] },
     listeners: { keep: [], add: [], remove: [] },
     atRestart: [],
     problems: [],
     changes: [],
   };
-  const stillBound = new Map(busy);
+  const stillBound = new Map<string, string>();
+  for (const g of draining) {
+    for (const socket of ["requests", "replies", "events"] as const)
+      stillBound.set(g[socket], `group "${g.name}" (draining since an earlier reload)`);
+  }
   for (const [name, old] of Object.entries(running.groups)) {
     const now = next.groups[name];
     if (now !== undefined && sameSockets(old, now)) {
-      const tuned: GroupConfig = { ...now };
-      for (const key of BUILT_IN) {
-        if (!same(old[key], now[key])) {
-          plan.atRestart.push(`groups.${name}.${key}`);
-          (tuned as Record<string, unknown>)[key] = old[key];
-        }
-      }
+      const { tuned, fixed } = tune(old, now);
+      for (const key of fixed) plan.atRestart.push(`groups.${name}.${key}`);
       if (same(old, tuned)) plan.groups.keep.push(name);
       else {
         plan.groups.retune.push(tuned);
@@ -111,6 +128,14 @@ export function planReload(
   for (const [name, now] of Object.entries(next.groups)) {
     const old = running.groups[name];
     if (old !== undefined && sameSockets(old, now)) continue;
+    const back = draining.find((g) => g.name === name && sameSockets(g, now));
+    if (back !== undefined) {
+      const { tuned, fixed } = tune(back, now);
+      for (const key of fixed) plan.atRestart.push(`groups.${name}.${key}`);
+      plan.groups.revive.push(tuned);
+      plan.changes.push(`group ${name}: back (it was draining)`);
+      continue;
+    }
     plan.groups.open.push(now);
     plan.changes.push(
       old === undefined

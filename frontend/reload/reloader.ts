@@ -61,12 +61,7 @@ export class Reloader extends EventEmitter {
     let atRestart: string[] = [];
     try {
       const { config } = loadConfig({ file: this.source.file, env: this.source.env });
-      const busy = new Map<string, string>();
-      for (const [, g] of this.retiring) {
-        for (const ep of [g.requests, g.replies, g.events])
-          busy.set(ep, `group "${g.name}" (draining since an earlier reload)`);
-      }
-      const plan = planReload(this.frontend.config, config, busy);
+      const plan = planReload(this.frontend.config, config, [...this.retiring.values()]);
       changes = plan.changes;
       atRestart = plan.atRestart;
       if (plan.problems.length > 0) throw new ConfigError(plan.problems, this.source.file);
