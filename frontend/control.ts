@@ -7,9 +7,8 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { isIP } from "node:net";
 import { Counter, Gauge, Registry } from "prom-client";
-import { ConfigError } from "./errors.js";
+import { controlToken } from "./status/control-token.js";
 import type { Counters } from "./metrics.js";
 import type { Reloader } from "./reload/reloader.js";
 import type { Frontend } from "./server.js";
@@ -35,13 +34,6 @@ export interface ControlOptions {
 
 function snake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** 127.0.0.0/8, ::1 and "localhost": only this machine can reach the listener. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h === "::1" || h === "::ffff:127.0.0.1") return true;
-  return isIP(h) === 4 && h.startsWith("127.");
 }
 
 export function metricsRegistry(server: Frontend, reloader?: Reloader): Registry {
@@ -124,15 +116,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 }
 
 export function startControl(server: Frontend, options: ControlOptions): Promise<Control> {
-  const { host, port, token, reloader } = options;
-  if (!isLoopback(host) && !token) {
-    throw new ConfigError([
-      {
-        path: "control.token",
-        message: `required when control.host (${host}) is not a loopback address: set it, or FERRY_CONTROL_TOKEN`,
-      },
-    ]);
-  }
+  const { host, port, reloader } = options;
+  const token = controlToken({ host, token: options.token }, {});
   const expected = token ? digest(token) : undefined;
   const registry = metricsRegistry(server, reloader);
   const source = options.source ?? "built-in default";

@@ -122,6 +122,8 @@ async function frontend(args: string[]): Promise<void> {
       );
     }
   }
+  const { controlToken } = await import("./status/control-token.js");
+  const token = config.control ? controlToken(config.control, process.env) : undefined;
   const server = new Frontend(config, { transport });
   attachLogging(server, log);
   log.info({ fid: server.fid, config: source }, "starting");
@@ -133,7 +135,7 @@ async function frontend(args: string[]): Promise<void> {
     const { startControl } = await import("./control.js");
     control = await startControl(server, {
       ...config.control,
-      token: config.control.token ?? (process.env.FERRY_CONTROL_TOKEN || undefined),
+      token,
       reloader: reload.reloader,
       source,
     });
