@@ -62,7 +62,7 @@ export const STATUS_PAGE = `<!doctype html>
   <div class="panel">
     <h2>Requests per second, last 5 minutes</h2>
     <div class="legend"><span><i style="background:var(--req)"></i>responses/s</span><span><i style="background:var(--err)"></i>errors/s (5xx)</span><span id="peak"></span></div>
-    <svg id="chart" viewBox="0 0 600 140" preserveAspectRatio="none" role="img" aria-label="requests per second"></svg>
+    <svg id="chart" viewBox="0 0 600 140" role="img" aria-label="requests per second"></svg>
   </div>
   <div class="panel">
     <div class="toolbar"><h2 style="margin:0">Groups</h2>
@@ -95,17 +95,21 @@ export const STATUS_PAGE = `<!doctype html>
   function card(k, v) { return '<div class="card"><div class="v">' + esc(v) + '</div><div class="k">' + esc(k) + "</div></div>"; }
 
   function chart(h) {
+    // Drawn at the chart's own pixel width, so the labels are not stretched.
+    var svg = document.getElementById("chart");
+    var W = Math.max(300, Math.round(svg.getBoundingClientRect().width));
+    svg.setAttribute("viewBox", "0 0 " + W + " 140");
     var n = h.requests.length, max = 1;
     for (var i = 0; i < n; i++) max = Math.max(max, h.requests[i]);
     function line(xs, color) {
       var pts = [];
-      for (var i = 0; i < n; i++) pts.push(num(i * 600 / (n - 1), 1) + "," + num(135 - xs[i] * 125 / max, 1));
+      for (var i = 0; i < n; i++) pts.push(num(i * W / (n - 1), 1) + "," + num(135 - xs[i] * 125 / max, 1));
       return '<polyline fill="none" stroke="' + color + '" stroke-width="1.5" points="' + pts.join(" ") + '"/>';
     }
-    var grid = '<line x1="0" y1="10" x2="600" y2="10" stroke="#e5e7eb"/><line x1="0" y1="135" x2="600" y2="135" stroke="#e5e7eb"/>' +
+    var grid = '<line x1="0" y1="10" x2="' + W + '" y2="10" stroke="#e5e7eb"/><line x1="0" y1="135" x2="' + W + '" y2="135" stroke="#e5e7eb"/>' +
       '<text x="4" y="22" font-size="10" fill="#6b7280">' + max + '/s</text><text x="4" y="132" font-size="10" fill="#6b7280">-5 min</text>' +
-      '<text x="596" y="132" font-size="10" fill="#6b7280" text-anchor="end">now</text>';
-    document.getElementById("chart").innerHTML = grid + line(h.requests, "var(--req)") + line(h.errors, "var(--err)");
+      '<text x="' + (W - 4) + '" y="132" font-size="10" fill="#6b7280" text-anchor="end">now</text>';
+    svg.innerHTML = grid + line(h.requests, "var(--req)") + line(h.errors, "var(--err)");
     document.getElementById("peak").textContent = "peak " + max + "/s";
   }
 
@@ -169,9 +173,13 @@ export const STATUS_PAGE = `<!doctype html>
     chart(s.history);
     var filter = document.getElementById("filter").value.trim().toLowerCase();
     document.getElementById("groups").innerHTML = s.groups.map(function (g) { return groupBlock(g, filter); }).join("");
-    var ds = document.querySelectorAll("details[data-handlers]");
+    // Only a click records a choice (a filter opens lists without changing it).
+    var ds = document.querySelectorAll("details[data-handlers] > summary");
     for (var j = 0; j < ds.length; j++) {
-      ds[j].addEventListener("toggle", function (e) { opened[e.target.getAttribute("data-handlers")] = e.target.open; });
+      ds[j].addEventListener("click", function (e) {
+        var d = e.currentTarget.parentNode;
+        opened[d.getAttribute("data-handlers")] = !d.open;
+      });
     }
   }
 
