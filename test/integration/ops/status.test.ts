@@ -144,7 +144,7 @@ describe("ferry status", () => {
     expect(groupOf(doc).handlers!.map((h) => h.hid)).toEqual(["solo"]);
 
     const watch = startFerry(["status", "--config", fe.file, "--watch", "0.2"]);
-    await until("two redraws", () => (watch.output().match(/\x1b\[2J/g)?.length ?? 0) >= 2);
+    await until("two redraws", () => watch.output().split("\u001b[2J").length - 1 >= 2);
     expect(await watch.stop("SIGINT")).toBe(0);
 
     cli = startFerry(["status", "--control", "http://127.0.0.1:1"]);
