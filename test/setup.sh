@@ -12,6 +12,7 @@ PACKAGES=(
   python3-zmq python3-msgpack python3-flask python3-django   # Python handler + interop
   mongrel2-core                                              # Mongrel2 compatibility suite
   iproute2 openssl curl                                      # network namespaces, TLS certs
+  chromium                                                   # the status page test (playwright-core)
   docker.io docker-compose debootstrap                       # deployment suite (local images)
 )
 $SUDO apt-get update -q
