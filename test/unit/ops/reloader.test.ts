@@ -36,7 +36,7 @@ function groupConfig(prefix: string, timeout: number) {
   };
 }
 
-async function setup(timeout: number) {
+async function setup(timeout: number, env: Record<string, string> = {}) {
   const file = join(tmp.path, `ferry-${running.length}-${Date.now()}.json`);
   const write = (prefix: string, t: number, extra: Record<string, unknown> = {}) =>
     writeFileSync(
@@ -50,10 +50,10 @@ async function setup(timeout: number) {
     );
   write("one", timeout);
   const transport = new MemoryTransport();
-  const fe = new Frontend(loadConfig({ file }).config, { transport, fid: "fe" });
+  const fe = new Frontend(loadConfig({ file, env }).config, { transport, fid: "fe" });
   running.push(fe);
   await fe.start();
-  const reloader = new Reloader(fe, { file, env: {} });
+  const reloader = new Reloader(fe, { file, env });
   const hello = (mem: MemoryGroupSockets, hid: string) =>
     deliver(mem, { kind: "hello", hid, capacity: 8, inflight: 0, interval: 10_000 });
   return { fe, transport, reloader, write, url: fe.addresses[0]!, hello };
@@ -143,6 +143,19 @@ describe("Reloader", () => {
     while (!old.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(old.closed).toBe(true);
     expect(fe.retiring.size).toBe(0);
+  });
+
+  it("applies environment overrides again, as at start", async () => {
+    const { fe, transport, reloader, write } = await setup(60_000, {
+      FERRY_REQUESTS: "inproc://env-req",
+    });
+    expect(transport.groups[0]!.endpoints.requests).toBe("inproc://env-req");
+    write("one", 30_000);
+    const result = await reloader.reload("api");
+    expect(result).toMatchObject({ ok: true, changes: ["group g: settings changed"] });
+    expect(transport.groups).toHaveLength(1); // the override still applies: same sockets
+    expect(fe.config.groups.g!.requests).toBe("inproc://env-req");
+    expect(fe.config.groups.g!.timeout).toBe(30_000);
   });
 
   it("a refused config changes nothing", async () => {
