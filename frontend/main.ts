@@ -140,7 +140,8 @@ async function frontend(args: string[]): Promise<void> {
       source,
     });
     log.info(
-      { address: control.address, token: control.tokenRequired ? "required" : "none (loopback)" },
+      // `address` right before `msg`: tests and scripts read the line as `"address":...,"msg"`.
+      { token: control.tokenRequired ? "required" : "none", address: control.address },
       control.tokenRequired
         ? "control listening; every path but /health needs the token"
         : "control listening",
