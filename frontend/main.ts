@@ -20,8 +20,8 @@ const USAGE = `usage: ferry frontend [--config FILE]
        ferry check FILE
 
 Environment: FERRY_CONFIG, FERRY_HOST, FERRY_PORT, FERRY_REQUESTS, FERRY_REPLIES, FERRY_EVENTS,
-FERRY_LOG_LEVEL (see docs/config.md), FERRY_CONTROL_TOKEN (docs/operations.md); CURVE: FERRY_CURVE_SECRET_KEY(_FILE), FERRY_CURVE_ALLOW(_FILE)
-(see docs/deploy.md).
+FERRY_LOG_LEVEL (see docs/config.md); FERRY_CONTROL_TOKEN (docs/operations.md); CURVE:
+FERRY_CURVE_SECRET_KEY(_FILE), FERRY_CURVE_ALLOW(_FILE) (see docs/deploy.md).
 `;
 
 export async function main(argv: string[]): Promise<void> {

@@ -65,7 +65,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   /** Removed or replaced groups that still hold exchanges: ticked until drained, then closed. */
   readonly retiring = new Set<HandlerGroup>();
   readonly servers: Server[] = [];
-  /** Listeners accepting now, in config order (a reload adds and removes them). */
+  /** Listeners accepting now, in the order they were bound (a reload adds and removes some). */
   readonly bound: Listener[] = [];
   readonly addresses: string[] = [];
   /** Responses per second, per group, for the status API. */
