@@ -4,6 +4,8 @@
  * changes nothing.
  */
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
@@ -156,6 +158,38 @@ describe("Reloader", () => {
     expect(transport.groups).toHaveLength(1); // the override still applies: same sockets
     expect(fe.config.groups.g!.requests).toBe("inproc://env-req");
     expect(fe.config.groups.g!.timeout).toBe(30_000);
+  });
+
+  it("new limits, and a proxy route the running config did not have, apply at once", async () => {
+    const upstream = createServer((req, res) => res.end(`upstream ${req.url}`));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    try {
+      const { url, write, reloader, transport, hello } = await setup(60_000);
+      const port = (upstream.address() as AddressInfo).port;
+      const big = "x".repeat(4096);
+      expect((await fetch(`${url}/h`, { headers: { "x-big": big } })).status).not.toBe(431);
+      write("one", 60_000, {
+        limits: { headerBytes: 2048, bodyBytes: 10 },
+        hosts: [
+          {
+            names: ["*"],
+            routes: [
+              { path: "/up", target: { kind: "proxy", upstream: `http://127.0.0.1:${port}` } },
+              { path: "/", target: { kind: "handler", group: "g" } },
+            ],
+          },
+        ],
+      });
+      expect((await reloader.reload("api")).ok).toBe(true);
+      const proxied = await fetch(`${url}/up/x`);
+      expect(await proxied.text()).toBe("upstream /up/x");
+      expect((await fetch(`${url}/h`, { headers: { "x-big": big } })).status).toBe(431);
+      hello(transport.groups[0]!, "h"); // live, so the body is looked at (and refused)
+      const tooLarge = await fetch(`${url}/h`, { method: "POST", body: "01234567890123456789" });
+      expect(tooLarge.status).toBe(413);
+    } finally {
+      upstream.close();
+    }
   });
 
   it("a refused config changes nothing", async () => {
