@@ -5,6 +5,8 @@ const [command, ...rest] = process.argv.slice(2);
 const entries = {
   frontend: "../dist/frontend/main.js",
   check: "../dist/frontend/main.js",
+  reload: "../dist/frontend/reload/command.js",
+  status: "../dist/frontend/status/command.js",
   keygen: "../dist/frontend/keygen.js",
   handler: "../dist/handler/main.js",
   dev: "./dev.js",
@@ -14,6 +16,8 @@ const usage = `usage: ferry <command> [options]
 commands:
   frontend [--config FILE]     run the HTTP frontend
   check FILE                   validate a config file, list every problem
+  reload [--config FILE]       make the running frontend read its config again
+  status [--config FILE]       the running frontend's groups and handlers (--json, --watch)
   handler MODULE [options]     serve an app module as a handler
   keygen [--out PREFIX]        make a CURVE key pair for a frontend or handler
   dev                          frontend on its built-in config + the hello example handler

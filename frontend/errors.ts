@@ -90,6 +90,20 @@ export const FerryErrors = {
     cause:
       "A listener's TLS files were read but make no usable context (bad PEM, key and certificate do not match).",
   },
+  FERRY_CONTROL_TOKEN: {
+    status: 401,
+    cause:
+      "A control listener request (other than /health) without the listener's token (docs/operations.md).",
+  },
+  FERRY_CONTROL_UNREACHABLE: {
+    status: undefined,
+    cause:
+      "`ferry status` or `ferry reload` found no control listener or pid file to reach the frontend by.",
+  },
+  FERRY_RELOAD_FAILED: {
+    status: undefined,
+    cause: "A reload was refused; the running config stays (each problem is listed with its path).",
+  },
   FERRY_USAGE: { status: undefined, cause: "The command line could not be understood." },
 } as const satisfies Record<string, { status: number | undefined; cause: string }>;
 

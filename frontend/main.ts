@@ -20,8 +20,8 @@ const USAGE = `usage: ferry frontend [--config FILE]
        ferry check FILE
 
 Environment: FERRY_CONFIG, FERRY_HOST, FERRY_PORT, FERRY_REQUESTS, FERRY_REPLIES, FERRY_EVENTS,
-FERRY_LOG_LEVEL (see docs/config.md); CURVE: FERRY_CURVE_SECRET_KEY(_FILE), FERRY_CURVE_ALLOW(_FILE)
-(see docs/deploy.md).
+FERRY_LOG_LEVEL (see docs/config.md); FERRY_CONTROL_TOKEN (docs/operations.md); CURVE:
+FERRY_CURVE_SECRET_KEY(_FILE), FERRY_CURVE_ALLOW(_FILE) (see docs/deploy.md).
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -88,12 +88,15 @@ function parseFrontendArgs(args: string[]): { file: string | undefined } {
 async function frontend(args: string[]): Promise<void> {
   const { file } = parseFrontendArgs(args);
   const { config, source } = loadConfig({ file, env: process.env });
+  const configFile = file ?? (process.env.FERRY_CONFIG || undefined);
   // Loaded here, not at the top, so `ferry check` starts without zeromq, pino or prom-client.
-  const [{ createLogger }, { Frontend }, { zmqTransport, curveZmqTransport }] = await Promise.all([
-    import("./logging.js"),
-    import("./server.js"),
-    import("./transport/zmq.js"),
-  ]);
+  const [{ createLogger }, { Frontend }, { zmqTransport, curveZmqTransport }, { setupReload }] =
+    await Promise.all([
+      import("./logging.js"),
+      import("./server.js"),
+      import("./transport/zmq.js"),
+      import("./reload/process.js"),
+    ]);
   const log = createLogger();
   const curve = loadCurve();
   let transport = zmqTransport;
@@ -119,16 +122,30 @@ async function frontend(args: string[]): Promise<void> {
       );
     }
   }
+  const { controlToken } = await import("./status/control-token.js");
+  const token = config.control ? controlToken(config.control, process.env) : undefined;
   const server = new Frontend(config, { transport });
   attachLogging(server, log);
   log.info({ fid: server.fid, config: source }, "starting");
   await server.start();
+  const reload = setupReload(server, log, { file: configFile, env: process.env });
   let control: Control | undefined;
   if (config.control) {
     // prom-client is loaded only when the control listener is configured.
     const { startControl } = await import("./control.js");
-    control = await startControl(server, config.control.host, config.control.port);
-    log.info({ address: control.address }, "control listening");
+    control = await startControl(server, {
+      ...config.control,
+      token,
+      reloader: reload.reloader,
+      source,
+    });
+    log.info(
+      // `address` right before `msg`: tests and scripts read the line as `"address":...,"msg"`.
+      { token: control.tokenRequired ? "required" : "none", address: control.address },
+      control.tokenRequired
+        ? "control listening; every path but /health needs the token"
+        : "control listening",
+    );
   }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -138,10 +155,12 @@ async function frontend(args: string[]): Promise<void> {
       log.flush();
       process.exit(1);
     }
-    log.info({ signal, inflight: server.inflight, grace: config.shutdown.grace }, "stopping");
+    const grace = server.config.shutdown.grace;
+    log.info({ signal, inflight: server.inflight, grace }, "stopping");
     void (async () => {
-      await server.stop(config.shutdown.grace);
+      await server.stop(grace);
       await control?.close();
+      reload.close();
       log.info({ served: server.counters.responses }, "stopped");
       log.flush();
       process.exit(0);
@@ -149,13 +168,6 @@ async function frontend(args: string[]): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  // SIGHUP: renewed certificates are read again; a bad file keeps the running ones.
-  process.on("SIGHUP", () => {
-    server.reloadTls().then(
-      () => log.info("tls certificates reloaded"),
-      (err: unknown) => log.error({ err }, "tls reload failed; the running certificates stay"),
-    );
-  });
 }
 
 function loadCurve(): ReturnType<typeof loadFrontendCurve> {

@@ -11,7 +11,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { randomBytes } from "node:crypto";
-import type { Config } from "./config/schema.js";
+import type { Config, GroupConfig, ListenerConfig } from "./config/schema.js";
 import { ConnectionTable } from "./connections.js";
 import { FerryError } from "./errors.js";
 import type { Exchange, ExchangeObserver } from "./exchange.js";
@@ -26,6 +26,8 @@ import { closeProxy, loadProxy } from "./http/local-targets.js";
 import { TlsConfigError, TlsCredentials } from "./tls/index.js";
 import { WebSocketGateway } from "./ws/gateway.js";
 import { UpgradeIntake } from "./ws/upgrade.js";
+import { TrafficStats } from "./status/traffic.js";
+import { listenerKey } from "./reload/plan.js";
 
 export interface AccessRecord {
   method: string;
@@ -40,6 +42,14 @@ export interface AccessRecord {
   aborted: boolean;
 }
 
+/** One bound listener: its config key (`host:port`), server, certificates and address. */
+export interface Listener {
+  readonly key: string;
+  readonly server: Server;
+  readonly tls: TlsCredentials | undefined;
+  readonly address: string;
+}
+
 export interface FrontendOptions {
   transport: Transport;
   /** Override the frontend id (tests); default `<name>-<16 hex>`. */
@@ -50,10 +60,17 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   readonly fid: string;
   readonly counters = new Counters();
   readonly connections = new ConnectionTable();
+  /** The groups routes lead to now. A reload replaces entries; see frontend/reload. */
   readonly groups = new Map<string, HandlerGroup>();
+  /** Removed or replaced groups that still hold exchanges: ticked until drained, then closed. */
+  readonly retiring = new Set<HandlerGroup>();
   readonly servers: Server[] = [];
-  private readonly tlsCredentials: TlsCredentials[] = [];
+  /** Listeners accepting now, in the order they were bound (a reload adds and removes some). */
+  readonly bound: Listener[] = [];
   readonly addresses: string[] = [];
+  /** Responses per second, per group, for the status API. */
+  readonly traffic = new TrafficStats();
+  readonly startedAt = Date.now();
   private readonly responder: Responder;
   private readonly intake: Intake;
   private readonly upgrades: UpgradeIntake;
@@ -61,23 +78,33 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   readonly websockets: WebSocketGateway;
   private requestSeq = 0;
   private ticker: NodeJS.Timeout | undefined;
+  private tickMs = 0;
   private stopping: Promise<void> | undefined;
+  /** The config in force and its router, swapped together by a reload (one reference). */
+  private routing: { readonly config: Config; readonly router: Router };
 
   constructor(
-    readonly config: Config,
+    config: Config,
     private readonly options: FrontendOptions,
   ) {
     super();
     this.fid = options.fid ?? `${config.name}-${randomBytes(8).toString("hex")}`;
+    this.routing = { config, router: new Router(config.hosts) };
     this.responder = new Responder(this.counters, config.limits.connectionQueueBytes);
+    const current = (): Frontend["routing"] => this.routing;
     const intakeContext = {
-      router: new Router(config.hosts),
+      // Read at each request, so a reload's new routes and limits apply from the next one.
+      get router() {
+        return current().router;
+      },
+      get maxBodyBytes() {
+        return current().config.limits.bodyBytes;
+      },
       groups: this.groups,
       connections: this.connections,
       responder: this.responder,
       counters: this.counters,
       observer: this,
-      maxBodyBytes: config.limits.bodyBytes,
       nextRequestId: () => ++this.requestSeq,
     };
     this.intake = new Intake(intakeContext);
@@ -90,6 +117,17 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     );
   }
 
+  /** The config in force (the last one a reload applied). */
+  get config(): Config {
+    return this.routing.config;
+  }
+
+  /** Put a new config and its router in force at once (frontend/reload/apply.ts). */
+  swapRouting(config: Config, router: Router): void {
+    this.routing = { config, router };
+    this.retick();
+  }
+
   async start(): Promise<void> {
     // TLS files are checked before anything binds, so a bad certificate fails fast.
     const tlsOf: (TlsCredentials | undefined)[] = [];
@@ -99,9 +137,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
         continue;
       }
       try {
-        const tls = await TlsCredentials.load(listener.tls, `listeners[${i}].tls`);
-        this.tlsCredentials.push(tls);
-        tlsOf.push(tls);
+        tlsOf.push(await TlsCredentials.load(listener.tls, `listeners[${i}].tls`));
       } catch (err) {
         if (err instanceof TlsConfigError)
           throw new FerryError(err.code, err.message, { cause: err });
@@ -110,40 +146,18 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     }
     const proxied = this.config.hosts.some((h) => h.routes.some((r) => r.target.kind === "proxy"));
     if (proxied) await loadProxy();
-    const context = {
-      fid: this.fid,
-      transport: this.options.transport,
-      connections: this.connections,
-      responder: this.responder,
-      counters: this.counters,
-      websockets: this.websockets,
-      events: this as EventEmitter,
-    };
     for (const group of Object.values(this.config.groups)) {
-      const created = createGroup(group, context);
       try {
-        await created.open();
+        this.groups.set(group.name, await this.openGroup(group));
       } catch (err) {
         await this.closeGroups();
-        throw new FerryError(
-          "FERRY_LISTEN_FAILED",
-          `group "${group.name}": ${(err as Error).message}`,
-          { cause: err },
-        );
+        throw err;
       }
-      this.groups.set(group.name, created);
     }
-    const groupConfigs = Object.values(this.config.groups);
-    const shortest = Math.min(
-      ...groupConfigs.map((g) =>
-        Math.min(g.timeout, g.heartbeat.interval * g.heartbeat.misses, g.queue.wait),
-      ),
-    );
-    const tickMs = Math.max(5, Math.min(250, Math.floor(shortest / 8)));
-    this.ticker = setInterval(() => this.tick(), tickMs);
+    this.retick();
     try {
       for (const [i, listener] of this.config.listeners.entries()) {
-        await this.listen(listener.host, listener.port, tlsOf[i]);
+        this.bound.push(await this.listen(listener, tlsOf[i]));
       }
     } catch (err) {
       await this.stop(0);
@@ -151,12 +165,54 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     }
   }
 
-  /** Reread every listener's certificates (SIGHUP); a bad file keeps the running ones. */
+  /** Reread every listener's certificates; a bad file keeps the running ones. */
   async reloadTls(): Promise<void> {
-    await Promise.all(this.tlsCredentials.map((c) => c.reload()));
+    await Promise.all(this.bound.map((l) => l.tls?.reload()));
   }
 
-  private listen(host: string, port: number, tls?: TlsCredentials): Promise<void> {
+  /** A group of `config`, its sockets bound (not yet in `groups`: the caller puts it there). */
+  async openGroup(config: GroupConfig): Promise<HandlerGroup> {
+    const group = createGroup(config, {
+      fid: this.fid,
+      transport: this.options.transport,
+      connections: this.connections,
+      responder: this.responder,
+      counters: this.counters,
+      websockets: this.websockets,
+      events: this as EventEmitter,
+    });
+    try {
+      await group.open();
+    } catch (err) {
+      await group.close().catch(() => undefined);
+      throw new FerryError(
+        "FERRY_LISTEN_FAILED",
+        `group "${config.name}": ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    return group;
+  }
+
+  /** Housekeeping often enough for the shortest timeout of any group in force. */
+  private retick(): void {
+    const groupConfigs = Object.values(this.config.groups);
+    const shortest = Math.min(
+      60_000,
+      ...groupConfigs.map((g) =>
+        Math.min(g.timeout, g.heartbeat.interval * g.heartbeat.misses, g.queue.wait),
+      ),
+    );
+    const tickMs = Math.max(5, Math.min(250, Math.floor(shortest / 8)));
+    if (this.ticker !== undefined && tickMs === this.tickMs) return;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.tickMs = tickMs;
+    this.ticker = setInterval(() => this.tick(), tickMs);
+  }
+
+  /** Bind one listener (start, or a reload that adds it). */
+  listen(listener: ListenerConfig, tls?: TlsCredentials): Promise<Listener> {
+    const { host, port } = listener;
     const limits = this.config.limits;
     const httpOptions = {
       maxHeaderSize: limits.headerBytes,
@@ -196,7 +252,6 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) =>
       this.onClientError(err, socket),
     );
-    this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
@@ -206,11 +261,23 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
           a && typeof a === "object"
             ? `${tls ? "https" : "http"}://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`
             : String(a);
+        this.servers.push(server);
         this.addresses.push(address);
         this.emit("listening", { address });
-        resolve();
+        resolve({ key: listenerKey(listener), server, tls, address });
       });
     });
+  }
+
+  /** Stop accepting on a listener (a reload removed it); its open connections finish. */
+  unlisten(listener: Listener): void {
+    const at = this.bound.indexOf(listener);
+    if (at !== -1) this.bound.splice(at, 1);
+    const i = this.servers.indexOf(listener.server);
+    if (i !== -1) {
+      this.servers.splice(i, 1);
+      this.addresses.splice(i, 1);
+    }
   }
 
   private onConnection(socket: Socket): void {
@@ -259,6 +326,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   exchangeDone(ex: Exchange): void {
     ex.conn.deleteExchange(ex);
     this.counters.responses++;
+    this.traffic.record(ex);
     if (this.listenerCount("access") > 0) {
       const record: AccessRecord = {
         method: ex.method,
@@ -279,6 +347,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   private tick(): void {
     const now = performance.now();
     for (const group of this.groups.values()) group.tick(now);
+    for (const group of this.retiring) group.tick(now);
     this.websockets.tick(now);
   }
 
@@ -317,6 +386,8 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
   }
 
   private async closeGroups(): Promise<void> {
-    await Promise.all([...this.groups.values()].map((g) => g.close()));
+    const all = [...this.groups.values(), ...this.retiring];
+    this.retiring.clear();
+    await Promise.all(all.map((g) => g.close()));
   }
 }

@@ -13,6 +13,7 @@ PACKAGES=(
   gunicorn                                                   # the WSGI differential test
   mongrel2-core                                              # Mongrel2 compatibility suite
   iproute2 openssl curl                                      # network namespaces, TLS certs
+  chromium                                                   # the status page test (playwright-core)
   docker.io docker-compose debootstrap                       # deployment suite (local images)
 )
 $SUDO apt-get update -q

@@ -123,6 +123,11 @@ export const LimitsSchema = z.strictObject({
 export const ControlSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
   port,
+  /**
+   * Bearer token every request but /health must carry (docs/operations.md). Required when
+   * `host` is not a loopback address, here or in FERRY_CONTROL_TOKEN.
+   */
+  token: z.string().min(16, "at least 16 characters").optional(),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -139,6 +144,11 @@ export const ConfigSchema = z.strictObject({
   ),
   limits: LimitsSchema.prefault({}),
   control: ControlSchema.optional(),
+  /**
+   * Where the frontend writes its pid, for `ferry reload` (default: `ferry-<name>.pid` in
+   * $XDG_RUNTIME_DIR, else the temp directory); false: none.
+   */
+  pidFile: z.union([z.string().min(1), z.literal(false)]).optional(),
   shutdown: z
     .strictObject({
       /** ms to finish in-flight requests after SIGTERM/SIGINT. */

@@ -3,9 +3,9 @@
  * this frontend's id, or "*" for hellos), events out on PUB (topic = claiming handler, or "*").
  *
  * State per exchange: queued (no handler could take it yet) -> dispatched (awaiting its head,
- * under the reply timeout) -> responding (head sent) -> done. `awaiting` is insertion-ordered and
- * every entry has the same timeout, so it is also deadline-ordered: the tick stops at the first
- * entry not yet due. No timer or closure per request.
+ * under the reply timeout) -> responding (head sent) -> done. The tick walks `awaiting` for due
+ * entries (a reload can shorten the timeout, so insertion order is not deadline order). No timer
+ * or closure per request.
  */
 import { encodeToHandler } from "../../protocol/index.js";
 import type { GroupConfig } from "../config/schema.js";
@@ -22,7 +22,7 @@ export class FerryGroup implements HandlerGroup {
   readonly name: string;
   /** Every exchange this group holds, by request id. */
   readonly pending = new Map<number, Exchange>();
-  /** Dispatched, no head yet; deadline-ordered. */
+  /** Dispatched, no head yet; insertion-ordered. */
   readonly awaiting = new Map<number, Exchange>();
   /** Waiting for a handler to have room (FIFO, bounded by queue.length). */
   private queue: Exchange[] = [];
@@ -200,7 +200,8 @@ export class FerryGroup implements HandlerGroup {
   tick(now: number): void {
     let moving: Exchange[] | undefined;
     for (const ex of this.awaiting.values()) {
-      if (ex.deadline > now) break;
+      // Not `break`: a reload may shorten the timeout, and then a later entry can be due first.
+      if (ex.deadline > now) continue;
       // A body still flowing is progress: the timeout counts from its last bytes.
       if (ex.upload !== undefined && now - ex.upload.lastProgress < this.config.timeout) {
         (moving ??= []).push(ex);
@@ -211,7 +212,7 @@ export class FerryGroup implements HandlerGroup {
       this.ctx.responder.fail(ex, "FERRY_REPLY_TIMEOUT");
       this.forget(ex);
     }
-    // Re-inserted with a full timeout from now, which keeps `awaiting` deadline-ordered.
+    // Re-inserted with a full timeout from now.
     if (moving !== undefined) {
       for (const ex of moving) {
         this.awaiting.delete(ex.id);

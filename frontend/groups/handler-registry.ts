@@ -81,6 +81,11 @@ export class HandlerRegistry {
     return lost ?? [];
   }
 
+  /** Every handler not lost yet, draining ones included (the status API lists them). */
+  entries(): IterableIterator<HandlerEntry> {
+    return this.byHid.values();
+  }
+
   /** Handlers that take new work (seen, not draining, not lost). */
   get liveCount(): number {
     return this.live;

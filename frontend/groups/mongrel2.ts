@@ -39,7 +39,7 @@ export class Mongrel2Group implements HandlerGroup {
   readonly format: M2HeaderFormat;
   /** Every exchange this group holds, by request id. */
   readonly pending = new Map<number, Exchange>();
-  /** Sent, no response head yet; deadline-ordered (one timeout for all). */
+  /** Sent, no response head yet; insertion-ordered. */
   readonly awaiting = new Map<number, Exchange>();
   /** Per connection id, its exchanges in request order: replies are for the first. */
   readonly byConn = new Map<number, Exchange[]>();
@@ -303,7 +303,8 @@ export class Mongrel2Group implements HandlerGroup {
 
   tick(now: number): void {
     for (const ex of this.awaiting.values()) {
-      if (ex.deadline > now) break;
+      // Not `break`: a reload may shorten the timeout, and then a later entry can be due first.
+      if (ex.deadline > now) continue;
       this.ctx.counters.timeouts++;
       this.failConnection(ex, "FERRY_REPLY_TIMEOUT");
     }

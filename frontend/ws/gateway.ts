@@ -57,6 +57,13 @@ export class WebSocketGateway {
     return this.sessions.size;
   }
 
+  /** Open WebSockets of one group (a group a reload removed closes only when this is 0). */
+  openFor(group: object): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.group === group) n++;
+    return n;
+  }
+
   private serverFor(group: WsGroup): WebSocketServer {
     let server = this.servers.get(group.name);
     if (server) return server;
