@@ -5,7 +5,6 @@
  * one topic leave as one multi-frame message (a protocol v2 batch, at most 1,024 payloads), so
  * every test that makes a handler answer a burst also exercises the frontend's batch receive.
  */
-import type { Publisher } from "zeromq";
 import { encodeToFrontend, Limits, type Draft, type ToFrontendMsg } from "../../protocol/index.js";
 
 export interface SerialPublisher {
@@ -21,7 +20,12 @@ interface Queued {
   readonly batchable: boolean;
 }
 
-export function serialPublisher(pub: Publisher): SerialPublisher {
+/** A PUB or XPUB socket (zeromq.js's send of a multi-frame message). */
+export interface FrameSender {
+  send(frames: Array<string | Buffer>): Promise<void>;
+}
+
+export function serialPublisher(pub: FrameSender): SerialPublisher {
   const queue: Queued[] = [];
   let sending = false;
   async function pump(): Promise<void> {

@@ -19,7 +19,7 @@
  * Prints "ready <hid>" once its sockets are connected, and "frames N" for every requests message
  * of more than one frame (a batch). `--read-after` delays reading requests (work piles up).
  */
-import { Publisher, Pull, Subscriber } from "zeromq";
+import { Pull, Subscriber, XPublisher } from "zeromq";
 import { randomBytes } from "node:crypto";
 import {
   decodeToHandler,
@@ -43,8 +43,10 @@ const interval = Number(arg("interval", "1000"));
 const batch = Number(arg("batch", "1"));
 const readAfter = Number(arg("read-after", "0"));
 const pull = new Pull({ linger: 0, maxMessageSize: Limits.maxMessageBytes });
-// Unlimited: a burst of replies must wait for the socket, never be dropped by it.
-const pub = new Publisher({ linger: 200, sendHighWaterMark: 0 });
+// Unlimited: a burst of replies must wait for the socket, never be dropped by it. An XPUB, so
+// each frontend's subscription is seen and answered with a hello at once (slow joiner).
+const pub = new XPublisher({ linger: 200, sendHighWaterMark: 0 });
+pub.verbosity = "allSubs";
 const sub = new Subscriber({ linger: 0 });
 pull.connect(arg("requests"));
 pub.connect(arg("replies"));
@@ -250,6 +252,12 @@ process.on("SIGTERM", () => {
   }, 50);
 });
 
+/** A frontend (re)connected: its subscription arrives as a message `\x01topic`. */
+async function sayHelloOnSubscribe(): Promise<void> {
+  for await (const [frame] of pub) if (frame?.[0] === 1) hello("hello");
+}
+
 process.stdout.write(`ready ${hid}\n`);
+void sayHelloOnSubscribe();
 void receiveRequests();
 void receiveEvents();
