@@ -450,6 +450,9 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   private releaseSlot(): void {
     this.active--;
     this.startBacklog();
+    // (While the backlog is being started, a request that ends at once lands here with the
+    // backlog not yet empty: then the outer call decides.)
+    if (this.backlog.length > 0) return;
     if (this.paused && this.active < this.concurrency) {
       this.paused = false;
       this.transport.resumeRequests();
@@ -470,7 +473,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   }
 
   private whenIdle(timeoutMs: number): Promise<void> {
-    if (this.active === 0) return Promise.resolve();
+    if (this.active === 0 && this.backlog.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.idleWaiters.push(() => {

@@ -14,6 +14,7 @@ import {
   type ToFrontendMsg,
 } from "../../../protocol/index.js";
 import {
+  Exchange,
   HandlerConnection,
   MemoryTransport,
   Replier,
@@ -23,7 +24,7 @@ import {
 } from "../../../handler/index.js";
 import type { VersionMismatch } from "../../../handler/connection.js";
 import { HandlerError } from "../../../handler/errors.js";
-import { FID, harnessMaker, targetOf, tokenFor } from "./harness.js";
+import { FID, Harness, harnessMaker, targetOf, tokenFor } from "./harness.js";
 
 const harness = harnessMaker();
 const tick = () => new Promise((r) => setImmediate(r));
@@ -184,6 +185,35 @@ describe("batches of requests", () => {
     for (const req of reqs) expect(h.body(await h.done(req))).toBe("ok");
     expect(h.connection.inflight).toBe(0);
     expect(h.transport.paused).toBe(false);
+  });
+
+  it("starts the waiting requests of a batch also when each one ends at once", async () => {
+    const transport = new MemoryTransport();
+    const c = new HandlerConnection({ transport, concurrency: 1 });
+    const order: number[] = [];
+    let first: Exchange | undefined;
+    c.on("request", (ex) => {
+      order.push(ex.req);
+      if (ex.req === 1) first = ex;
+      else ex.fail("NOT_FOUND", "none here"); // ends at once, inside the backlog's start
+    });
+    c.start();
+    const maker = new Harness({ fetch: () => new Response("unused") });
+    await maker.connection.close();
+    transport.requests([1, 2, 3, 4].map((i) => maker.requestPayload("GET", `/${i}`)[1]));
+    expect(order).toEqual([1]);
+    expect(c.inflight).toBe(4);
+    const drained = c.drain({ timeoutMs: 5000 });
+    first!.fail("NOT_FOUND", "none here either");
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect(c.inflight).toBe(0);
+    await drained;
+    const errors = transport.published
+      .map((p) => decodeToFrontend(p.payload))
+      .filter((m) => m.kind === "error");
+    expect(errors.map((m) => ("to" in m ? m.to[0] : undefined))).toEqual(
+      [1, 2, 3, 4].map(targetOf),
+    );
   });
 
   it("drops an invalid request of a batch alone, and counts it", async () => {
