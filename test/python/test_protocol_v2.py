@@ -110,6 +110,17 @@ class Identity(unittest.TestCase):
                 run.close()
 
 
+    def test_batch_is_at_most_what_the_protocol_carries(self):
+        frontend = FakeFrontend()
+        worker = Worker(echo_app, [frontend.endpoints], threads=2000, stderr=io.StringIO())
+        try:
+            self.assertEqual((worker.capacity, worker.batch), (2000, MAX_PAYLOADS))
+        finally:
+            worker.control.close()
+            worker.transport.close(0)
+            frontend.close()
+
+
 class RequestBatches(unittest.TestCase):
     def test_every_request_of_one_message_is_answered_with_its_token(self):
         run = Running(echo_app)

@@ -20,6 +20,7 @@ from .body import StreamedInput
 from .control import Control
 from .environ import EnvironBuilder
 from .exchange import Exchange
+from .fields import MAX_BATCH, MAX_CAPACITY
 from .protocol import ProtocolError, decode_to_handler, payloads
 from .replies import ReplyChannel
 from .response import print_error, run_app
@@ -58,10 +59,10 @@ class Worker:
         self.app = app
         self.frontends = list(frontends)
         self.threads = max(1, int(threads))
-        self.capacity = self.threads
+        self.capacity = min(self.threads, MAX_CAPACITY)
         #: Requests this worker takes from one PUSH message (declared in hello): one per thread,
         #: since each of them has a thread ready for it.
-        self.batch = self.threads
+        self.batch = min(self.threads, MAX_BATCH)
         self.heartbeat_ms = int(heartbeat_ms)
         self.claim_after = claim_after_ms / 1000.0
         self.hid = hid or new_handler_id()
