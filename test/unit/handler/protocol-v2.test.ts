@@ -21,8 +21,8 @@ import {
   type HandlerContext,
   type Publisher,
   type ReplyAddress,
+  type VersionMismatch,
 } from "../../../handler/index.js";
-import type { VersionMismatch } from "../../../handler/connection.js";
 import { HandlerError } from "../../../handler/errors.js";
 import { FID, Harness, harnessMaker, targetOf, tokenFor } from "./harness.js";
 
