@@ -209,7 +209,8 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
       peer: (fid) => {
         clearTimeout(this.goneTimers.get(fid));
         this.goneTimers.delete(fid);
-        this.sayHello("hello");
+        // A hello would tell the frontends this handler takes new work again: not while draining.
+        this.sayHello(this.draining ? "heartbeat" : "hello");
         this.emit("peer", fid);
       },
       malformed: (source, reason) => {

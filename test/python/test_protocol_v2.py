@@ -110,6 +110,32 @@ class Identity(unittest.TestCase):
                 run.close()
 
 
+    def test_a_draining_worker_greets_a_new_frontend_with_a_heartbeat_not_a_hello(self):
+        run = Running(echo_app)
+        try:
+            transport = run.worker.transport
+            real = transport.take_fresh
+            injected = []
+
+            def take_fresh():  # a frontend (re)subscribes while the worker drains
+                fresh = real()
+                if run.worker.draining and not injected:
+                    injected.append(True)
+                    fresh.append(b"another-frontend")
+                return fresh
+
+            transport.take_fresh = take_fresh
+            run.worker.drain()
+            run.thread.join(10)
+            self.assertTrue(injected)
+            kinds = []
+            while (got := run.frontend.receive(0.5)) is not None:
+                kinds.append(got[1]["kind"])
+            self.assertIn("goodbye", kinds)
+            self.assertNotIn("hello", kinds)
+        finally:
+            run.close()
+
     def test_batch_is_at_most_what_the_protocol_carries(self):
         frontend = FakeFrontend()
         worker = Worker(echo_app, [frontend.endpoints], threads=2000, stderr=io.StringIO())

@@ -109,7 +109,10 @@ class Control(threading.Thread):
                     with self.channel.lock:
                         fresh = self.transport.take_fresh()
                     if fresh:
-                        self.channel.hello("hello", w.capacity, len(inflight), w.heartbeat_ms, w.batch)
+                        # A hello tells the frontends this worker takes new work again: a
+                        # draining worker says heartbeat (liveness, the secret) instead.
+                        kind = "heartbeat" if w.draining else "hello"
+                        self.channel.hello(kind, w.capacity, len(inflight), w.heartbeat_ms, w.batch)
                         self.first_peer.set()
                         w.on_peers(fresh)
                 if now >= next_beat:

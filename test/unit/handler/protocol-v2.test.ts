@@ -58,6 +58,23 @@ describe("handler identity", () => {
     }
   });
 
+  it("greets a frontend that subscribes while it drains with a heartbeat, never a hello", async () => {
+    let release!: () => void;
+    const h = harness({
+      fetch: () => new Promise<Response>((r) => (release = () => r(new Response("done")))),
+    });
+    const req = h.request("GET", "/");
+    const drained = h.connection.drain();
+    await tick();
+    const before = h.messages.length;
+    h.transport.peer("front-2"); // a hello would tell the frontends it takes new work again
+    const greeting = h.messages.slice(before);
+    expect(greeting.map((m) => m.kind)).toEqual(["heartbeat"]);
+    release();
+    await drained;
+    expect(h.body(h.about(req))).toBe("done");
+  });
+
   it("has a secret of its own in each connection (process)", () => {
     const a = harness({ fetch: () => new Response("x") });
     const b = harness({ fetch: () => new Response("x") });
