@@ -4,6 +4,7 @@
  * a v1 handler is told to upgrade (once a minute, not once per message).
  */
 import { Packr } from "msgpackr";
+import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { Limits } from "../../../protocol/index.js";
 import { get } from "../../integration/frontend/harness.js";
@@ -202,6 +203,42 @@ describe("ferry group: request tokens", () => {
     for (const m of again.slice(0, 20))
       r.send({ kind: "end", hid: "a", to: [[m.conn, m.req, m.token]] });
     await Promise.all(pending);
+  });
+
+  it("a message for an open WebSocket needs its upgrade request's token", async () => {
+    const r = await rig();
+    r.send(hello("a"));
+    const ws = new WebSocket(`${r.url.replace("http:", "ws:")}/chat`);
+    const received: string[] = [];
+    ws.on("message", (data: Buffer) => received.push(data.toString()));
+    const [up] = await r.requests(1);
+    expect(up!.upgrade).toBe("websocket");
+    r.send({
+      kind: "head",
+      hid: "a",
+      to: [[up!.conn, up!.req, up!.token]],
+      status: 101,
+      headers: [],
+    });
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const say = (text: string, token: number) =>
+      r.send({
+        kind: "ws",
+        hid: "a",
+        to: [[up!.conn, up!.req, token]],
+        data: Buffer.from(text),
+        binary: false,
+      });
+    say("forged", up!.token + 1);
+    r.send({ kind: "close", hid: "a", to: [[up!.conn, up!.req, 7]], code: 1000 });
+    say("real", up!.token);
+    const deadline = Date.now() + 3000;
+    while (received.length === 0 && Date.now() < deadline)
+      await new Promise((s) => setTimeout(s, 5));
+    expect(received).toEqual(["real"]);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    expect(r.fe.counters.badTokens).toBe(2);
+    ws.close();
   });
 });
 
