@@ -120,6 +120,21 @@ for (const transport of TRANSPORTS) {
       agent.destroy();
     });
 
+    it("logs a handler that said goodbye and exited as one that left, not as lost", async () => {
+      const d = dir();
+      const endpoints = await endpointsFor(transport, d);
+      const fe = await startFrontend(d, endpoints, { heartbeat: HEARTBEAT });
+      const handler = startHandler(endpoints, { interval: HEARTBEAT.interval });
+      await waitLive(fe.url);
+      handler.child.kill("SIGTERM");
+      expect(await handler.exited).toBe(0);
+      const line = await fe.proc.waitFor(/.*"msg":"handler left".*/, 10_000);
+      expect(line).toContain('"level":30'); // info
+      expect(line).toContain('"reason":"left"');
+      expect(fe.proc.output()).not.toContain("handler lost");
+      expect((await get(`${fe.url}/echo`)).status).toBe(503);
+    });
+
     it("stops gracefully under load: every in-flight request completes, exit 0", async () => {
       const d = dir();
       const endpoints = await endpointsFor(transport, d);
