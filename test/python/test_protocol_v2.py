@@ -111,28 +111,36 @@ class Identity(unittest.TestCase):
 
 
     def test_a_draining_worker_greets_a_new_frontend_with_a_heartbeat_not_a_hello(self):
-        run = Running(echo_app)
+        injected = threading.Event()
+
+        def busy_app(environ, start_response):  # keeps the worker draining until the greeting
+            injected.wait(5)
+            return echo_app(environ, start_response)
+
+        run = Running(busy_app)
         try:
             transport = run.worker.transport
             real = transport.take_fresh
-            injected = []
 
             def take_fresh():  # a frontend (re)subscribes while the worker drains
                 fresh = real()
-                if run.worker.draining and not injected:
-                    injected.append(True)
+                if run.worker.draining and not injected.is_set():
                     fresh.append(b"another-frontend")
+                    injected.set()
                 return fresh
 
             transport.take_fresh = take_fresh
+            to = run.frontend.send(path="/busy")
+            run.frontend.receive(5, kinds=("claim",))
             run.worker.drain()
             run.thread.join(10)
-            self.assertTrue(injected)
-            kinds = []
+            self.assertTrue(injected.is_set())
+            kinds = [m["kind"] for _, m in run.frontend.received]
             while (got := run.frontend.receive(0.5)) is not None:
                 kinds.append(got[1]["kind"])
+            self.assertEqual(run.frontend.response(to)[2], b"/busy")
             self.assertIn("goodbye", kinds)
-            self.assertNotIn("hello", kinds)
+            self.assertEqual(kinds.count("hello"), 1, kinds)  # the first, before the drain
         finally:
             run.close()
 
