@@ -42,11 +42,12 @@ const headers: HeaderPair[] = [
 
 /** The Ferry request a frontend pushes for `POST /api/items?page=2`. */
 export const typicalRequest: RequestMsg = {
-  v: 1,
+  v: 2,
   kind: "request",
   fid: "ferry-8f3a2c91",
   conn: 18_231,
   req: 40_112,
+  token: 6_150_073_349_121_870,
   method: "POST",
   target: "/api/items?page=2",
   path: "/api/items",
@@ -55,6 +56,7 @@ export const typicalRequest: RequestMsg = {
   headers,
   remote: "203.0.113.7",
   rport: 51_234,
+  port: 443,
   scheme: "https",
   host: "app.example.com",
   route: "/api",
@@ -66,7 +68,7 @@ export const typicalRequest: RequestMsg = {
 const typicalHead = {
   kind: "head" as const,
   hid: "py-web-3-1a2b3c",
-  to: [[18_231, 40_112]] as [number, number][],
+  to: [[18_231, 40_112, 6_150_073_349_121_870]] as [number, number, number][],
   status: 200,
   headers: [
     ["content-type", "application/json"],

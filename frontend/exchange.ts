@@ -21,9 +21,16 @@ export class Exchange {
   /** Set by the group while it holds the exchange (claimer, deadlines...). */
   claimer: string | undefined = undefined;
   attempt = 0;
+  /**
+   * The request's token (random, set when it is first handed to a group): the same on every
+   * attempt; replies, claims and credits for it must quote it.
+   */
+  token = 0;
+  /** Re-sends because a requests-socket peer disconnected (bounded: see FerryGroup.peerGone). */
+  fastResends = 0;
   /** performance.now() deadline of the current wait (queue wait, then reply timeout). */
   deadline = 0;
-  /** The encoded request message, kept until claimed in case it must be re-sent. */
+  /** The encoded request message, kept until done in case it must be re-sent. */
   payload: Buffer | undefined = undefined;
   /** Request body read so far (inline bodies only). */
   body: Buffer | undefined = undefined;

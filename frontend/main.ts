@@ -189,6 +189,13 @@ function attachLogging(server: Frontend, log: Logger): void {
   if (access.isLevelEnabled("info")) server.on("access", (r: AccessRecord) => access.info(r));
   server.on("handler-up", (info: object) => log.info(info, "handler up"));
   server.on("handler-lost", (info: object) => log.warn(info, "handler lost"));
+  server.on("handler-left", (info: object) => log.info(info, "handler left"));
+  server.on("handler-disconnected", (info: object) =>
+    log.info(info, "a handler's requests connection closed; its unclaimed requests were re-sent"),
+  );
+  server.on("handler-warning", ({ message, ...info }: { message: string }) =>
+    log.warn(info, message),
+  );
   server.on("protocol-error", (info: object) =>
     log.warn(info, "malformed message (counted; logged once per group and code)"),
   );

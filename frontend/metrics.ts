@@ -16,6 +16,14 @@ export class Counters {
   repliesDropped = 0;
   /** Replies or claims from a handler other than the request's claimer. */
   repliesFromLoser = 0;
+  /** Reply targets, claims or credits whose token is not the request's (dropped). */
+  badTokens = 0;
+  /** hello/heartbeat/goodbye whose secret is not the one bound to its hid (dropped). */
+  handlerSpoofed = 0;
+  /** hellos from a new handler refused because the group held maxHandlers. */
+  handlersRefused = 0;
+  /** Reply fields replaced by a default (an invalid head.reason): the reply itself went out. */
+  badReplyFields = 0;
   noHandler = 0;
   queueFull = 0;
   timeouts = 0;

@@ -1,9 +1,9 @@
 /**
- * Ferry protocol v1 codec: one msgpack map per message. Plain maps only (never msgpackr records),
+ * Ferry protocol v2 codec: one msgpack map per message. Plain maps only (never msgpackr records),
  * bodies as bin, integers as integers, so any msgpack library reads and writes it.
  */
 import { Packr } from "msgpackr";
-import { ProtocolError, ProtocolErrorCode as E } from "./errors.js";
+import { ProtocolError, ProtocolErrorCode as E, type PeerInfo } from "./errors.js";
 import { PROTOCOL_VERSION } from "./kinds.js";
 import { checkField } from "./fields.js";
 import { checkMessageBytes, int64ToUint64, type MapShape } from "./msgpack-check.js";
@@ -23,9 +23,10 @@ const packr = new Packr({
 
 const UINT32_MAX = 0xffff_ffff;
 
-/** Whether any id in a `to` list needs 64 bits. */
+/** Whether any id or token in a `to` list needs 64 bits. */
 function hasWideTarget(to: readonly (readonly number[])[]): boolean {
-  for (const pair of to) if (pair[0]! > UINT32_MAX || pair[1]! > UINT32_MAX) return true;
+  for (const t of to)
+    if (t[0]! > UINT32_MAX || t[1]! > UINT32_MAX || t[2]! > UINT32_MAX) return true;
   return false;
 }
 
@@ -50,7 +51,7 @@ function encodeWith(schema: Readonly<Record<string, readonly FieldSpec[]>>, msg:
       value = BigInt(value as number);
       wide = true;
     } else if (field.type === "targets" && hasWideTarget(value as number[][])) {
-      value = (value as number[][]).map((pair) => pair.map(toBigInt));
+      value = (value as number[][]).map((target) => target.map(toBigInt));
       wide = true;
     }
     out[field.name] = value;
@@ -92,6 +93,18 @@ function unpack(bytes: Uint8Array): [Record<string, unknown>, MapShape] {
   return [value as Record<string, unknown>, shape];
 }
 
+/** Who sent a message of another version, so that the receiver can say which peer to upgrade. */
+function peerOf(map: Record<string, unknown>, v: unknown): PeerInfo | undefined {
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) return undefined;
+  const id = Object.hasOwn(map, "hid") ? map.hid : Object.hasOwn(map, "fid") ? map.fid : undefined;
+  const kind = Object.hasOwn(map, "kind") ? map.kind : undefined;
+  return {
+    version: v,
+    ...(typeof id === "string" ? { id: id.slice(0, 128) } : {}),
+    ...(typeof kind === "string" ? { kind: kind.slice(0, 32) } : {}),
+  };
+}
+
 function decodeWith(
   own: Readonly<Record<string, readonly FieldSpec[]>>,
   other: Readonly<Record<string, readonly FieldSpec[]>>,
@@ -101,7 +114,7 @@ function decodeWith(
   const v = Object.hasOwn(map, "v") && !shape.floatKeys.has("v") ? map.v : undefined;
   if (v !== PROTOCOL_VERSION) {
     const shown = Object.hasOwn(map, "v") ? String(map.v).slice(0, 32) : "none";
-    throw new ProtocolError(E.Version, `unsupported version ${shown}`, "v");
+    throw new ProtocolError(E.Version, `unsupported version ${shown}`, "v", peerOf(map, v));
   }
   const kind = Object.hasOwn(map, "kind") ? map.kind : undefined;
   if (typeof kind !== "string") throw new ProtocolError(E.UnknownKind, "kind missing", "kind");
@@ -122,7 +135,7 @@ function decodeWith(
       continue;
     }
     if (shape.floatKeys.has(field.name)) {
-      throw new ProtocolError(E.FieldType, "floats are never used in v1", field.name);
+      throw new ProtocolError(E.FieldType, "floats are never used in v2", field.name);
     }
     out[field.name] = checkField(field.type, value, field.name);
   }

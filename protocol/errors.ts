@@ -18,7 +18,7 @@ export const ProtocolErrorCode = {
   FieldType: "ERR_FIELD_TYPE",
   /** A field is past a hard limit (see limits.ts). */
   Limit: "ERR_LIMIT",
-  /** A ZeroMQ message with the wrong number of frames, or a topic frame that is not valid. */
+  /** A ZeroMQ message with no payload frame or more than Limits.maxBatch payloads. */
   Frames: "ERR_FRAMES",
   /** A netstring that is not `LEN:BYTES,`. */
   Netstring: "ERR_NETSTRING",
@@ -33,6 +33,16 @@ export const ProtocolErrorCode = {
 } as const;
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
+/**
+ * What an ERR_VERSION message said about its sender: the version it speaks and, when the map held
+ * them, its `hid` (or `fid`) and `kind`. Lets a receiver name the peer that needs an upgrade.
+ */
+export interface PeerInfo {
+  readonly version: number;
+  readonly id?: string;
+  readonly kind?: string;
+}
+
 /** The only error protocol/ decoders throw. `path` names the offending field, if any. */
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
@@ -40,6 +50,8 @@ export class ProtocolError extends Error {
     readonly code: ProtocolErrorCode,
     message: string,
     readonly path?: string,
+    /** Set on ERR_VERSION when the payload was a map with an integer `v`. */
+    readonly peer?: PeerInfo,
   ) {
     super(path ? `${path}: ${message}` : message);
   }

@@ -31,23 +31,44 @@ function checkUint(value: unknown, path: string): number {
   return value;
 }
 
-function checkPairs(value: unknown, path: string, max: number, what: "headers" | "targets") {
+function checkHeaders(value: unknown, path: string) {
   if (!Array.isArray(value)) fail(E.FieldType, path, "expected an array");
-  if (value.length > max) fail(E.Limit, path, `more than ${max} entries`);
+  if (value.length > Limits.maxHeaders)
+    fail(E.Limit, path, `more than ${Limits.maxHeaders} entries`);
   for (let i = 0; i < value.length; i++) {
     const pair: unknown = value[i];
     if (!Array.isArray(pair) || pair.length !== 2) {
       fail(E.FieldType, `${path}[${i}]`, "expected a 2-element array");
     }
-    if (what === "headers") {
-      checkString(pair[0], `${path}[${i}][0]`, Limits.maxString);
-      checkString(pair[1], `${path}[${i}][1]`, Limits.maxString);
-    } else {
-      checkUint(pair[0], `${path}[${i}][0]`);
-      checkUint(pair[1], `${path}[${i}][1]`);
-    }
+    checkString(pair[0], `${path}[${i}][0]`, Limits.maxString);
+    checkString(pair[1], `${path}[${i}][1]`, Limits.maxString);
   }
   return value;
+}
+
+function checkTargets(value: unknown, path: string) {
+  if (!Array.isArray(value)) fail(E.FieldType, path, "expected an array");
+  if (value.length > Limits.maxTargets)
+    fail(E.Limit, path, `more than ${Limits.maxTargets} entries`);
+  if (value.length === 0) fail(E.FieldType, path, "expected at least one target");
+  for (let i = 0; i < value.length; i++) {
+    const triple: unknown = value[i];
+    // v1 targets were [conn, req] pairs; v2 needs the request's token in each.
+    if (!Array.isArray(triple) || triple.length !== 3) {
+      fail(E.FieldType, `${path}[${i}]`, "expected a [conn, req, token] triple");
+    }
+    checkUint(triple[0], `${path}[${i}][0]`);
+    checkUint(triple[1], `${path}[${i}][1]`);
+    checkUint(triple[2], `${path}[${i}][2]`);
+  }
+  return value;
+}
+
+/** An integer of the uint type that must also lie in [min, max] (ERR_LIMIT outside). */
+function checkRange(value: unknown, path: string, min: number, max: number): number {
+  const n = checkUint(value, path);
+  if (n < min || n > max) fail(E.Limit, path, `expected ${min}..${max}`);
+  return n;
 }
 
 export function checkField(type: FieldType, value: unknown, path: string): unknown {
@@ -81,11 +102,22 @@ export function checkField(type: FieldType, value: unknown, path: string): unkno
       if (value !== "http" && value !== "https") fail(E.FieldType, path, "expected http or https");
       return value;
     case "headers":
-      return checkPairs(value, path, Limits.maxHeaders, "headers");
-    case "targets": {
-      const to = checkPairs(value, path, Limits.maxTargets, "targets");
-      if (to.length === 0) fail(E.FieldType, path, "expected at least one target");
-      return to;
-    }
+      return checkHeaders(value, path);
+    case "targets":
+      return checkTargets(value, path);
+    case "secret":
+      if (!(value instanceof Uint8Array)) fail(E.FieldType, path, "expected msgpack bin");
+      if (value.length < Limits.minSecret || value.length > Limits.maxSecret) {
+        fail(E.Limit, path, `expected ${Limits.minSecret}..${Limits.maxSecret} bytes`);
+      }
+      return value;
+    case "interval":
+      return checkRange(value, path, Limits.minInterval, Limits.maxInterval);
+    case "capacity":
+      return checkRange(value, path, Limits.minCapacity, Limits.maxCapacity);
+    case "batch":
+      return checkRange(value, path, 1, Limits.maxBatch);
+    case "reason":
+      return checkString(value, path, Limits.maxReason);
   }
 }

@@ -1,34 +1,47 @@
 /**
- * ZeroMQ framing of protocol v1. PUSH/PULL messages are exactly one frame, the msgpack payload.
- * PUB/SUB messages are exactly two frames, [topic, payload]. SUB sockets match topics by prefix,
- * so a receiver compares the topic frame exactly and ignores messages for other topics (a
- * frontend `web-1` also receives what is published for `web-10`). Throws only ProtocolError.
+ * ZeroMQ framing of protocol v2. A PUSH/PULL message is 1..Limits.maxBatch frames, each one
+ * msgpack payload. A PUB/SUB message is [topic, payload, payload, ...]: every payload is under that
+ * one topic. SUB sockets match topics by prefix, so a receiver compares the topic frame exactly and
+ * ignores messages for other topics (a frontend `web-1` also receives what is published for
+ * `web-10`). A message with a bad frame count is rejected whole (ERR_FRAMES); otherwise each payload
+ * decodes on its own, in order, and one invalid payload does not spoil the others.
  */
 import { decodeToFrontend, decodeToHandler } from "./codec.js";
-import { ProtocolError, ProtocolErrorCode as E } from "./errors.js";
+import { isProtocolError, ProtocolError, ProtocolErrorCode as E } from "./errors.js";
 import { TOPIC_ALL } from "./kinds.js";
+import { Limits } from "./limits.js";
 import type { ToFrontendMsg, ToHandlerMsg } from "./types.js";
 
-/** A PUB/SUB message split into its two frames. */
+/** A PUB/SUB message split into its topic and its payloads. */
 export interface TopicFrames {
   readonly topic: Uint8Array;
-  readonly payload: Uint8Array;
+  readonly payloads: readonly Uint8Array[];
 }
 
-/** The payload of a PUSH/PULL message: exactly one frame. */
-export function pushPayload(frames: readonly Uint8Array[]): Uint8Array {
-  if (frames.length !== 1) {
-    throw new ProtocolError(E.Frames, `expected 1 frame on PUSH/PULL, got ${frames.length}`);
+/** One payload of a message: the decoded message, or why it was dropped. */
+export type Decoded<M> =
+  { readonly ok: true; readonly msg: M } | { readonly ok: false; readonly error: ProtocolError };
+
+/** The payloads of a PUSH/PULL message: 1..Limits.maxBatch frames. */
+export function pushPayloads(frames: readonly Uint8Array[]): readonly Uint8Array[] {
+  if (frames.length < 1 || frames.length > Limits.maxBatch) {
+    throw new ProtocolError(
+      E.Frames,
+      `expected 1..${Limits.maxBatch} frames on PUSH/PULL, got ${frames.length}`,
+    );
   }
-  return frames[0]!;
+  return frames;
 }
 
-/** The two frames of a PUB/SUB message. */
+/** The topic and payloads of a PUB/SUB message: 2..Limits.maxBatch+1 frames. */
 export function splitTopicFrames(frames: readonly Uint8Array[]): TopicFrames {
-  if (frames.length !== 2) {
-    throw new ProtocolError(E.Frames, `expected 2 frames [topic, payload], got ${frames.length}`);
+  if (frames.length < 2 || frames.length > Limits.maxBatch + 1) {
+    throw new ProtocolError(
+      E.Frames,
+      `expected [topic, payload x 1..${Limits.maxBatch}], got ${frames.length} frames`,
+    );
   }
-  return { topic: frames[0]!, payload: frames[1]! };
+  return { topic: frames[0]!, payloads: frames.slice(1) };
 }
 
 const utf8 = new TextEncoder();
@@ -56,28 +69,45 @@ export function topicIsFor(frame: Uint8Array, id: string): boolean {
   return topicIs(frame, id) || topicIs(frame, TOPIC_ALL);
 }
 
-/** Decode a request pulled by a handler (PULL, one frame). */
-export function decodeRequestFrames(frames: readonly Uint8Array[]): ToHandlerMsg {
-  return decodeToHandler(pushPayload(frames));
+/** Decodes each payload on its own; only a ProtocolError is caught (anything else is a bug). */
+export function decodeEach<M>(
+  payloads: readonly Uint8Array[],
+  decode: (bytes: Uint8Array) => M,
+): Decoded<M>[] {
+  const out: Decoded<M>[] = [];
+  for (const payload of payloads) {
+    try {
+      out.push({ ok: true, msg: decode(payload) });
+    } catch (err) {
+      if (!isProtocolError(err)) throw err;
+      out.push({ ok: false, error: err });
+    }
+  }
+  return out;
+}
+
+/** Decode the requests of one PULL message, in order. Throws ERR_FRAMES for a bad frame count. */
+export function decodeRequestFrames(frames: readonly Uint8Array[]): Decoded<ToHandlerMsg>[] {
+  return decodeEach(pushPayloads(frames), decodeToHandler);
 }
 
 /**
- * Decode an event received by handler `hid` on its SUB socket. Returns undefined for a message
+ * Decode the events received by handler `hid` on its SUB socket. Returns undefined for a message
  * published under another topic that merely starts with `hid` (not an error: it is someone else's).
  */
 export function decodeEventFrames(
   frames: readonly Uint8Array[],
   hid: string,
-): ToHandlerMsg | undefined {
-  const { topic, payload } = splitTopicFrames(frames);
-  return topicIsFor(topic, hid) ? decodeToHandler(payload) : undefined;
+): Decoded<ToHandlerMsg>[] | undefined {
+  const { topic, payloads } = splitTopicFrames(frames);
+  return topicIsFor(topic, hid) ? decodeEach(payloads, decodeToHandler) : undefined;
 }
 
-/** Decode a reply received by frontend `fid` on its SUB socket; undefined when for another topic. */
+/** Decode the replies received by frontend `fid` on its SUB socket; undefined when for another topic. */
 export function decodeReplyFrames(
   frames: readonly Uint8Array[],
   fid: string,
-): ToFrontendMsg | undefined {
-  const { topic, payload } = splitTopicFrames(frames);
-  return topicIsFor(topic, fid) ? decodeToFrontend(payload) : undefined;
+): Decoded<ToFrontendMsg>[] | undefined {
+  const { topic, payloads } = splitTopicFrames(frames);
+  return topicIsFor(topic, fid) ? decodeEach(payloads, decodeToFrontend) : undefined;
 }

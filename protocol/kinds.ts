@@ -1,8 +1,8 @@
 /** Protocol version carried in every message's `v` field. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
- * Every message kind of protocol v1. `ws` and `credit` travel both ways, with different fields
+ * Every message kind of protocol v2. `ws` and `credit` travel both ways, with different fields
  * in each direction; see types.ts.
  */
 export const Kind = {

@@ -3,7 +3,7 @@
  * but lenient in ways other languages are not: it decodes invalid UTF-8 with replacement
  * characters, turns extension types into Dates or records, returns 0xC1 as an object, lets
  * duplicate keys overwrite each other, stringifies integer keys and allocates before it notices a
- * truncated array. This pass rejects all of that, so every v1 implementation agrees on what a
+ * truncated array. This pass rejects all of that, so every implementation agrees on what a
  * message means. It allocates nothing but the set of top-level keys. Throws only ProtocolError.
  */
 import { isUtf8 } from "node:buffer";
@@ -12,7 +12,7 @@ import { Limits } from "./limits.js";
 
 /** What the pass learned about a top-level map. */
 export interface MapShape {
-  /** Top-level keys whose value holds a float somewhere (v1 has no float fields). */
+  /** Top-level keys whose value holds a float somewhere (no field of the protocol is a float). */
   readonly floatKeys: ReadonlySet<string>;
 }
 
@@ -151,7 +151,7 @@ class Walker {
       case 0xc1:
         throw new ProtocolError(E.Decode, "0xc1 is never used in msgpack");
       default:
-        // 0xc7-0xc9, 0xd4-0xd8: extension types (timestamps included) are not part of v1.
+        // 0xc7-0xc9, 0xd4-0xd8: extension types (timestamps included) are not part of the protocol.
         throw new ProtocolError(
           E.Decode,
           `msgpack extension types are not used (0x${b.toString(16)})`,

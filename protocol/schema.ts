@@ -14,7 +14,12 @@ export type FieldType =
   | "bool"
   | "scheme" // "http" | "https"
   | "headers" // array of [str, str], at most Limits.maxHeaders
-  | "targets"; // array of [id, id], 1..Limits.maxTargets
+  | "targets" // array of [id, id, uint] (conn, req, token), 1..Limits.maxTargets
+  | "secret" // msgpack bin, Limits.minSecret..maxSecret bytes
+  | "interval" // integer, Limits.minInterval..maxInterval (ms)
+  | "capacity" // integer, Limits.minCapacity..maxCapacity
+  | "batch" // integer, 1..Limits.maxBatch
+  | "reason"; // msgpack str, at most Limits.maxReason bytes
 
 export interface FieldSpec {
   readonly name: string;
@@ -27,9 +32,11 @@ const opt = (name: string, type: FieldType): FieldSpec => ({ name, type, require
 
 const hello = [
   req("hid", "hid"),
-  req("capacity", "uint"),
+  req("secret", "secret"),
+  req("capacity", "capacity"),
   req("inflight", "uint"),
-  opt("interval", "uint"),
+  opt("interval", "interval"),
+  opt("batch", "batch"),
   opt("agent", "str"),
 ];
 const replyTo = [req("hid", "hid"), req("to", "targets")];
@@ -40,6 +47,7 @@ export const ToHandlerSchema: Readonly<Record<string, readonly FieldSpec[]>> = {
     req("fid", "hid"),
     req("conn", "id"),
     req("req", "id"),
+    req("token", "uint"),
     req("method", "str"),
     req("target", "str"),
     req("path", "str"),
@@ -48,6 +56,7 @@ export const ToHandlerSchema: Readonly<Record<string, readonly FieldSpec[]>> = {
     req("headers", "headers"),
     req("remote", "str"),
     req("rport", "uint"),
+    req("port", "uint"),
     req("scheme", "scheme"),
     req("host", "str"),
     req("route", "str"),
@@ -89,10 +98,11 @@ export const ToHandlerSchema: Readonly<Record<string, readonly FieldSpec[]>> = {
 export const ToFrontendSchema: Readonly<Record<string, readonly FieldSpec[]>> = {
   [Kind.Hello]: hello,
   [Kind.Heartbeat]: hello,
-  [Kind.Claim]: [req("hid", "hid"), req("conn", "id"), req("req", "id")],
+  [Kind.Claim]: [req("hid", "hid"), req("conn", "id"), req("req", "id"), req("token", "uint")],
   [Kind.Head]: [
     ...replyTo,
     req("status", "status"),
+    opt("reason", "reason"),
     req("headers", "headers"),
     opt("body", "bin"),
     opt("end", "bool"),
@@ -102,6 +112,12 @@ export const ToFrontendSchema: Readonly<Record<string, readonly FieldSpec[]>> = 
   [Kind.Close]: [...replyTo, opt("code", "uint"), opt("reason", "str")],
   [Kind.Ws]: [...replyTo, req("data", "bin"), req("binary", "bool")],
   [Kind.Error]: [...replyTo, req("code", "str"), req("message", "str"), opt("status", "status")],
-  [Kind.Goodbye]: [req("hid", "hid"), opt("inflight", "uint")],
-  [Kind.Credit]: [req("hid", "hid"), req("conn", "id"), req("req", "id"), req("bytes", "uint")],
+  [Kind.Goodbye]: [req("hid", "hid"), req("secret", "secret"), opt("inflight", "uint")],
+  [Kind.Credit]: [
+    req("hid", "hid"),
+    req("conn", "id"),
+    req("req", "id"),
+    req("token", "uint"),
+    req("bytes", "uint"),
+  ],
 };

@@ -1,13 +1,18 @@
 /**
- * Message types of protocol v1: one discriminated union per direction, so a `switch` on `kind`
+ * Message types of protocol v2: one discriminated union per direction, so a `switch` on `kind`
  * is exhaustive. Field meanings, limits and examples are in SPEC.md.
  */
 
 /** One header as received: name lower-cased, value as sent. Order and duplicates are kept. */
 export type HeaderPair = [name: string, value: string];
 
-/** One addressee of a reply: a connection and the request on it being answered. */
-export type Target = [conn: number, req: number];
+/**
+ * One addressee of a reply: a connection, the request on it being answered, and that request's
+ * token (the capability to answer it, from the `request` message).
+ */
+export type Target = [conn: number, req: number, token: number];
+/** Another name for Target: what a reply quotes to address one request. */
+export type ReplyTarget = Target;
 
 interface Base {
   v: number;
@@ -22,20 +27,24 @@ export interface RequestMsg extends Base {
   fid: string;
   conn: number;
   req: number;
+  /** Random per request (the same on every attempt): replies, claims and credits quote it. */
+  token: number;
   method: string;
-  /** Request-target as received, e.g. `/a%20b?x=1`. */
+  /** Request-target as received, without any `#fragment`, e.g. `/a%20b?x=1`. */
   target: string;
-  /** Target before `?`, still percent-encoded. */
+  /** Path of the target (of its path part in absolute form), still percent-encoded. */
   path: string;
-  /** Target after the first `?`, without it; `""` if none. */
+  /** Query of the target, without the `?`; `""` if none. */
   query: string;
   /** `HTTP/1.1` or `HTTP/1.0`. */
   version: string;
   headers: HeaderPair[];
   remote: string;
   rport: number;
+  /** The local port the request arrived on (the listener's port). */
+  port: number;
   scheme: "http" | "https";
-  /** Host header value (or `""` if absent). */
+  /** Validated `uri-host [":" port]`: the absolute-form target's authority, else the Host header, or `""`. */
   host: string;
   /** The matched route prefix, e.g. `/api` (`""` for the root route). */
   route: string;
@@ -118,12 +127,16 @@ export interface HelloMsg extends Base {
   kind: "hello" | "heartbeat";
   /** Handler id: unique per process; the frontend publishes events for it under this topic. */
   hid: string;
-  /** Requests this handler takes at once. */
+  /** 16..64 random bytes per handler process; the frontend binds `hid` to it. */
+  secret: Uint8Array;
+  /** Requests this handler takes at once (1..65,536). */
   capacity: number;
   /** Requests it holds now. */
   inflight: number;
-  /** Milliseconds between its heartbeats; absent = the group's configured interval. */
+  /** Milliseconds between its heartbeats (100..60,000); absent = the group's configured interval. */
   interval?: number;
+  /** Most requests it takes in one PUSH message (1..1,024); absent = 1. */
+  batch?: number;
   /** Free text naming the implementation, for logs (`ferry-ts/0.1`, `ferry-wsgi/0.1`). */
   agent?: string;
 }
@@ -134,11 +147,12 @@ export interface ClaimMsg extends Base {
   hid: string;
   conn: number;
   req: number;
+  token: number;
 }
 
 interface ReplyBase extends Base {
   hid: string;
-  /** One or more addressees (`[conn, req]` pairs). */
+  /** One or more addressees (`[conn, req, token]` triples). */
   to: Target[];
 }
 
@@ -146,6 +160,8 @@ interface ReplyBase extends Base {
 export interface HeadMsg extends ReplyBase {
   kind: "head";
   status: number;
+  /** The app's reason phrase (at most 512 bytes); used when it is a valid RFC 9112 reason-phrase. */
+  reason?: string;
   headers: HeaderPair[];
   body?: Uint8Array;
   end?: boolean;
@@ -181,6 +197,7 @@ export interface WsReplyMsg extends ReplyBase {
 export interface ErrorMsg extends ReplyBase {
   kind: "error";
   code: string;
+  /** For logs only: never sent to the client. */
   message: string;
   status?: number;
 }
@@ -189,6 +206,7 @@ export interface ErrorMsg extends ReplyBase {
 export interface GoodbyeMsg extends Base {
   kind: "goodbye";
   hid: string;
+  secret: Uint8Array;
   inflight?: number;
 }
 
@@ -198,6 +216,7 @@ export interface CreditReplyMsg extends Base {
   hid: string;
   conn: number;
   req: number;
+  token: number;
   bytes: number;
 }
 

@@ -90,6 +90,8 @@ export const GroupSchema = z.strictObject({
     .prefault({}),
   /** ZeroMQ high-water mark of the requests socket, per handler. */
   sendHighWaterMark: z.number().int().min(1).default(64),
+  /** ferry groups only: handlers the group holds at once; a hello from one more is refused. */
+  maxHandlers: z.number().int().min(1).max(65_536).default(1024),
   /** mongrel2 groups only (docs/mongrel2.md): header format, send_ident (default: fresh per start), recv_ident. */
   headers: z.enum(["json", "tnetstring"]).default("json"),
   sendIdent: z

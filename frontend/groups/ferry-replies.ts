@@ -1,13 +1,17 @@
 /**
  * What a message on a Ferry group's replies socket does. Every check that protects clients is
- * here: frames and topic, decoding, the [conn, req] address (a reply reaches only the exchange
- * it names, on the connection it names, while that exchange is live), and the claim (the first
- * handler to speak about a request owns it; the others are dropped and told to cancel).
+ * here: frames and topic, decoding, the secret of a hello/heartbeat/goodbye (bound to its hid),
+ * the [conn, req, token] address (a reply reaches only the exchange it names, on the connection
+ * it names, while that exchange is live, and only with that request's token), and the claim (the
+ * first handler to speak about a request owns it; the others are dropped and told to cancel).
+ * A message is [topic, payload, ...]: the payloads are applied in order, each on its own.
  */
 import {
   decodeToFrontend,
   isProtocolError,
+  Limits,
   statusForWireError,
+  type ProtocolError,
   type Target,
   type ToFrontendMsg,
 } from "../../protocol/index.js";
@@ -15,6 +19,7 @@ import type { Exchange } from "../exchange.js";
 import { headLines } from "../http/respond.js";
 import type { FerryGroup } from "./ferry.js";
 import { grantUpload } from "./ferry-upload.js";
+import { reasonPhrase } from "./ferry-reason.js";
 
 const STAR = 42; // "*"
 
@@ -24,41 +29,76 @@ function topicOk(group: FerryGroup, topic: Buffer): boolean {
 }
 
 export function applyMessage(group: FerryGroup, frames: readonly Buffer[]): void {
-  if (frames.length !== 2 || !topicOk(group, frames[0]!)) {
+  const n = frames.length;
+  if (n < 2 || n > Limits.maxBatch + 1 || !topicOk(group, frames[0]!)) {
     group.malformed(
       "ERR_FRAMES",
-      frames.length !== 2 ? `message with ${frames.length} frames` : "unexpected topic",
+      n < 2 || n > Limits.maxBatch + 1 ? `message with ${n} frames` : "unexpected topic",
     );
     return;
   }
+  const now = performance.now();
+  for (let i = 1; i < n; i++) applyPayload(group, frames[i]!, frames[0]!, now);
+}
+
+function rejected(group: FerryGroup, err: ProtocolError, topic: Buffer): void {
+  group.malformed(err.code, err.message);
+  // A v1 handler is a deployment to fix, not noise: say so (rate-limited), whatever was logged.
+  if (err.peer?.version === 1) {
+    const hid = err.peer.id ?? `(topic ${topic.toString("utf8").slice(0, 128)})`;
+    group.warn(
+      `v1:${hid}`,
+      `handler ${hid} speaks Ferry protocol v1; this frontend speaks v2 (needs secret, token, v:2): upgrade the handler`,
+      { hid, code: err.code },
+    );
+  }
+}
+
+function applyPayload(group: FerryGroup, payload: Buffer, topic: Buffer, now: number): void {
   let msg: ToFrontendMsg;
   try {
-    msg = decodeToFrontend(frames[1]!);
+    msg = decodeToFrontend(payload);
   } catch (err) {
-    if (isProtocolError(err)) group.malformed(err.code, err.message);
+    if (isProtocolError(err)) rejected(group, err, topic);
     else group.malformed("ERR_DECODE", String(err));
     return;
   }
-  const now = performance.now();
   const { registry, ctx } = group;
   switch (msg.kind) {
     case "hello":
     case "heartbeat": {
-      const created = registry.seen(msg, now);
-      if (created) {
-        ctx.counters.handlersUp++;
-        ctx.events.emit("handler-up", { group: group.name, hid: msg.hid, agent: msg.agent });
-        group.flush(now);
+      const seen = registry.seen(msg, now);
+      switch (seen.outcome) {
+        case "new":
+          ctx.counters.handlersUp++;
+          ctx.events.emit("handler-up", { group: group.name, hid: msg.hid, agent: msg.agent });
+          group.flush(now);
+          return;
+        case "back":
+          group.flush(now);
+          return;
+        case "known":
+          return;
+        case "spoofed":
+          group.spoofed(msg.hid, msg.kind);
+          return;
+        case "refused":
+          ctx.counters.handlersRefused++;
+          group.warn(
+            "max-handlers",
+            `hello from handler ${msg.hid} refused: the group already holds maxHandlers (${group.config.maxHandlers}) handlers`,
+            { hid: msg.hid },
+          );
+          return;
       }
       return;
     }
     case "goodbye":
-      registry.goodbye(msg.hid, now);
+      if (registry.goodbye(msg, now) === "spoofed") group.spoofed(msg.hid, msg.kind);
       return;
     case "claim": {
-      registry.touch(msg.hid, now);
-      const ex = lookup(group, msg.conn, msg.req);
-      if (ex) claim(group, ex, msg.hid);
+      const ex = lookup(group, msg.conn, msg.req, msg.token, msg.hid);
+      if (ex && claim(group, ex, msg.hid)) registry.touch(msg.hid, now);
       return;
     }
     case "head":
@@ -66,29 +106,40 @@ export function applyMessage(group: FerryGroup, frames: readonly Buffer[]): void
     case "end":
     case "close":
     case "error":
-      registry.touch(msg.hid, now);
-      deliver(group, msg, msg.to);
+      if (deliver(group, msg, msg.to)) registry.touch(msg.hid, now);
       return;
     case "credit": {
-      registry.touch(msg.hid, now);
-      const ex = lookup(group, msg.conn, msg.req);
+      const ex = lookup(group, msg.conn, msg.req, msg.token, msg.hid);
       if (ex === undefined || !claim(group, ex, msg.hid)) return;
+      registry.touch(msg.hid, now);
       if (ex.upload === undefined) ctx.counters.repliesDropped++;
       else grantUpload(group, ex, msg.bytes);
       return;
     }
     case "ws":
-      registry.touch(msg.hid, now);
       ctx.websockets.message(group, msg);
       return;
   }
 }
 
-/** The live exchange a [conn, req] names, or undefined (counted as dropped). */
-function lookup(group: FerryGroup, conn: number, req: number): Exchange | undefined {
+/**
+ * The live exchange a [conn, req, token] names, or undefined: counted as dropped when no live
+ * exchange has that [conn, req], as a bad token when the token is not the request's.
+ */
+function lookup(
+  group: FerryGroup,
+  conn: number,
+  req: number,
+  token: number,
+  hid: string,
+): Exchange | undefined {
   const ex = group.pending.get(req);
   if (ex === undefined || ex.conn.id !== conn || ex.done) {
     group.ctx.counters.repliesDropped++;
+    return undefined;
+  }
+  if (ex.token !== token) {
+    group.badToken(hid);
     return undefined;
   }
   return ex;
@@ -109,10 +160,14 @@ function claim(group: FerryGroup, ex: Exchange, hid: string): boolean {
 
 type Reply = Extract<ToFrontendMsg, { to: Target[] }>;
 
-function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
+/** Returns whether any target accepted the reply (its token was right and the sender may answer). */
+function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): boolean {
   const responder = group.ctx.responder;
+  let accepted = false;
   // A head's header lines are the same for every target: made once, on the first that needs them.
   let lines: readonly string[] | undefined;
+  /** The head's reason phrase once checked: "" = absent or invalid (Node's standard phrase). */
+  let reason: string | undefined;
   for (let i = 0; i < to.length; i++) {
     const target = to[i]!;
     // A target that is an open WebSocket (its upgrade exchange is done) is the gateway's.
@@ -120,8 +175,9 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
       group.ctx.websockets.reply(group, msg, target);
       continue;
     }
-    const ex = lookup(group, target[0], target[1]);
+    const ex = lookup(group, target[0], target[1], target[2], msg.hid);
     if (ex === undefined || !claim(group, ex, msg.hid)) continue;
+    accepted = true;
     switch (msg.kind) {
       case "head":
         if (ex.headSent) {
@@ -135,7 +191,11 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
           break;
         }
         lines ??= headLines(msg.status, msg.headers, msg.body, msg.end === true);
-        responder.head(ex, msg.status, lines, msg.body, msg.end === true);
+        if (reason === undefined && msg.reason !== undefined) {
+          reason = reasonPhrase(msg.reason) ?? "";
+          if (reason === "") group.ctx.counters.badReplyFields++;
+        }
+        responder.head(ex, msg.status, lines, msg.body, msg.end === true, reason || undefined);
         break;
       case "data":
       case "end":
@@ -152,7 +212,8 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
         responder.close(ex);
         break;
       case "error":
-        responder.handlerError(ex, statusForWireError(msg.code, msg.status), msg.code, msg.message);
+        // `message` is for logs: it may hold a stack trace, so it never reaches the client.
+        responder.handlerError(ex, statusForWireError(msg.code, msg.status), msg.code);
         break;
       case "ws":
         // A message before the 101: the upgrade is not complete.
@@ -161,4 +222,5 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): void {
     }
     if (ex.done) group.forget(ex);
   }
+  return accepted;
 }

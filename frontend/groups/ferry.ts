@@ -1,21 +1,39 @@
 /**
- * A handler group speaking Ferry protocol v1: requests out on PUSH, replies in on SUB (topic =
+ * A handler group speaking Ferry protocol v2: requests out on PUSH, replies in on SUB (topic =
  * this frontend's id, or "*" for hellos), events out on PUB (topic = claiming handler, or "*").
  *
- * State per exchange: queued (no handler could take it yet) -> dispatched (awaiting its head,
- * under the reply timeout) -> responding (head sent) -> done. The tick walks `awaiting` for due
- * entries (a reload can shorten the timeout, so insertion order is not deadline order). No timer
- * or closure per request.
+ * State per exchange: outbox (dispatched in this turn of the event loop) -> queued (no handler
+ * could take it yet) -> dispatched (awaiting its head, under the reply timeout) -> responding
+ * (head sent) -> done. The outbox goes out from setImmediate, in PUSH messages of at most the
+ * live handlers' smallest `batch` requests: whatever is ready in one turn, never waiting to fill
+ * a batch. The tick walks `awaiting` for due entries (a reload can shorten the timeout, so
+ * insertion order is not deadline order). No timer or closure per request.
  */
 import { encodeToHandler } from "../../protocol/index.js";
 import type { GroupConfig } from "../config/schema.js";
 import type { Exchange } from "../exchange.js";
+import { Throttle } from "../throttle.js";
 import type { GroupSockets } from "../transport/types.js";
 import { applyMessage } from "./ferry-replies.js";
+import { newToken } from "./ferry-token.js";
 import { HandlerRegistry, type HandlerEntry } from "./handler-registry.js";
 import { encodeRequest } from "./request-message.js";
 import { sendUpload } from "./ferry-upload.js";
 import type { GroupContext, GroupStatus, HandlerGroup } from "./types.js";
+
+/**
+ * Re-sends of one request because a requests-socket peer disconnected. Bounded, so a peer that
+ * connects and drops over and over cannot make the frontend send a request without end.
+ */
+const MAX_FAST_RESENDS = 2;
+/** A warning about one peer is logged at most once per this many ms (with a count held back). */
+const WARN_EVERY_MS = 60_000;
+
+/** What one send() carried, told back by the socket if it was refused. */
+interface SentBatch {
+  readonly exchanges: readonly Exchange[];
+  readonly payloads: readonly Buffer[];
+}
 
 export class FerryGroup implements HandlerGroup {
   readonly protocol = "ferry";
@@ -32,20 +50,33 @@ export class FerryGroup implements HandlerGroup {
   sockets: GroupSockets | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly reported = new Set<string>();
+  private readonly warnings = new Throttle(WARN_EVERY_MS);
+  /** Exchanges dispatched (or re-sent) in this turn of the event loop, in order. */
+  private outbox: Exchange[] = [];
+  private outboxImmediate: NodeJS.Immediate | undefined;
+  private readonly sendOutbox = (): void => {
+    this.outboxImmediate = undefined;
+    this.flushOutbox(performance.now());
+  };
   /**
    * Set when the socket refused a send: from then on each send first asks whether there is room
    * (trySend), until the queue drains. While clear, sends skip that question (see send()).
    */
   private refusing = false;
-  private readonly onSettled = (payload: Buffer, tag: object, sent: boolean): void => {
+  private readonly onSettled = (_first: Buffer, tag: object, sent: boolean): void => {
     if (sent) return;
     this.refusing = true;
-    const ex = tag as Exchange;
-    // Done, re-sent or answered meanwhile: this payload no longer stands for a wait.
-    if (ex.done || ex.payload !== payload || !this.awaiting.has(ex.id)) return;
-    this.awaiting.delete(ex.id);
-    this.enqueue(ex, performance.now());
+    const { exchanges, payloads } = tag as SentBatch;
+    const now = performance.now();
+    for (let i = 0; i < exchanges.length; i++) {
+      const ex = exchanges[i]!;
+      // Done, re-sent or answered meanwhile: this payload no longer stands for a wait.
+      if (ex.done || ex.payload !== payloads[i] || !this.awaiting.has(ex.id)) continue;
+      this.awaiting.delete(ex.id);
+      this.enqueue(ex, now);
+    }
   };
+  private readonly onPeerGone = (): void => this.peerGone();
   private readonly flushQueue = (): void => {
     this.flushTimer = undefined;
     this.flush(performance.now());
@@ -57,7 +88,11 @@ export class FerryGroup implements HandlerGroup {
   ) {
     this.name = config.name;
     this.fidTopic = Buffer.from(ctx.fid);
-    this.registry = new HandlerRegistry(config.heartbeat.interval, config.heartbeat.misses);
+    this.registry = new HandlerRegistry(
+      config.heartbeat.interval,
+      config.heartbeat.misses,
+      config.maxHandlers,
+    );
   }
 
   async open(): Promise<void> {
@@ -66,7 +101,7 @@ export class FerryGroup implements HandlerGroup {
       { requests: c.requests, replies: c.replies, events: c.events },
       { sendHighWaterMark: c.sendHighWaterMark, subscribe: [this.ctx.fid, "*"] },
     );
-    this.sockets.start((frames) => applyMessage(this, frames), this.onSettled);
+    this.sockets.start((frames) => applyMessage(this, frames), this.onSettled, this.onPeerGone);
   }
 
   get inlineBodyLimit(): number {
@@ -95,27 +130,60 @@ export class FerryGroup implements HandlerGroup {
 
   dispatch(ex: Exchange): void {
     ex.window = this.config.responseWindow;
+    ex.token = newToken();
     ex.payload = encodeRequest(ex, this.ctx.fid, this.name, this.config.timeout);
     this.pending.set(ex.id, ex);
     if (ex.upload !== undefined) ex.upload.onReadable = () => sendUpload(this, ex);
-    this.send(ex, performance.now());
+    this.post(ex);
+  }
+
+  /** Into the outbox, which leaves at the end of this turn of the event loop. */
+  private post(ex: Exchange): void {
+    this.outbox.push(ex);
+    this.outboxImmediate ??= setImmediate(this.sendOutbox);
+  }
+
+  /** Send what was dispatched in this turn, in messages of at most `registry.batch` requests. */
+  private flushOutbox(now: number): void {
+    const list = this.outbox;
+    if (list.length === 0) return;
+    this.outbox = [];
+    const batch = this.registry.batch;
+    let i = 0;
+    while (i < list.length) {
+      const chunk: Exchange[] = [];
+      while (i < list.length && chunk.length < batch) {
+        const ex = list[i++]!;
+        // Its client left or the frontend answered it while it waited for this turn to end.
+        if (!ex.done && this.pending.has(ex.id)) chunk.push(ex);
+      }
+      if (chunk.length > 0) this.send(chunk, now);
+    }
   }
 
   /**
-   * Hand a request to the socket, or queue it. With nothing queued and no recent refusal, the
-   * request is handed over without asking for room first; a refusal (no peer, every pipe at its
-   * high-water mark) brings it back from a microtask (onSettled), and it is queued then.
+   * Hand requests to the socket as one message, or queue them. With nothing queued and no recent
+   * refusal, the message is handed over without asking for room first; a refusal (no peer, every
+   * pipe at its high-water mark) brings it back from a microtask (onSettled), and it is queued
+   * then.
    */
-  private send(ex: Exchange, now: number): void {
+  private send(chunk: readonly Exchange[], now: number): void {
     if (this.queue.length === 0) {
-      if (!this.refusing) this.sockets!.send(ex.payload!, ex);
-      else if (this.sockets!.trySend(ex.payload!)) this.refusing = false;
-      else return this.enqueue(ex, now);
-      ex.deadline = now + this.config.timeout;
-      this.awaiting.set(ex.id, ex);
+      const payloads = chunk.map((ex) => ex.payload!);
+      const tag: SentBatch = { exchanges: chunk, payloads };
+      if (!this.refusing) this.sockets!.send(payloads, tag);
+      else if (this.sockets!.trySend(payloads)) this.refusing = false;
+      else {
+        for (const ex of chunk) this.enqueue(ex, now);
+        return;
+      }
+      for (const ex of chunk) {
+        ex.deadline = now + this.config.timeout;
+        this.awaiting.set(ex.id, ex);
+      }
       return;
     }
-    this.enqueue(ex, now);
+    for (const ex of chunk) this.enqueue(ex, now);
   }
 
   private enqueue(ex: Exchange, now: number): void {
@@ -130,18 +198,26 @@ export class FerryGroup implements HandlerGroup {
     this.flushTimer ??= setTimeout(this.flushQueue, 1);
   }
 
-  /** Hand queued exchanges to handlers while the socket takes them. */
+  /** Hand queued exchanges to handlers, `registry.batch` per message, while the socket takes them. */
   flush(now: number): void {
     let sent = 0;
     const queue = this.queue;
+    const batch = this.registry.batch;
     while (sent < queue.length) {
-      const ex = queue[sent]!;
-      if (!ex.done) {
-        if (!this.sockets!.trySend(ex.payload!)) break;
-        ex.deadline = now + this.config.timeout;
-        this.awaiting.set(ex.id, ex);
+      const chunk: Exchange[] = [];
+      let next = sent;
+      while (next < queue.length && chunk.length < batch) {
+        const ex = queue[next++]!;
+        if (!ex.done) chunk.push(ex);
       }
-      sent++;
+      if (chunk.length > 0) {
+        if (!this.sockets!.trySend(chunk.map((ex) => ex.payload!))) break;
+        for (const ex of chunk) {
+          ex.deadline = now + this.config.timeout;
+          this.awaiting.set(ex.id, ex);
+        }
+      }
+      sent = next;
     }
     if (sent > 0) this.queue = queue.slice(sent);
     if (this.queue.length > 0) this.flushTimer ??= setTimeout(this.flushQueue, 1);
@@ -229,16 +305,41 @@ export class FerryGroup implements HandlerGroup {
       ]);
       this.forget(ex);
     }
-    for (const entry of this.registry.expire(now)) this.lose(entry, "missed heartbeats", now);
+    for (const entry of this.registry.expire(now)) {
+      // A handler that said goodbye and finished its work has left; that is no loss.
+      if (entry.draining && entry.claimed.size === 0) this.lose(entry, "left");
+      else this.lose(entry, entry.draining ? "silent after goodbye" : "missed heartbeats");
+    }
+  }
+
+  /**
+   * A peer of the requests socket disconnected. PUSH does not say which requests sat in its pipe,
+   * so every one that may have (dispatched, unclaimed) is re-sent at once when that is safe
+   * (idempotent, nothing sent to its client). A copy another handler already has is harmless:
+   * the first claim wins and the other handler gets cancel.
+   */
+  peerGone(): void {
+    if (this.registry.liveCount === 0) return; // nobody to take them: the heartbeat window decides
+    let resent = 0;
+    for (const ex of [...this.awaiting.values()]) {
+      if (ex.claimer !== undefined || ex.done || ex.fastResends >= MAX_FAST_RESENDS) continue;
+      if (!ex.idempotent || ex.headSent || (ex.upload?.sent ?? 0) > 0) continue;
+      ex.fastResends++;
+      this.resend(ex);
+      resent++;
+    }
+    if (resent > 0) this.ctx.events.emit("handler-disconnected", { group: this.name, resent });
   }
 
   /**
    * A handler is gone. What it claimed, and what nobody claimed yet, is re-sent when that is
    * safe (idempotent, nothing sent to the client, some handler left to take it); else 502.
+   * `reason` "left": it said goodbye and finished its work (logged at info, not counted as lost).
    */
-  lose(entry: HandlerEntry, reason: string, now: number): void {
+  lose(entry: HandlerEntry, reason: string): void {
     const { counters, responder } = this.ctx;
-    counters.handlersLost++;
+    const left = reason === "left";
+    if (!left) counters.handlersLost++;
     const sockets = this.ctx.websockets.lose(entry.hid);
     const canResend = this.registry.liveCount > 0;
     let resent = 0;
@@ -251,7 +352,7 @@ export class FerryGroup implements HandlerGroup {
       // A handler that got part of a streamed body took bytes nobody can send again.
       const resendable = ex.idempotent && !ex.headSent && (ex.upload?.sent ?? 0) === 0;
       if (resendable && canResend) {
-        this.resend(ex, now);
+        this.resend(ex);
         resent++;
       } else if (claimedByLost || !canResend) {
         counters.handlerLost++;
@@ -260,7 +361,7 @@ export class FerryGroup implements HandlerGroup {
         failed++;
       }
     }
-    this.ctx.events.emit("handler-lost", {
+    this.ctx.events.emit(left ? "handler-left" : "handler-lost", {
       group: this.name,
       hid: entry.hid,
       reason,
@@ -270,15 +371,43 @@ export class FerryGroup implements HandlerGroup {
     });
   }
 
-  private resend(ex: Exchange, now: number): void {
+  private resend(ex: Exchange): void {
     this.ctx.counters.resent++;
     if (ex.claimer !== undefined) this.registry.get(ex.claimer)?.claimed.delete(ex);
     ex.claimer = undefined;
     ex.upload?.resetCredit();
     ex.attempt++;
     this.awaiting.delete(ex.id);
+    // Same token: the request is the same, whichever handler answers it.
     ex.payload = encodeRequest(ex, this.ctx.fid, this.name, this.config.timeout);
-    this.send(ex, now);
+    this.post(ex);
+  }
+
+  /**
+   * A warning about one peer (the process logs it at warn), at most once a minute per `key`,
+   * with how many were held back since the last one.
+   */
+  warn(key: string, message: string, fields: Record<string, unknown>): void {
+    const held = this.warnings.pass(key);
+    if (held < 0) return;
+    this.ctx.events.emit("handler-warning", { group: this.name, ...fields, held, message });
+  }
+
+  /** A hello, heartbeat or goodbye whose secret is not the one bound to its hid: dropped. */
+  spoofed(hid: string, kind: string): void {
+    this.ctx.counters.handlerSpoofed++;
+    this.warn(
+      `spoof:${hid}`,
+      `${kind} for handler ${hid} with another secret than its hello's: dropped`,
+      { hid },
+    );
+  }
+
+  /** A claim, credit or reply target whose token is not the request's: dropped. */
+  badToken(hid: string): void {
+    this.ctx.counters.badTokens++;
+    // One key per group: the hid is whatever the sender wrote, so keys per hid would not bound lines.
+    this.warn("token", `message from handler ${hid} with a wrong request token: dropped`, { hid });
   }
 
   /** Count a malformed message; report its code once per group (the process logs it). */
@@ -291,6 +420,7 @@ export class FerryGroup implements HandlerGroup {
 
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.outboxImmediate) clearImmediate(this.outboxImmediate);
     await this.sockets?.close();
   }
 }

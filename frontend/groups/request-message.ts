@@ -20,7 +20,10 @@ export function headerPairs(raw: readonly string[]): HeaderPair[] {
 /** The request as a protocol message; both group protocols start from it. */
 export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestMsg {
   const req = ex.req;
-  const target = req.url ?? "/";
+  const url = req.url ?? "/";
+  // A fragment is the client's own: it never goes to a handler, in `target` or elsewhere.
+  const hash = url.indexOf("#");
+  const target = hash === -1 ? url : url.slice(0, hash);
   const q = target.indexOf("?");
   const socket = ex.conn.socket;
   const upgrade = req.headers.upgrade?.toLowerCase() === "websocket" ? "websocket" : undefined;
@@ -30,6 +33,7 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
     fid,
     conn: ex.conn.id,
     req: ex.id,
+    token: ex.token,
     method: req.method ?? "GET",
     target,
     path: q === -1 ? target : target.slice(0, q),
@@ -38,6 +42,7 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
     headers: headerPairs(req.rawHeaders),
     remote: socket.remoteAddress ?? "",
     rport: socket.remotePort ?? 0,
+    port: socket.localPort ?? 0,
     scheme: (socket as { encrypted?: boolean }).encrypted ? "https" : "http",
     host: req.headers.host ?? "",
     route: ex.route?.pattern ?? ex.route?.prefix ?? "",

@@ -68,8 +68,11 @@ export interface GroupContext {
   readonly websockets: WebSocketGateway;
   /**
    * Library events (the process logs them): `handler-up` {group, hid, agent}, `handler-lost`
-   * {group, hid, reason, resent, failed}, `protocol-error` {group, code, message} (once per
-   * group and code), `transport-error`.
+   * {group, hid, reason, resent, failed}, `handler-left` (the same, for a handler that said
+   * goodbye and finished), `handler-disconnected` {group, resent} (a requests-socket peer went
+   * away), `handler-warning` {group, hid?, held, message} (at most once a minute per peer and
+   * kind: v1 handlers, spoofed secrets, wrong tokens, maxHandlers), `protocol-error` {group,
+   * code, message} (once per group and code), `transport-error`.
    */
   readonly events: EventEmitter;
 }

@@ -36,12 +36,15 @@ export class Responder {
     flat: readonly string[],
     body: Uint8Array | undefined,
     end: boolean,
+    /** A reason phrase the caller checked (RFC 9112); absent: the standard one. */
+    reason?: string,
   ): boolean {
     const res = ex.res;
     if (this.stopping) res.shouldKeepAlive = false;
     try {
       if (status < 200) throw new RangeError("informational status in head");
-      res.writeHead(status, flat as string[]);
+      if (reason === undefined) res.writeHead(status, flat as string[]);
+      else res.writeHead(status, reason, flat as string[]);
     } catch (err) {
       this.counters.badReplies++;
       this.fail(ex, "FERRY_BAD_REPLY", `invalid reply head: ${(err as Error).message}`);
@@ -115,15 +118,18 @@ export class Responder {
     this.finish(ex);
   }
 
-  /** A handler `error` message: its mapped status if nothing was sent yet, else close. */
-  handlerError(ex: Exchange, status: number, code: string, message: string): void {
+  /**
+   * A handler `error` message: its mapped status if nothing was sent yet, else close. The client
+   * gets the handler's code, never its message (that is for logs: it may hold a stack trace).
+   */
+  handlerError(ex: Exchange, status: number, code: string): void {
     if (ex.headSent) {
       ex.aborted = true;
       ex.conn.socket.destroy();
       this.finish(ex);
       return;
     }
-    this.error(ex, status, "FERRY_HANDLER_ERROR", message, code);
+    this.error(ex, status, "FERRY_HANDLER_ERROR", FerryErrors.FERRY_HANDLER_ERROR.cause, code);
   }
 
   /** Answer with one of the frontend's own errors (or close, if the response already began). */

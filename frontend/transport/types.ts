@@ -4,6 +4,7 @@
  *
  * Per group the frontend BINDS three sockets: PUSH `requests` (load-balanced to handlers),
  * SUB `replies` (topic = frontend id or "*"), PUB `events` (topic = handler id or "*").
+ * A requests message is 1..1,024 frames, one request payload each (protocol v2 batches).
  */
 
 /** Where one group's three sockets bind (ZeroMQ endpoints: `tcp://host:port`, `ipc://path`). */
@@ -35,33 +36,43 @@ export interface GroupSocketOptions {
 export type FramesSink = (frames: readonly Buffer[]) => void;
 
 /**
- * Told how each `send()` went, with the payload and tag it was given: `sent` false when ZeroMQ
- * refused it (no peer, or every pipe at its high-water mark). Called from a microtask, in send
- * order.
+ * Told how each `send()` went, with the payload (a batch's first one) and tag it was given: `sent`
+ * false when ZeroMQ refused the message (no peer, or every pipe at its high-water mark). Called
+ * from a microtask, in send order.
  */
 export type SendSink = (payload: Buffer, tag: object, sent: boolean) => void;
+
+/** What `send()` and `trySend()` take: one payload, or a batch of them as one multi-frame message. */
+export type RequestFrames = Buffer | readonly Buffer[];
+
+/**
+ * A peer of the requests socket disconnected (a handler process died or closed its PULL): what
+ * sat in its pipe is lost, and the group re-sends what may have been there.
+ */
+export type PeerGoneSink = () => void;
 
 /** One group's bound sockets. */
 export interface GroupSockets {
   /**
-   * Hand one request payload (one frame) to the requests socket without waiting. Returns false,
-   * keeping nothing, when no connected handler can take it now (no peer, or every pipe at its
-   * high-water mark): the caller queues the request and tries again later.
+   * Hand one requests message (1..1,024 payloads, one frame each) to the requests socket without
+   * waiting. Returns false, keeping nothing, when no connected handler can take it now (no peer,
+   * or every pipe at its high-water mark): the caller queues the requests and tries again later.
    */
-  trySend(payload: Buffer): boolean;
+  trySend(payloads: RequestFrames): boolean;
   /**
-   * Hand one request payload over without first asking whether a pipe has room (asking costs a
+   * Hand one requests message over without first asking whether a pipe has room (asking costs a
    * system call per message). How it went is told to the `settled` sink given to start(), with
    * `tag`; a refused one the caller queues as if trySend had said no.
    */
-  send(payload: Buffer, tag: object): void;
+  send(payloads: RequestFrames, tag: object): void;
   /** Publish a two-frame event `[topic, payload]`. Never blocks: PUB drops past its HWM. */
   publish(topic: string, payload: Buffer): void;
   /**
    * Start the receive loop; `sink` gets every message from the replies socket, `settled` the
-   * outcome of every send() (without it, refusals count as send errors). Call once.
+   * outcome of every send() (without it, refusals count as send errors), `peerGone` every
+   * disconnect of a requests-socket peer. Call once.
    */
-  start(sink: FramesSink, settled?: SendSink): void;
+  start(sink: FramesSink, settled?: SendSink, peerGone?: PeerGoneSink): void;
   /** Counters of the socket layer (send failures and the like), for metrics. */
   readonly stats: TransportStats;
   /** Close the three sockets. Queued outgoing events get `lingerMs` to leave. */

@@ -8,14 +8,21 @@
  * arrive in send order and a FIFO of what is in flight tells which payload a refusal was for.
  * Receives keep exactly one pending receive() per socket; when messages are queued, zeromq.js
  * resolves synchronously, so a burst is drained in one pass.
+ *
+ * The replies SUB caps what one frame may be (ZMQ_MAXMSGSIZE): a larger one drops that peer's
+ * connection instead of being buffered. The requests PUSH is watched by a socket monitor, so a
+ * handler that dies is noticed when its connection closes, not a heartbeat window later.
  */
 import { Context, Publisher, Push, Router, Subscriber } from "zeromq";
+import { Limits } from "../../protocol/index.js";
 import type { FrontendCurve } from "../curve.js";
 import { ZAP_ENDPOINT, ZapAuthenticator } from "../zap.js";
 import { countPeers } from "./peer-count.js";
 import type {
   FramesSink,
   GroupEndpoints,
+  PeerGoneSink,
+  RequestFrames,
   SendSink,
   GroupSocketOptions,
   GroupSockets,
@@ -25,6 +32,14 @@ import type {
 
 /** A send after close: refused like one at the high-water mark (the group is stopping). */
 const CLOSED = Object.assign(new Error("socket closed"), { code: "EAGAIN" });
+
+/** One payload goes as a plain frame (zeromq.js's fastest path), a batch as a multi-frame message. */
+const frames = (payloads: RequestFrames): Buffer | Buffer[] =>
+  Buffer.isBuffer(payloads)
+    ? payloads
+    : payloads.length === 1
+      ? payloads[0]!
+      : (payloads as Buffer[]);
 
 class ZmqGroupSockets implements GroupSockets {
   readonly stats: TransportStats = { sendErrors: 0, receiveErrors: 0 };
@@ -50,6 +65,12 @@ class ZmqGroupSockets implements GroupSockets {
       this.settled(payload, tag, false);
     else this.stats.sendErrors++;
   };
+  /**
+   * Requests-socket peers that completed their handshake and have not disconnected since. A
+   * disconnect counts as a handler gone only while this is positive, so a peer refused during its
+   * handshake (wrong CURVE key, not ZMTP) does not look like a handler that died.
+   */
+  private peers = 0;
 
   constructor(
     private readonly push: Push,
@@ -57,15 +78,15 @@ class ZmqGroupSockets implements GroupSockets {
     private readonly pub: Publisher,
   ) {}
 
-  trySend(payload: Buffer): boolean {
+  trySend(payloads: RequestFrames): boolean {
     if (this.closed || !this.push.writable) return false;
-    this.push.send(payload).then(undefined, this.onSendError);
+    this.push.send(frames(payloads)).then(undefined, this.onSendError);
     return true;
   }
 
-  send(payload: Buffer, tag: object): void {
-    const sent = this.closed ? Promise.reject(CLOSED) : this.push.send(payload);
-    this.unsettled.push(payload, tag);
+  send(payloads: readonly Buffer[], tag: object): void {
+    const sent = this.closed ? Promise.reject(CLOSED) : this.push.send(frames(payloads));
+    this.unsettled.push(payloads, tag);
     sent.then(this.onSent, this.onRefused);
   }
 
@@ -84,9 +105,22 @@ class ZmqGroupSockets implements GroupSockets {
     this.pub.send([topic, payload]).then(undefined, this.onSendError);
   }
 
-  start(sink: FramesSink, settled?: SendSink): void {
+  start(sink: FramesSink, settled?: SendSink, peerGone?: PeerGoneSink): void {
     this.settled = settled;
+    if (peerGone !== undefined) this.watchPeers(peerGone);
     void this.receiveLoop(sink);
+  }
+
+  private watchPeers(peerGone: PeerGoneSink): void {
+    const events = this.push.events;
+    events.on("handshake", () => {
+      this.peers++;
+    });
+    events.on("disconnect", () => {
+      if (this.closed || this.peers === 0) return;
+      this.peers--;
+      peerGone();
+    });
   }
 
   private async receiveLoop(sink: FramesSink): Promise<void> {
@@ -130,7 +164,7 @@ async function openGroup(
     sendTimeout: 0,
     linger: 0,
   });
-  const sub = new Subscriber({ ...secure(), linger: 0 });
+  const sub = new Subscriber({ ...secure(), linger: 0, maxMessageSize: Limits.maxMessageBytes });
   const pub = new Publisher({ ...secure(), sendTimeout: 0, linger: 200 });
   // Before bind: a handler already retrying would be accepted at once, unseen.
   if (options.onPeers) countPeers(push.events, options.onPeers);

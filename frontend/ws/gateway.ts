@@ -156,10 +156,17 @@ export class WebSocketGateway {
     if (this.stopping) session.close(1001, "server stopping", now);
   }
 
-  /** The open socket a target names (on this group's connection), or undefined. */
+  /** The open socket a target's [conn, req] names (on this group's connection), or undefined. */
   private find(group: WsGroup, target: Target): WsSession | undefined {
     const s = this.sessions.get(target[1]);
     return s !== undefined && s.conn === target[0] && s.group === group ? s : undefined;
+  }
+
+  /** Whether the target quotes the token of the socket's upgrade request (else: dropped, counted). */
+  private tokenOk(s: WsSession, target: Target): boolean {
+    if (s.ex.token === target[2]) return true;
+    this.counters.badTokens++;
+    return false;
   }
 
   /** Whether a target names an open WebSocket (then replies to it are the gateway's). */
@@ -175,6 +182,7 @@ export class WebSocketGateway {
         this.counters.repliesDropped++;
         continue;
       }
+      if (!this.tokenOk(s, target)) continue;
       if (s.claimer !== msg.hid) {
         this.counters.repliesFromLoser++;
         continue;
@@ -186,7 +194,7 @@ export class WebSocketGateway {
   /** Another reply kind for an open socket: `close` closes, `error` closes 1011, the rest are bad. */
   reply(group: WsGroup, msg: ReplyMsg, target: Target): void {
     const s = this.find(group, target);
-    if (s === undefined) return;
+    if (s === undefined || !this.tokenOk(s, target)) return;
     if (s.claimer !== msg.hid) {
       this.counters.repliesFromLoser++;
       return;

@@ -198,10 +198,10 @@ export class Mongrel2Transport implements Transport {
   /** Answer the current request of a connection here, with an error page. */
   private reply(request: RequestMsg, status: number, message: string): void {
     this.send(request.fid, {
-      v: 1,
+      v: 2,
       kind: "error",
       hid: "mongrel2",
-      to: [[request.conn, request.req]],
+      to: [[request.conn, request.req, 0]],
       code: "UNSUPPORTED",
       message,
       status,

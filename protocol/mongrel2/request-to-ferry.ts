@@ -29,6 +29,15 @@ export interface M2EventOptions {
   req: number;
   /** Group name to put in `request.group`. */
   group?: string;
+  /** The `request.token` (Mongrel2 has none; replies to Mongrel2 never quote it). Default 0. */
+  token?: number;
+}
+
+/** Mongrel2 does not say which port it listens on: the Host header's port, else the scheme's. */
+function portOf(host: string | undefined, scheme: "http" | "https"): number {
+  const m = host === undefined ? null : /:(\d{1,5})$/.exec(host);
+  const port = m ? Number(m[1]) : NaN;
+  return port > 0 && port <= 65_535 ? port : scheme === "https" ? 443 : 80;
 }
 
 /** Mongrel2 lower-cases client header names, so a name with an upper-case letter is a server key. */
@@ -60,6 +69,7 @@ export function ferryRequestFromM2(req: M2Request, options: M2EventOptions): Req
     fid: req.uuid,
     conn: req.id,
     req: options.req,
+    token: options.token ?? 0,
     method: method === "WEBSOCKET_HANDSHAKE" ? "GET" : method,
     target: uri,
     path: h("PATH") ?? (q < 0 ? uri : uri.slice(0, q)),
@@ -68,6 +78,7 @@ export function ferryRequestFromM2(req: M2Request, options: M2EventOptions): Req
     headers: ferryHeaders(req),
     remote: h("REMOTE_ADDR") ?? "",
     rport: 0,
+    port: portOf(h("host"), scheme),
     scheme,
     host: h("host") ?? "",
     route: h("PATTERN") ?? "",

@@ -18,7 +18,7 @@ class Invalid(Exception):
 
 
 def no_dup_keys(pairs):
-    # Duplicate keys are invalid in v1 (msgpack's own dict building would keep the last).
+    # Duplicate keys are invalid in v2 (msgpack's own dict building would keep the last).
     out = {}
     for key, value in pairs:
         if key in out:
@@ -31,22 +31,40 @@ def refuse_ext(code, data):
     raise Invalid("extension type %d" % code)
 
 
+# Integer fields with a narrower range than 0 .. 2^53-1 (ERR_LIMIT outside it).
+RANGES = {"interval": (100, 60000), "capacity": (1, 65536), "batch": (1, 1024)}
+
+
 def check(ftype, value):
     if ftype in ("str", "hid", "scheme"):
         ok = isinstance(value, str)
+    elif ftype == "reason":
+        ok = isinstance(value, str) and len(value.encode("utf-8")) <= 512
     elif ftype in ("id", "uint", "status"):
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SAFE
+    elif ftype in RANGES:
+        low, high = RANGES[ftype]
+        ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
     elif ftype == "bin":
         ok = isinstance(value, bytes)
+    elif ftype == "secret":
+        ok = isinstance(value, bytes) and 16 <= len(value) <= 64
     elif ftype == "bool":
         ok = isinstance(value, bool)
-    elif ftype in ("headers", "targets"):
+    elif ftype == "headers":
         ok = isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value)
         if ok:
-            inner = "str" if ftype == "headers" else "id"
             for pair in value:
-                check(inner, pair[0])
-                check(inner, pair[1])
+                check("str", pair[0])
+                check("str", pair[1])
+    elif ftype == "targets":
+        # [conn, req, token] triples
+        ok = isinstance(value, list) and len(value) > 0
+        ok = ok and all(isinstance(t, list) and len(t) == 3 for t in value)
+        if ok:
+            for target in value:
+                for item in target:
+                    check("id", item)
     else:
         raise Invalid("unknown field type %s" % ftype)
     if not ok:
@@ -54,16 +72,16 @@ def check(ftype, value):
 
 
 def decode(schema, payload):
-    """The v1 decoding rules, enough to compare with vector values."""
+    """The v2 decoding rules, enough to compare with vector values."""
     msg = msgpack.unpackb(
         payload, raw=False, strict_map_key=True, object_pairs_hook=no_dup_keys, ext_hook=refuse_ext
     )
-    if not isinstance(msg, dict) or msg.get("v") != 1 or isinstance(msg.get("v"), (bool, float)):
-        raise Invalid("not a v1 message")
+    if not isinstance(msg, dict) or msg.get("v") != 2 or isinstance(msg.get("v"), (bool, float)):
+        raise Invalid("not a v2 message")
     fields = schema.get(msg.get("kind"))
     if fields is None:
         raise Invalid("unknown kind")
-    out = {"v": 1, "kind": msg["kind"]}
+    out = {"v": 2, "kind": msg["kind"]}
     for field in fields:
         value = msg.get(field["name"])
         if value is None:  # nil means absent

@@ -32,12 +32,18 @@ const filled = (n: number, seed: number) =>
 
 const FID = "web-1-8f3a2c";
 const HID = "py-7d2e01";
+/** A handler's secret: 32 bytes here; any 16..64 are valid. */
+const SECRET = filled(32, 7);
+/** Request tokens: random 0..2^53-1 on the wire; fixed here so the bytes are stable. */
+const TOKEN = 5_261_007_164_219_617;
+const TOKEN2 = 917_442;
 
 const get: Draft<ToHandlerMsg> = {
   kind: "request",
   fid: FID,
   conn: 1,
   req: 1,
+  token: TOKEN,
   method: "GET",
   target: "/",
   path: "/",
@@ -46,6 +52,7 @@ const get: Draft<ToHandlerMsg> = {
   headers: [["host", "example.com"]],
   remote: "127.0.0.1",
   rport: 51234,
+  port: 8080,
   scheme: "http",
   host: "example.com",
   route: "",
@@ -64,11 +71,12 @@ const post = (body: Uint8Array, extra: object = {}): Draft<ToHandlerMsg> => ({
     ["content-type", "application/octet-stream"],
     ["content-length", String(body.length)],
   ],
+  token: TOKEN2,
   route: "/api",
   body,
   ...extra,
 });
-const to1: [number, number][] = [[7, 12]];
+const to1: [number, number, number][] = [[7, 12, TOKEN2]];
 
 const valid: ValidVector[] = [];
 const invalid: InvalidVector[] = [];
@@ -78,7 +86,7 @@ function canonical(name: string, direction: Direction, msg: object, note?: strin
     direction === "to-handler"
       ? encodeToHandler(msg as Draft<ToHandlerMsg>)
       : encodeToFrontend(msg as Draft<ToFrontendMsg>);
-  const value = { v: 1, ...msg };
+  const value = { v: 2, ...msg };
   if (hex(encoded) !== hex(pack(value))) throw new Error(`${name}: encoder and writer disagree`);
   valid.push({
     name,
@@ -93,7 +101,7 @@ function decode(direction: Direction, b: Uint8Array): unknown {
   return direction === "to-handler" ? decodeToHandler(b) : decodeToFrontend(b);
 }
 
-/** A valid vector whose bytes a v1 encoder would not write (`value` is what decoders return). */
+/** A valid vector whose bytes a v2 encoder would not write (`value` is what decoders return). */
 function decodeOnly(name: string, direction: Direction, wire: unknown, note: string): void {
   const b = pack(wire);
   valid.push({
@@ -176,11 +184,20 @@ canonical("request: 64-bit ids (2^32+1 and 2^53-1)", "to-handler", {
   conn: 2 ** 32 + 1,
   req: Number.MAX_SAFE_INTEGER,
 });
-canonical("request: ids at uint32 max and 0", "to-handler", {
+canonical("request: ids at uint32 max and 0, token 0", "to-handler", {
   ...get,
   conn: 0xffffffff,
   req: 0,
+  token: 0,
   rport: 0,
+});
+canonical("request: absolute-form target (host from the authority)", "to-handler", {
+  ...get,
+  target: "http://example.com:8080/p?q=1",
+  path: "/p",
+  query: "q=1",
+  host: "example.com:8080",
+  port: 8080,
 });
 canonical("request: fid of 128 bytes (limit)", "to-handler", { ...get, fid: "f".repeat(128) });
 canonical("request: header value of 65536 bytes (limit, str32)", "to-handler", {
@@ -247,29 +264,44 @@ canonical("cancel: after timeout", "to-handler", {
 });
 
 // ------------------------------------------------------------------ valid, to-frontend
-canonical("hello: required fields", "to-frontend", {
-  kind: "hello",
-  hid: HID,
-  capacity: 16,
-  inflight: 0,
-});
-canonical("hello: with interval and agent", "to-frontend", {
-  kind: "hello",
-  hid: HID,
-  capacity: 16,
-  inflight: 0,
+const hello = { kind: "hello", hid: HID, secret: SECRET, capacity: 16, inflight: 0 };
+canonical("hello: required fields", "to-frontend", hello);
+canonical("hello: with interval, batch and agent", "to-frontend", {
+  ...hello,
   interval: 1000,
+  batch: 64,
   agent: "ferry-wsgi/0.1",
 });
 canonical("heartbeat", "to-frontend", {
+  ...hello,
   kind: "heartbeat",
-  hid: HID,
-  capacity: 16,
   inflight: 3,
   interval: 1000,
+  batch: 32,
   agent: "ferry-ts/0.1",
 });
-canonical("claim", "to-frontend", { kind: "claim", hid: HID, conn: 7, req: 12 });
+canonical("hello: smallest secret (16 bytes), interval, capacity and batch", "to-frontend", {
+  ...hello,
+  secret: filled(16, 3),
+  capacity: 1,
+  interval: 100,
+  batch: 1,
+});
+canonical("hello: largest secret (64 bytes), interval, capacity and batch", "to-frontend", {
+  ...hello,
+  secret: filled(64, 5),
+  capacity: 65_536,
+  interval: 60_000,
+  batch: 1_024,
+});
+canonical("claim", "to-frontend", { kind: "claim", hid: HID, conn: 7, req: 12, token: TOKEN2 });
+canonical("claim: token 0 and 2^53-1", "to-frontend", {
+  kind: "claim",
+  hid: HID,
+  conn: 7,
+  req: 12,
+  token: Number.MAX_SAFE_INTEGER,
+});
 canonical("head: fast reply, whole body and end", "to-frontend", {
   kind: "head",
   hid: HID,
@@ -278,6 +310,24 @@ canonical("head: fast reply, whole body and end", "to-frontend", {
   headers: [["content-type", "text/plain; charset=utf-8"]],
   body: text("Hello, world!\n"),
   end: true,
+});
+canonical("head: with the app's reason phrase", "to-frontend", {
+  kind: "head",
+  hid: HID,
+  to: to1,
+  status: 200,
+  reason: "Everything Is Fine",
+  headers: [],
+  body: text("ok"),
+  end: true,
+});
+canonical("head: reason of 512 bytes (limit)", "to-frontend", {
+  kind: "head",
+  hid: HID,
+  to: to1,
+  status: 404,
+  reason: "r".repeat(512),
+  headers: [],
 });
 canonical("head: status and headers only, duplicate set-cookie", "to-frontend", {
   kind: "head",
@@ -299,7 +349,7 @@ canonical("head: status 100 and 999 limits (999)", "to-frontend", {
 canonical("head: broadcast to 20 connections", "to-frontend", {
   kind: "head",
   hid: HID,
-  to: Array.from({ length: 20 }, (_, i): [number, number] => [i + 1, i + 1]),
+  to: Array.from({ length: 20 }, (_, i): [number, number, number] => [i + 1, i + 1, i * 7919]),
   status: 200,
   headers: [],
   body: new Uint8Array(0),
@@ -308,7 +358,7 @@ canonical("head: broadcast to 20 connections", "to-frontend", {
 canonical("head: 64-bit targets", "to-frontend", {
   kind: "head",
   hid: HID,
-  to: [[Number.MAX_SAFE_INTEGER, 2 ** 40]],
+  to: [[Number.MAX_SAFE_INTEGER, 2 ** 40, 0]],
   status: 204,
   headers: [],
   end: true,
@@ -323,8 +373,8 @@ canonical("data: binary last chunk to two connections", "to-frontend", {
   kind: "data",
   hid: HID,
   to: [
-    [14, 1],
-    [15, 1],
+    [14, 1, TOKEN],
+    [15, 1, TOKEN2],
   ],
   data: bytes(0x89, 0x50, 0x4e, 0x47, 0xff),
   end: true,
@@ -360,10 +410,11 @@ canonical("error: explicit status", "to-frontend", {
   message: "slow down",
   status: 429,
 });
-canonical("goodbye: minimal", "to-frontend", { kind: "goodbye", hid: HID });
+canonical("goodbye: minimal", "to-frontend", { kind: "goodbye", hid: HID, secret: SECRET });
 canonical("goodbye: with work in flight", "to-frontend", {
   kind: "goodbye",
   hid: HID,
+  secret: SECRET,
   inflight: 2,
 });
 canonical("credit: handler consumed 16 KiB of request body", "to-frontend", {
@@ -371,27 +422,28 @@ canonical("credit: handler consumed 16 KiB of request body", "to-frontend", {
   hid: HID,
   conn: 7,
   req: 12,
+  token: TOKEN2,
   bytes: 16_384,
 });
 
 // ------------------------------------------------------------------ valid, decode-only
-const claimWire = { v: 1, kind: "claim", hid: HID, conn: 7, req: 12 };
+const claimWire = { v: 2, kind: "claim", hid: HID, conn: 7, req: 12, token: TOKEN2 };
 decodeOnly(
   "unknown fields are ignored",
   "to-frontend",
   { ...claimWire, priority: 5, tags: ["a", { b: [new Float(1.5), null] }], blob: bytes(1) },
-  "priority, tags and blob are not v1 fields",
+  "priority, tags and blob are not v2 fields",
 );
 decodeOnly(
   "nil optional fields are absent",
   "to-handler",
-  { v: 1, ...get, body: null, stream: null, window: null, upgrade: null },
+  { v: 2, ...get, body: null, stream: null, window: null, upgrade: null },
   "nil = absent",
 );
 decodeOnly(
   "fields in another order",
   "to-frontend",
-  { req: 12, conn: 7, hid: HID, kind: "claim", v: 1 },
+  { token: TOKEN2, req: 12, conn: 7, hid: HID, kind: "claim", v: 2 },
   "key order is free on decode",
 );
 decodeOnly(
@@ -401,7 +453,7 @@ decodeOnly(
     ...claimWire,
     conn: raw("cf 0000000000000007"),
     req: raw("cd 000c"),
-    v: raw("d0 01"),
+    v: raw("d0 02"),
   },
   "other encoders may widen integers",
 );
@@ -409,9 +461,9 @@ decodeOnly(
   "map16 header and str8 for short strings",
   "to-frontend",
   raw(
-    "de0005" +
+    "de0006" +
       hex(pack("v")) +
-      "01" +
+      "02" +
       hex(pack("kind")) +
       "d905" +
       hex(text("claim")) +
@@ -420,7 +472,9 @@ decodeOnly(
       hex(pack("conn")) +
       "07" +
       hex(pack("req")) +
-      "0c",
+      "0c" +
+      hex(pack("token")) +
+      "ce000dffc2",
   ),
   "headers wider than needed",
 );
@@ -438,7 +492,7 @@ decodeOnly(
 );
 
 // ------------------------------------------------------------------ invalid
-const getWire = { v: 1, ...get };
+const getWire = { v: 2, ...get };
 const full = pack(getWire);
 bad("empty payload", "to-handler", new Uint8Array(0), "ERR_DECODE");
 bad(
@@ -457,9 +511,18 @@ bad(
 bad("not a map (array)", "to-handler", [1, "request"], "ERR_NOT_MAP");
 bad("not a map (nil)", "to-frontend", null, "ERR_NOT_MAP");
 bad("version missing", "to-frontend", { kind: "claim", hid: HID, conn: 7, req: 12 }, "ERR_VERSION");
-bad("version 2", "to-frontend", { ...claimWire, v: 2 }, "ERR_VERSION");
-bad("version as float 1.0", "to-frontend", { ...claimWire, v: new Float(1) }, "ERR_VERSION");
-bad("kind missing", "to-frontend", { v: 1, hid: HID }, "ERR_UNKNOWN_KIND");
+bad(
+  "version 1 (a v1 handler's hello)",
+  "to-frontend",
+  { v: 1, kind: "hello", hid: HID, capacity: 16, inflight: 0 },
+  "ERR_VERSION",
+  "a v2 frontend logs that this handler needs an upgrade",
+);
+bad("version 1 claim", "to-frontend", { ...claimWire, v: 1 }, "ERR_VERSION");
+bad("version 1 request", "to-handler", { ...getWire, v: 1 }, "ERR_VERSION");
+bad("version 3", "to-frontend", { ...claimWire, v: 3 }, "ERR_VERSION");
+bad("version as float 2.0", "to-frontend", { ...claimWire, v: new Float(2) }, "ERR_VERSION");
+bad("kind missing", "to-frontend", { v: 2, hid: HID }, "ERR_UNKNOWN_KIND");
 bad("unknown kind", "to-frontend", { ...claimWire, kind: "teleport" }, "ERR_UNKNOWN_KIND");
 bad(
   "kind named after an Object.prototype property",
@@ -472,13 +535,13 @@ bad("request sent to a frontend (wrong direction)", "to-frontend", getWire, "ERR
 bad(
   "head sent to a handler (wrong direction)",
   "to-handler",
-  { v: 1, kind: "head", hid: HID, to: to1, status: 200, headers: [] },
+  { v: 2, kind: "head", hid: HID, to: to1, status: 200, headers: [] },
   "ERR_WRONG_DIRECTION",
 );
 bad(
   "required field missing (req)",
   "to-frontend",
-  { v: 1, kind: "claim", hid: HID, conn: 7 },
+  { v: 2, kind: "claim", hid: HID, conn: 7 },
   "ERR_MISSING_FIELD",
 );
 bad("required field nil", "to-handler", { ...getWire, method: null }, "ERR_MISSING_FIELD");
@@ -495,7 +558,7 @@ bad("conn uint64 max", "to-frontend", { ...claimWire, conn: 2n ** 64n - 1n }, "E
 bad(
   "target id as float inside to",
   "to-frontend",
-  { v: 1, kind: "end", hid: HID, to: [[7, new Float(12)]] },
+  { v: 2, kind: "end", hid: HID, to: [[7, new Float(12), TOKEN2]] },
   "ERR_FIELD_TYPE",
 );
 bad("body as str instead of bin", "to-handler", { ...getWire, body: "hello" }, "ERR_FIELD_TYPE");
@@ -511,16 +574,16 @@ bad(
 bad(
   "status 99",
   "to-frontend",
-  { v: 1, kind: "head", hid: HID, to: to1, status: 99, headers: [] },
+  { v: 2, kind: "head", hid: HID, to: to1, status: 99, headers: [] },
   "ERR_FIELD_TYPE",
 );
 bad(
   "status 1000",
   "to-frontend",
-  { v: 1, kind: "head", hid: HID, to: to1, status: 1000, headers: [] },
+  { v: 2, kind: "head", hid: HID, to: to1, status: 1000, headers: [] },
   "ERR_FIELD_TYPE",
 );
-bad("empty to list", "to-frontend", { v: 1, kind: "end", hid: HID, to: [] }, "ERR_FIELD_TYPE");
+bad("empty to list", "to-frontend", { v: 2, kind: "end", hid: HID, to: [] }, "ERR_FIELD_TYPE");
 bad("hid is the broadcast topic *", "to-frontend", { ...claimWire, hid: "*" }, "ERR_FIELD_TYPE");
 bad("hid empty", "to-frontend", { ...claimWire, hid: "" }, "ERR_FIELD_TYPE");
 bad(
@@ -593,6 +656,89 @@ bad(
   { ...claimWire, x: raw("dd ffffffff 00") },
   "ERR_DECODE",
 );
+// ---- v2 rules: secret, token, triples, bounds of hello, reason
+const helloWire = { v: 2, ...hello };
+const goodbyeWire = { v: 2, kind: "goodbye", hid: HID, secret: SECRET };
+bad(
+  "hello without secret",
+  "to-frontend",
+  { ...helloWire, secret: undefined },
+  "ERR_MISSING_FIELD",
+);
+bad(
+  "heartbeat without secret",
+  "to-frontend",
+  { ...helloWire, kind: "heartbeat", secret: null },
+  "ERR_MISSING_FIELD",
+);
+bad(
+  "goodbye without secret",
+  "to-frontend",
+  { ...goodbyeWire, secret: undefined },
+  "ERR_MISSING_FIELD",
+);
+bad("secret of 15 bytes", "to-frontend", { ...helloWire, secret: filled(15, 1) }, "ERR_LIMIT");
+bad("secret of 65 bytes", "to-frontend", { ...goodbyeWire, secret: filled(65, 1) }, "ERR_LIMIT");
+bad("secret as str", "to-frontend", { ...helloWire, secret: "s".repeat(32) }, "ERR_FIELD_TYPE");
+bad("request without token", "to-handler", { ...getWire, token: undefined }, "ERR_MISSING_FIELD");
+bad("request without port", "to-handler", { ...getWire, port: undefined }, "ERR_MISSING_FIELD");
+bad("claim without token", "to-frontend", { ...claimWire, token: undefined }, "ERR_MISSING_FIELD");
+bad(
+  "credit without token",
+  "to-frontend",
+  { v: 2, kind: "credit", hid: HID, conn: 7, req: 12, bytes: 10 },
+  "ERR_MISSING_FIELD",
+);
+bad(
+  "token 2^53 (past the largest)",
+  "to-frontend",
+  { ...claimWire, token: 2n ** 53n },
+  "ERR_FIELD_TYPE",
+);
+bad(
+  "to with a [conn, req] pair instead of a triple (v1 form)",
+  "to-frontend",
+  { v: 2, kind: "end", hid: HID, to: [[7, 12]] },
+  "ERR_FIELD_TYPE",
+);
+bad(
+  "to with a 4-element target",
+  "to-frontend",
+  { v: 2, kind: "end", hid: HID, to: [[7, 12, TOKEN2, 1]] },
+  "ERR_FIELD_TYPE",
+);
+bad(
+  "token in to negative",
+  "to-frontend",
+  { v: 2, kind: "end", hid: HID, to: [[7, 12, -1]] },
+  "ERR_FIELD_TYPE",
+);
+bad("interval 99 ms", "to-frontend", { ...helloWire, interval: 99 }, "ERR_LIMIT");
+bad("interval 60001 ms", "to-frontend", { ...helloWire, interval: 60_001 }, "ERR_LIMIT");
+bad(
+  "interval 2^53-1 ms",
+  "to-frontend",
+  { ...helloWire, kind: "heartbeat", interval: Number.MAX_SAFE_INTEGER },
+  "ERR_LIMIT",
+);
+bad("interval negative", "to-frontend", { ...helloWire, interval: -1000 }, "ERR_FIELD_TYPE");
+bad("capacity 0", "to-frontend", { ...helloWire, capacity: 0 }, "ERR_LIMIT");
+bad("capacity 65537", "to-frontend", { ...helloWire, capacity: 65_537 }, "ERR_LIMIT");
+bad("batch 0", "to-frontend", { ...helloWire, batch: 0 }, "ERR_LIMIT");
+bad("batch 1025", "to-frontend", { ...helloWire, batch: 1_025 }, "ERR_LIMIT");
+bad(
+  "head reason of 513 bytes (past limit)",
+  "to-frontend",
+  { v: 2, kind: "head", hid: HID, to: to1, status: 200, reason: "r".repeat(513), headers: [] },
+  "ERR_LIMIT",
+);
+bad(
+  "head reason as bin",
+  "to-frontend",
+  { v: 2, kind: "head", hid: HID, to: to1, status: 200, reason: text("OK"), headers: [] },
+  "ERR_FIELD_TYPE",
+);
+
 let deep: unknown = 0;
 for (let i = 0; i < 40; i++) deep = [deep];
 bad(

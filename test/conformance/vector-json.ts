@@ -9,7 +9,7 @@ export interface ValidVector {
   direction: Direction;
   value: unknown;
   hex: string;
-  /** false when `hex` is not what a v1 encoder writes for `value` (decode-only vector). */
+  /** false when `hex` is not what a v2 encoder writes for `value` (decode-only vector). */
   canonical?: boolean;
   note?: string;
 }

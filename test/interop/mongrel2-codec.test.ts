@@ -134,7 +134,7 @@ for (const protocol of ["json", "tnetstring"] as const) {
         for (const msg of msgs) for (const frame of writer.encode(msg)) await pub.send(frame);
       };
       const [c, one] = await request("GET /one HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
-      const to1: [number, number][] = [[one.id, 1]];
+      const to1: [number, number, number][] = [[one.id, 1, 0]];
       await answer(one, [
         {
           v: 1,
@@ -157,7 +157,7 @@ for (const protocol of ["json", "tnetstring"] as const) {
       const streamed = fetch(`${m2.url}/s`);
       let req = await receive();
       while (req.path === "@*") req = await receive();
-      const to: [number, number][] = [[req.id, 2]];
+      const to: [number, number, number][] = [[req.id, 2, 0]];
       await answer(req, [
         {
           v: 1,

@@ -9,7 +9,7 @@ from ferry_wsgi.exchange import Exchange
 from ferry_wsgi.filewrapper import FileWrapper
 from ferry_wsgi.response import HEAD_TAKES_REASON, app_name
 
-from support import FID, HID, call, request
+from support import FID, HID, call, request, token_for
 
 
 class Closing:
@@ -47,7 +47,7 @@ class FastReplies(unittest.TestCase):
         self.assertEqual(topic, FID.encode())
         self.assertEqual(head["kind"], "head")
         self.assertEqual(head["hid"], HID)
-        self.assertEqual(head["to"], [[1, 1]])
+        self.assertEqual(head["to"], [[1, 1, token_for(1)]])
         self.assertEqual(head["status"], 200)
         self.assertEqual(head["headers"], [["Content-Type", "text/plain"]])
         self.assertEqual(head["body"], b"hello")

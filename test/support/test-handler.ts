@@ -1,9 +1,10 @@
 /**
- * A minimal handler process speaking protocol v1 with zeromq and protocol/ only (no SDK), for the
+ * A minimal handler process speaking protocol v2 with zeromq and protocol/ only (no SDK), for the
  * frontend's integration tests. What it does is chosen by the request path:
  *
  *   /echo...          one-message reply: JSON {method, path, query, body, conn, req, attempt, hid}
  *   /delay/MS         claim, reply (echo) after MS ms
+ *   /slow/MS          no claim, reply (echo) after MS ms
  *   /never            claim, never reply              /silent  no claim, no reply
  *   /only/HID         echo if this handler's id is HID, else silent
  *   /crash            claim, then SIGKILL itself
@@ -14,12 +15,19 @@
  *   /error/CODE       an `error` message with that code      /close   a `close` message
  *
  * Usage: tsx test/support/test-handler.ts --requests EP --replies EP --events EP
- *        [--hid ID] [--interval MS] [--log-requests]
- * Prints "ready <hid>" once its sockets are connected.
+ *        [--hid ID] [--interval MS] [--batch N] [--read-after MS] [--log-requests]
+ * Prints "ready <hid>" once its sockets are connected, and "frames N" for every requests message
+ * of more than one frame (a batch). `--read-after` delays reading requests (work piles up).
  */
-import { Publisher, Pull, Subscriber } from "zeromq";
+import { Pull, Subscriber, XPublisher } from "zeromq";
 import { randomBytes } from "node:crypto";
-import { encodeToFrontend, decodeToHandler, type RequestMsg } from "../../protocol/index.js";
+import {
+  decodeToHandler,
+  encodeToFrontend,
+  Limits,
+  type RequestMsg,
+  type Target,
+} from "../../protocol/index.js";
 import { serialPublisher } from "./serial-publisher.js";
 
 function arg(name: string, fallback?: string): string {
@@ -30,9 +38,15 @@ function arg(name: string, fallback?: string): string {
 }
 
 const hid = arg("hid", `test-${randomBytes(4).toString("hex")}`);
+const secret = randomBytes(32);
 const interval = Number(arg("interval", "1000"));
-const pull = new Pull({ linger: 0 });
-const pub = new Publisher({ linger: 200 });
+const batch = Number(arg("batch", "1"));
+const readAfter = Number(arg("read-after", "0"));
+const pull = new Pull({ linger: 0, maxMessageSize: Limits.maxMessageBytes });
+// Unlimited: a burst of replies must wait for the socket, never be dropped by it. An XPUB, so
+// each frontend's subscription is seen and answered with a hello at once (slow joiner).
+const pub = new XPublisher({ linger: 200, sendHighWaterMark: 0 });
+pub.verbosity = "allSubs";
 const sub = new Subscriber({ linger: 0 });
 pull.connect(arg("requests"));
 pub.connect(arg("replies"));
@@ -43,7 +57,17 @@ sub.subscribe("*");
 let inflight = 0;
 const { send, sendRaw } = serialPublisher(pub);
 const hello = (kind: "hello" | "heartbeat") =>
-  send("*", { kind, hid, capacity: 64, inflight, interval, agent: "ferry-test-handler" });
+  send("*", {
+    kind,
+    hid,
+    secret,
+    capacity: 64,
+    inflight,
+    interval,
+    ...(batch > 1 && { batch }),
+    agent: "ferry-test-handler",
+  });
+const target = (r: RequestMsg): Target => [r.conn, r.req, r.token];
 hello("hello");
 const beat = setInterval(() => hello("heartbeat"), interval);
 
@@ -64,7 +88,7 @@ function echo(r: RequestMsg): void {
   send(r.fid, {
     kind: "head",
     hid,
-    to: [[r.conn, r.req]],
+    to: [target(r)],
     status: 200,
     headers: [["content-type", "application/json"]],
     body,
@@ -80,12 +104,17 @@ const logRequests = process.argv.includes("--log-requests");
 function handle(r: RequestMsg): void {
   inflight++;
   if (logRequests)
-    process.stdout.write(`request ${r.method} ${r.target} conn=${r.conn} req=${r.req}\n`);
+    process.stdout.write(
+      `request ${r.method} ${r.target} conn=${r.conn} req=${r.req} token=${r.token}\n`,
+    );
   const parts = r.path.split("/");
-  const claim = () => send(r.fid, { kind: "claim", hid, conn: r.conn, req: r.req });
+  const claim = () => send(r.fid, { kind: "claim", hid, conn: r.conn, req: r.req, token: r.token });
   switch (parts[1]) {
     case "delay":
       claim();
+      setTimeout(() => echo(r), Number(parts[2] ?? 100));
+      return;
+    case "slow":
       setTimeout(() => echo(r), Number(parts[2] ?? 100));
       return;
     case "never":
@@ -101,7 +130,7 @@ function handle(r: RequestMsg): void {
       return;
     case "stream": {
       const n = Number(parts[2] ?? 3);
-      const to: [number, number][] = [[r.conn, r.req]];
+      const to = [target(r)];
       send(r.fid, {
         kind: "head",
         hid,
@@ -122,7 +151,7 @@ function handle(r: RequestMsg): void {
       collected.set(n, list);
       if (list.length < n) return claim();
       collected.delete(n);
-      const to = list.map((m) => [m.conn, m.req] as [number, number]);
+      const to = list.map(target);
       send(r.fid, {
         kind: "head",
         hid,
@@ -139,7 +168,7 @@ function handle(r: RequestMsg): void {
       send(r.fid, {
         kind: "head",
         hid,
-        to: [[r.conn + 100_000, r.req + 100_000]],
+        to: [[r.conn + 100_000, r.req + 100_000, r.token]],
         status: 200,
         headers: [],
         body: Buffer.from("WRONG"),
@@ -153,14 +182,14 @@ function handle(r: RequestMsg): void {
       send(r.fid, {
         kind: "error",
         hid,
-        to: [[r.conn, r.req]],
+        to: [target(r)],
         code: parts[2] ?? "APP_ERROR",
         message: "test error",
       });
       inflight--;
       return;
     case "close":
-      send(r.fid, { kind: "close", hid, to: [[r.conn, r.req]] });
+      send(r.fid, { kind: "close", hid, to: [target(r)] });
       inflight--;
       return;
     default:
@@ -177,7 +206,7 @@ function sendGarbage(r: RequestMsg): void {
     encodeToFrontend({
       kind: "head",
       hid,
-      to: [[r.conn, r.req]],
+      to: [target(r)],
       status: 200,
       headers: [],
       body: Buffer.from("WRONG"),
@@ -188,13 +217,16 @@ function sendGarbage(r: RequestMsg): void {
 }
 
 async function receiveRequests(): Promise<void> {
-  for await (const [payload] of pull) {
-    if (!payload) continue;
-    try {
-      const msg = decodeToHandler(payload);
-      if (msg.kind === "request") handle(msg);
-    } catch (err) {
-      process.stderr.write(`bad request message: ${String(err)}\n`);
+  if (readAfter > 0) await new Promise((resolve) => setTimeout(resolve, readAfter));
+  for await (const frames of pull) {
+    if (frames.length > 1) process.stdout.write(`frames ${frames.length}\n`);
+    for (const payload of frames) {
+      try {
+        const msg = decodeToHandler(payload);
+        if (msg.kind === "request") handle(msg);
+      } catch (err) {
+        process.stderr.write(`bad request message: ${String(err)}\n`);
+      }
     }
   }
 }
@@ -212,11 +244,20 @@ async function receiveEvents(): Promise<void> {
 }
 
 process.on("SIGTERM", () => {
-  send("*", { kind: "goodbye", hid, inflight });
-  clearInterval(beat);
-  setTimeout(() => process.exit(0), 50);
+  send("*", { kind: "goodbye", hid, secret, inflight });
+  // Heartbeats go on until the exit: the frontend sees a handler finishing, not a silent one.
+  setTimeout(() => {
+    clearInterval(beat);
+    process.exit(0);
+  }, 50);
 });
 
+/** A frontend (re)connected: its subscription arrives as a message `\x01topic`. */
+async function sayHelloOnSubscribe(): Promise<void> {
+  for await (const [frame] of pub) if (frame?.[0] === 1) hello("hello");
+}
+
 process.stdout.write(`ready ${hid}\n`);
+void sayHelloOnSubscribe();
 void receiveRequests();
 void receiveEvents();

@@ -32,9 +32,10 @@ function arg(name: string, fallback?: string): string {
 }
 
 const hid = arg("hid", `ws-test-${randomBytes(4).toString("hex")}`);
+const secret = randomBytes(32);
 const interval = Number(arg("interval", "200"));
 const pull = new Pull({ linger: 0 });
-const pub = new Publisher({ linger: 200 });
+const pub = new Publisher({ linger: 200, sendHighWaterMark: 0 });
 const sub = new Subscriber({ linger: 0 });
 pull.connect(arg("requests"));
 pub.connect(arg("replies"));
@@ -44,7 +45,15 @@ sub.subscribe("*");
 
 const { send } = serialPublisher(pub);
 const hello = (kind: "hello" | "heartbeat") =>
-  send("*", { kind, hid, capacity: 64, inflight: 0, interval, agent: "ferry-ws-test-handler" });
+  send("*", {
+    kind,
+    hid,
+    secret,
+    capacity: 64,
+    inflight: 0,
+    interval,
+    agent: "ferry-ws-test-handler",
+  });
 hello("hello");
 setInterval(() => hello("heartbeat"), interval);
 
@@ -52,14 +61,14 @@ setInterval(() => hello("heartbeat"), interval);
 const open = new Map<string, { fid: string; target: Target }>();
 
 function handle(r: RequestMsg): void {
-  const to: Target[] = [[r.conn, r.req]];
+  const to: Target[] = [[r.conn, r.req, r.token]];
   const url = new URL(r.target, "http://x");
   if (url.pathname === "/ws/echo" && r.upgrade === "websocket") {
     const headers: Array<[string, string]> = [["set-cookie", "ws=1"]];
     const proto = url.searchParams.get("proto");
     if (proto) headers.push(["sec-websocket-protocol", proto]);
     send(r.fid, { kind: "head", hid, to, status: 101, headers, end: true });
-    open.set(`${r.fid}/${r.req}`, { fid: r.fid, target: [r.conn, r.req] });
+    open.set(`${r.fid}/${r.req}`, { fid: r.fid, target: [r.conn, r.req, r.token] });
     process.stdout.write(`open ${r.conn} ${r.req} ${r.scheme}\n`);
     return;
   }
@@ -76,7 +85,10 @@ function handle(r: RequestMsg): void {
 }
 
 function onMessage(m: WsEventMsg): void {
-  const to: Target[] = [[m.conn, m.req]];
+  // Events carry no token: the upgrade request's is kept with the open socket.
+  const socket = open.get(`${m.fid}/${m.req}`);
+  if (socket === undefined) return;
+  const to: Target[] = [socket.target];
   const text = m.binary ? "" : Buffer.from(m.data).toString("utf8");
   if (text.startsWith("close:")) {
     const [, code, reason] = text.split(":");
@@ -99,10 +111,11 @@ function onMessage(m: WsEventMsg): void {
 }
 
 async function receiveRequests(): Promise<void> {
-  for await (const [payload] of pull) {
-    if (!payload) continue;
-    const msg = decodeToHandler(payload);
-    if (msg.kind === "request") handle(msg);
+  for await (const frames of pull) {
+    for (const payload of frames) {
+      const msg = decodeToHandler(payload);
+      if (msg.kind === "request") handle(msg);
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * What Ferry promises beyond HTTP, with real processes: 503 with no handler, 502 when the
  * claiming handler is killed (-9) within the heartbeat window, re-send of an unclaimed
- * idempotent request to another handler, graceful stop under load with no failed request.
+ * idempotent request to another handler, re-send in milliseconds (not a heartbeat window) when a
+ * handler dies under load, graceful stop under load with no failed request.
  */
 import { Agent } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
@@ -87,6 +88,51 @@ for (const transport of TRANSPORTS) {
       const r = await pending;
       expect(r.status, fe.proc.output()).toBe(200);
       expect(JSON.parse(r.body)).toMatchObject({ hid: "handler-b", attempt: 1 });
+    });
+
+    it("a handler killed under load costs milliseconds: nothing waits for the heartbeat window", async () => {
+      const d = dir();
+      const endpoints = await endpointsFor(transport, d);
+      // A 30 s heartbeat window: a request that waited for it would fail the time bound below.
+      const slow = { interval: 10_000, misses: 3 };
+      const fe = await startFrontend(d, endpoints, { heartbeat: slow, timeout: 60_000 });
+      const [victim] = ["victim", "h-2", "h-3"].map((hid) =>
+        startHandler(endpoints, { hid, interval: slow.interval, log: true }),
+      );
+      await waitForCount(fe.proc, /"msg":"handler up"/g, 3, 15_000);
+      const agent = new Agent({ keepAlive: true, maxSockets: 24 });
+      // Unclaimed work: each handler holds its requests 150 ms before answering, without a claim.
+      const load = Array.from({ length: 120 }, (_, i) =>
+        get(`${fe.url}/slow/150?i=${i}`, { agent }),
+      );
+      await waitForCount(victim!, /request GET \/slow/g, 6);
+      const killedAt = Date.now();
+      victim!.child.kill("SIGKILL");
+      const replies = await Promise.all(load);
+      const elapsed = Date.now() - killedAt;
+      expect(replies.map((r) => r.status)).toEqual(Array(120).fill(200));
+      // The victim's requests were sent again, to the others.
+      const bodies = replies.map((r) => JSON.parse(r.body) as { hid: string; attempt: number });
+      expect(bodies.some((b) => b.attempt >= 1 && b.hid !== "victim")).toBe(true);
+      expect(fe.proc.output()).toContain("its unclaimed requests were re-sent");
+      // Far below misses x interval (30 s), with room for a loaded machine.
+      expect(elapsed).toBeLessThan(8000);
+      agent.destroy();
+    });
+
+    it("logs a handler that said goodbye and exited as one that left, not as lost", async () => {
+      const d = dir();
+      const endpoints = await endpointsFor(transport, d);
+      const fe = await startFrontend(d, endpoints, { heartbeat: HEARTBEAT });
+      const handler = startHandler(endpoints, { interval: HEARTBEAT.interval });
+      await waitLive(fe.url);
+      handler.child.kill("SIGTERM");
+      expect(await handler.exited).toBe(0);
+      const line = await fe.proc.waitFor(/.*"msg":"handler left".*/, 10_000);
+      expect(line).toContain('"level":30'); // info
+      expect(line).toContain('"reason":"left"');
+      expect(fe.proc.output()).not.toContain("handler lost");
+      expect((await get(`${fe.url}/echo`)).status).toBe(503);
     });
 
     it("stops gracefully under load: every in-flight request completes, exit 0", async () => {

@@ -68,7 +68,15 @@ export async function startFrontend(
 
 export function startHandler(
   endpoints: Endpoints,
-  options: { hid?: string; interval?: number; log?: boolean } = {},
+  options: {
+    hid?: string;
+    interval?: number;
+    log?: boolean;
+    /** Requests per PUSH message it declares (protocol v2 `batch`). */
+    batch?: number;
+    /** ms before it starts reading requests (work piles up meanwhile). */
+    readAfter?: number;
+  } = {},
 ): Proc {
   const args = ["--import", "tsx", "test/support/test-handler.ts"];
   args.push(
@@ -85,6 +93,8 @@ export function startHandler(
   // loss. Tests of handler loss pass a short interval.
   args.push("--interval", String(options.interval ?? 1000));
   if (options.log) args.push("--log-requests");
+  if (options.batch !== undefined) args.push("--batch", String(options.batch));
+  if (options.readAfter !== undefined) args.push("--read-after", String(options.readAfter));
   return start(process.execPath, args);
 }
 

@@ -1,14 +1,21 @@
 /**
  * A rogue publisher on the replies socket sends random frames, wrong topics, truncated
- * messages, forged claims and replies (from its own id, and under the real handler's id but
- * with [conn, req] pairs mixed across connections) while three clients wait for real replies.
- * The frontend keeps serving, and each client receives exactly its own reply and nothing else.
+ * messages, oversized batches, forged claims and replies (from its own id with guessed ids and
+ * tokens, and under the real handler's id with [conn, req, token] mixed across connections),
+ * and hellos and goodbyes for the real handler's id with its own secret, while three clients wait
+ * for real replies. The frontend keeps serving, the real handler stays live, and each client
+ * receives exactly its own reply and nothing else.
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { Publisher } from "zeromq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeToFrontend, type Draft, type ToFrontendMsg } from "../../../protocol/index.js";
+import {
+  encodeToFrontend,
+  type Draft,
+  type Target,
+  type ToFrontendMsg,
+} from "../../../protocol/index.js";
 import { freePort } from "../../support/ports.js";
 import { stopAll, type Proc } from "../../support/processes.js";
 import { tempDir } from "../../support/tmp.js";
@@ -73,6 +80,7 @@ for (const transport of TRANSPORTS) {
           encodeToFrontend({
             kind: "hello",
             hid: "rogue",
+            secret: randomBytes(32),
             capacity: 1,
             inflight: 0,
             interval: 60_000,
@@ -89,21 +97,29 @@ for (const transport of TRANSPORTS) {
 
       const clients = [0, 1, 2].map((i) => openClient(fe.port, i));
       await waitForCount(handler, /request GET \/delay\/1500\?client=\d conn=\d+ req=\d+/g, 3);
-      const pairs = [...handler.output().matchAll(/client=(\d) conn=(\d+) req=(\d+)/g)].map(
-        (m) => ({
-          client: Number(m[1]),
-          conn: Number(m[2]),
-          req: Number(m[3]),
-        }),
-      );
-      // [conn of one client, req of another]: the address check must refuse these, even from the claimer.
-      const mixed: Array<[number, number]> = [];
-      for (const a of pairs) for (const b of pairs) if (a !== b) mixed.push([a.conn, b.req]);
+      const pairs = [
+        ...handler.output().matchAll(/client=(\d) conn=(\d+) req=(\d+) token=(\d+)/g),
+      ].map((m) => ({
+        client: Number(m[1]),
+        conn: Number(m[2]),
+        req: Number(m[3]),
+        token: Number(m[4]),
+      }));
+      // Ids and tokens mixed across clients: the address check must refuse these, even from the
+      // claimer. The rogue knows every [conn, req] here, but no token.
+      const mixed: Target[] = [];
+      for (const a of pairs)
+        for (const b of pairs) {
+          if (a === b) continue;
+          mixed.push([a.conn, b.req, a.token], [a.conn, b.req, b.token], [a.conn, a.req, b.token]);
+        }
       const ids = Array.from({ length: 40 }, (_, i) => i + 1);
-      const forged = ids.flatMap((c) => ids.map((r) => [c, r] as [number, number]));
+      const guess = () => randomInt(2 ** 48 - 1);
+      const forged = ids.flatMap((c) => ids.map((r): Target => [c, r, guess()]));
+      const real = pairs.map((p): Target => [p.conn, p.req, guess()]);
 
-      const replies = (hid: string, to: Array<[number, number]>): Array<Draft<ToFrontendMsg>> => [
-        { kind: "claim", hid, conn: to[0]![0], req: to[0]![1] },
+      const replies = (hid: string, to: Target[]): Array<Draft<ToFrontendMsg>> => [
+        { kind: "claim", hid, conn: to[0]![0], req: to[0]![1], token: to[0]![2] },
         {
           kind: "head",
           hid,
@@ -120,10 +136,24 @@ for (const transport of TRANSPORTS) {
         { kind: "close", hid, to },
       ];
       const messages: Buffer[][] = [];
-      for (const msg of replies("rogue", forged))
+      // The real handler's hid with another secret: neither forgets, drains nor re-times it.
+      const secret = randomBytes(32);
+      for (const kind of ["hello", "heartbeat"] as const)
+        messages.push([
+          Buffer.from("*"),
+          encodeToFrontend({ kind, hid: HID, secret, capacity: 1, inflight: 0, interval: 100 }),
+        ]);
+      messages.push([Buffer.from("*"), encodeToFrontend({ kind: "goodbye", hid: HID, secret })]);
+      for (const msg of [...replies("rogue", forged), ...replies("rogue", real)])
         messages.push([Buffer.from(fid), encodeToFrontend(msg)]);
-      for (const pair of mixed)
-        for (const msg of replies(HID, [pair]))
+      // One batch of every forged reply at once, and one of more payloads than a message may hold.
+      messages.push([Buffer.from(fid), ...replies(HID, real).map((m) => encodeToFrontend(m))]);
+      messages.push([
+        Buffer.from(fid),
+        ...Array<Buffer>(1025).fill(encodeToFrontend(replies("rogue", real)[1]!)),
+      ]);
+      for (const target of mixed)
+        for (const msg of replies(HID, [target]))
           messages.push([Buffer.from(fid), encodeToFrontend(msg)]);
       for (let i = 0; i < 300; i++) {
         const valid = encodeToFrontend(replies("rogue", forged.slice(i, i + 3))[randomInt(7)]!);
@@ -170,6 +200,13 @@ for (const transport of TRANSPORTS) {
       const metrics = (await get(`${control}/metrics`)).body;
       expect(Number(/ferry_malformed_messages_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
       expect(Number(/ferry_replies_dropped_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(Number(/ferry_bad_tokens_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(Number(/ferry_handler_spoofed_total (\d+)/.exec(metrics)?.[1])).toBe(3);
+      // The real handler was never drained or lost: it still takes new work.
+      const health = JSON.parse((await get(`${control}/health`)).body) as {
+        groups: Array<{ live: number }>;
+      };
+      expect(health.groups[0]!.live).toBe(2);
     });
   });
 }

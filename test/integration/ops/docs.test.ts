@@ -43,7 +43,10 @@ describe("docs/operations.md", () => {
     await fe.start();
     try {
       const registry = (fe.groups.get("g") as unknown as { registry: HandlerRegistry }).registry;
-      registry.seen({ kind: "hello", v: 1, hid: "h", capacity: 1, inflight: 0 }, 0);
+      registry.seen(
+        { kind: "hello", v: 2, hid: "h", secret: Buffer.alloc(32, 7), capacity: 1, inflight: 0 },
+        0,
+      );
       const real = JSON.parse(JSON.stringify(statusSnapshot(fe, { source: "x" }))) as Doc;
       const keys = (o: object) => Object.keys(o).sort();
       expect(keys(example)).toEqual(keys(real));

@@ -69,6 +69,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the status page", () => {
         out.send("*", {
           kind: "heartbeat",
           hid: `crowd-${i}`,
+          secret: Buffer.alloc(32, i % 251),
           capacity: 16,
           inflight: i % 5,
           interval: 500,

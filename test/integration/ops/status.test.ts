@@ -96,7 +96,14 @@ describe("GET /status", () => {
     pub.connect(eps.replies);
     const out = serialPublisher(pub);
     const hello = () =>
-      out.send("*", { kind: "heartbeat", hid: "ghost", capacity: 8, inflight: 0, interval: 200 });
+      out.send("*", {
+        kind: "heartbeat",
+        hid: "ghost",
+        secret: Buffer.alloc(32, 7),
+        capacity: 8,
+        inflight: 0,
+        interval: 200,
+      });
     const beat = setInterval(hello, 200);
     try {
       await until("ghost live", async () => groupOf(await fe.status()).live === 1);

@@ -16,8 +16,8 @@ describe("ferry group", () => {
     r.send(hello("b"));
     const reply = get(`${r.url}/x`);
     const [req] = await r.requests(1);
-    const to: [number, number][] = [[req!.conn, req!.req]];
-    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
+    const to: [number, number, number][] = [[req!.conn, req!.req, req!.token]];
+    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
     r.send({
       kind: "head",
       hid: "b",
@@ -56,7 +56,7 @@ describe("ferry group", () => {
     r.send({
       kind: "head",
       hid: "a",
-      to: [[req!.conn + 1, req!.req]],
+      to: [[req!.conn + 1, req!.req, req!.token]],
       status: 200,
       headers: [],
       body: Buffer.from("wrong"),
@@ -65,7 +65,7 @@ describe("ferry group", () => {
     r.send({
       kind: "head",
       hid: "a",
-      to: [[req!.conn, req!.req + 1]],
+      to: [[req!.conn, req!.req + 1, req!.token]],
       status: 200,
       headers: [],
       body: Buffer.from("wrong"),
@@ -74,13 +74,18 @@ describe("ferry group", () => {
     r.send({
       kind: "head",
       hid: "a",
-      to: [[req!.conn, req!.req]],
+      to: [[req!.conn, req!.req, req!.token]],
       status: 201,
       headers: [],
       body: Buffer.from("right"),
       end: true,
     });
-    r.send({ kind: "data", hid: "a", to: [[req!.conn, req!.req]], data: Buffer.from("late") });
+    r.send({
+      kind: "data",
+      hid: "a",
+      to: [[req!.conn, req!.req, req!.token]],
+      data: Buffer.from("late"),
+    });
     expect(await reply).toMatchObject({ status: 201, body: "right" });
     expect(r.fe.counters.repliesDropped).toBe(3);
   });
@@ -99,7 +104,7 @@ describe("ferry group", () => {
     r.send({
       kind: "head",
       hid: "a",
-      to: [[req!.conn, req!.req]],
+      to: [[req!.conn, req!.req, req!.token]],
       status: 200,
       headers: [],
       body: Buffer.from("ok"),
@@ -127,7 +132,7 @@ describe("ferry group", () => {
     const getReq = get(`${r.url}/get`);
     const reqs = await r.requests(2);
     const p = reqs.find((m) => m.method === "POST")!;
-    r.send({ kind: "claim", hid: "a", conn: p.conn, req: p.req });
+    r.send({ kind: "claim", hid: "a", conn: p.conn, req: p.req, token: p.token });
     const res = await post;
     expect(res.status).toBe(502);
     expect(res.headers["x-ferry-error"]).toBe("FERRY_HANDLER_LOST");
@@ -137,7 +142,7 @@ describe("ferry group", () => {
     r.send({
       kind: "head",
       hid: "b",
-      to: [[resent.conn, resent.req]],
+      to: [[resent.conn, resent.req, resent.token]],
       status: 200,
       headers: [],
       body: Buffer.from("b"),
@@ -155,13 +160,18 @@ describe("ferry group", () => {
       { idleMs: 100 },
     );
     const [req] = await r.requests(1);
-    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
+    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
     await pending; // the raw client gives up and closes
     const deadline = Date.now() + 2000;
     while (!r.events().some((e) => e.kind === "disconnect") && Date.now() < deadline)
       await new Promise((res) => setTimeout(res, 5));
     expect(r.events()).toContainEqual(
-      expect.objectContaining({ kind: "disconnect", topic: "a", conn: req!.conn, req: req!.req }),
+      expect.objectContaining({
+        kind: "disconnect",
+        topic: "a",
+        conn: req!.conn,
+        req: req!.req,
+      }),
     );
   });
 
@@ -173,7 +183,7 @@ describe("ferry group", () => {
     r.send({
       kind: "head",
       hid: "a",
-      to: reqs.map((m) => [m.conn, m.req] as [number, number]),
+      to: reqs.map((m) => [m.conn, m.req, m.token] as [number, number, number]),
       status: 200,
       headers: [],
       body: Buffer.from("all"),
@@ -190,7 +200,7 @@ describe("ferry group", () => {
     r.send({
       kind: "head",
       hid: "a",
-      to: [[req!.conn, req!.req]],
+      to: [[req!.conn, req!.req, req!.token]],
       status: 200,
       headers: [["bad header", "x"]],
       end: true,

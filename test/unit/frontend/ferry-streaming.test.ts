@@ -40,21 +40,35 @@ describe("streamed request bodies", () => {
     expect(req!.body).toBeUndefined();
     await settle();
     expect(bodies(r)).toEqual([]);
-    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
+    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
     await settle();
     expect(bodies(r)).toEqual([]);
-    r.send({ kind: "credit", hid: "a", conn: req!.conn, req: req!.req, bytes: 3000 });
+    r.send({
+      kind: "credit",
+      hid: "a",
+      conn: req!.conn,
+      req: req!.req,
+      token: req!.token,
+      bytes: 3000,
+    });
     await until("3000 bytes", () => (bodyBytes(r) === 3000 ? true : undefined));
     await settle();
     expect(bodyBytes(r)).toBe(3000);
     expect(bodies(r).every((b) => b.topic === "a" && !b.end)).toBe(true);
-    r.send({ kind: "credit", hid: "a", conn: req!.conn, req: req!.req, bytes: 1 << 20 });
+    r.send({
+      kind: "credit",
+      hid: "a",
+      conn: req!.conn,
+      req: req!.req,
+      token: req!.token,
+      bytes: 1 << 20,
+    });
     await until("the end", () => (bodies(r).some((b) => b.end) ? true : undefined));
     expect(Buffer.concat(bodies(r).map((b) => b.data))).toEqual(payload);
     r.send({
       kind: "head",
       hid: "a",
-      to: [[req!.conn, req!.req]],
+      to: [[req!.conn, req!.req, req!.token]],
       status: 200,
       headers: [],
       body: Buffer.from("got it"),
@@ -69,8 +83,15 @@ describe("streamed request bodies", () => {
     r.send(hello("b"));
     void get(`${r.url}/up`, { method: "POST", body: Buffer.alloc(5000) }).catch(() => {});
     const [req] = await r.requests(1);
-    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
-    r.send({ kind: "credit", hid: "b", conn: req!.conn, req: req!.req, bytes: 5000 });
+    r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
+    r.send({
+      kind: "credit",
+      hid: "b",
+      conn: req!.conn,
+      req: req!.req,
+      token: req!.token,
+      bytes: 5000,
+    });
     await settle();
     expect(bodies(r)).toEqual([]);
     expect(r.events()).toContainEqual(
@@ -80,14 +101,21 @@ describe("streamed request bodies", () => {
 
   it("answers 502 when the handler that got part of a body is lost (it cannot be re-sent)", async () => {
     const r = await rig({ inlineBodyLimit: 1024, timeout: 5000 });
-    r.send(hello("a", "hello", 40));
-    const beat = setInterval(() => r.send(hello("b", "heartbeat", 40)), 10);
+    r.send(hello("a", "hello", null));
+    const beat = setInterval(() => r.send(hello("b", "heartbeat", null)), 10);
     try {
-      r.send(hello("b", "hello", 40));
+      r.send(hello("b", "hello", null));
       const reply = get(`${r.url}/up`, { method: "PUT", body: Buffer.alloc(5000) });
       const [req] = await r.requests(1);
-      r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
-      r.send({ kind: "credit", hid: "a", conn: req!.conn, req: req!.req, bytes: 100 });
+      r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
+      r.send({
+        kind: "credit",
+        hid: "a",
+        conn: req!.conn,
+        req: req!.req,
+        token: req!.token,
+        bytes: 100,
+      });
       // a goes silent; PUT is idempotent, but 100 bytes already went to a.
       const res = await reply;
       expect(res.status).toBe(502);
@@ -99,25 +127,32 @@ describe("streamed request bodies", () => {
 
   it("re-sends an idempotent streamed request whose lost handler got none of the body", async () => {
     const r = await rig({ inlineBodyLimit: 1024, timeout: 5000 });
-    r.send(hello("a", "hello", 40));
-    const beat = setInterval(() => r.send(hello("b", "heartbeat", 40)), 10);
+    r.send(hello("a", "hello", null));
+    const beat = setInterval(() => r.send(hello("b", "heartbeat", null)), 10);
     try {
-      r.send(hello("b", "hello", 40));
+      r.send(hello("b", "hello", null));
       const reply = get(`${r.url}/up`, { method: "PUT", body: Buffer.alloc(5000, 1) });
       const [first] = await r.requests(1);
-      r.send({ kind: "claim", hid: "a", conn: first!.conn, req: first!.req });
+      r.send({ kind: "claim", hid: "a", conn: first!.conn, req: first!.req, token: first!.token });
       const all = await r.requests(2);
       const again = all[1]!;
       expect(again).toMatchObject({ req: first!.req, attempt: 1, stream: true });
-      r.send({ kind: "claim", hid: "b", conn: again.conn, req: again.req });
-      r.send({ kind: "credit", hid: "b", conn: again.conn, req: again.req, bytes: 1 << 20 });
+      r.send({ kind: "claim", hid: "b", conn: again.conn, req: again.req, token: again.token });
+      r.send({
+        kind: "credit",
+        hid: "b",
+        conn: again.conn,
+        req: again.req,
+        token: again.token,
+        bytes: 1 << 20,
+      });
       await until("the end", () => (bodies(r).some((b) => b.end) ? true : undefined));
       expect(bodies(r).every((b) => b.topic === "b")).toBe(true);
       expect(bodyBytes(r)).toBe(5000);
       r.send({
         kind: "head",
         hid: "b",
-        to: [[again.conn, again.req]],
+        to: [[again.conn, again.req, again.token]],
         status: 201,
         headers: [],
         end: true,
@@ -147,8 +182,15 @@ describe("streamed request bodies", () => {
       client.on("error", () => resolve());
       client.write(Buffer.alloc(2000)); // past the inline limit: streamed
       void r.requests(1).then(([req]) => {
-        r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req });
-        r.send({ kind: "credit", hid: "a", conn: req!.conn, req: req!.req, bytes: 1 << 20 });
+        r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
+        r.send({
+          kind: "credit",
+          hid: "a",
+          conn: req!.conn,
+          req: req!.req,
+          token: req!.token,
+          bytes: 1 << 20,
+        });
         client.write(Buffer.alloc(3000)); // 5000 in all: past limits.bodyBytes
       });
     });
@@ -172,7 +214,7 @@ describe("response windows", () => {
     const reply = get(`${r.url}/down`);
     const [req] = await r.requests(1);
     expect(req!.window).toBe(64 * 1024);
-    const to: [number, number][] = [[req!.conn, req!.req]];
+    const to: [number, number, number][] = [[req!.conn, req!.req, req!.token]];
     r.send({
       kind: "head",
       hid: "a",

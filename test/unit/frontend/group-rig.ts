@@ -2,6 +2,7 @@
  * A Frontend with the in-memory transport (no ZeroMQ) and a fake handler's side of one Ferry
  * group: what the frontend pushed and published, and a way to send it handler messages.
  */
+import { createHash } from "node:crypto";
 import {
   decodeToHandler,
   encodeToFrontend,
@@ -19,6 +20,8 @@ export interface Rig {
   mem: MemoryGroupSockets;
   url: string;
   send(msg: Draft<ToFrontendMsg>): void;
+  /** Several payloads in one message under one topic (a batch); raw Buffers are sent as they are. */
+  sendBatch(topic: string, msgs: readonly (Draft<ToFrontendMsg> | Buffer)[]): void;
   requests(n: number): Promise<RequestMsg[]>;
   events(): ToHandlerMsg[];
 }
@@ -59,8 +62,17 @@ export async function rig(
     url: fe.addresses[0]!,
     send: (msg) =>
       mem.deliver([
-        Buffer.from(msg.kind === "hello" || msg.kind === "heartbeat" ? "*" : "fe-test"),
+        Buffer.from(
+          msg.kind === "hello" || msg.kind === "heartbeat" || msg.kind === "goodbye"
+            ? "*"
+            : "fe-test",
+        ),
         encodeToFrontend(msg),
+      ]),
+    sendBatch: (topic, msgs) =>
+      mem.deliver([
+        Buffer.from(topic),
+        ...msgs.map((m) => (Buffer.isBuffer(m) ? m : encodeToFrontend(m))),
       ]),
     async requests(n) {
       const deadline = Date.now() + 5000;
@@ -72,8 +84,29 @@ export async function rig(
   };
 }
 
+/** A handler's secret in these tests: fixed per hid, so every hello of one hid agrees. */
+export const secretOf = (hid: string): Buffer =>
+  createHash("sha256").update(`secret:${hid}`).digest();
+
+/** A hello or heartbeat; `interval` null leaves it out (the group's configured one applies). */
 export const hello = (
   hid: string,
   kind: "hello" | "heartbeat" = "hello",
-  interval = 10_000,
-): Draft<ToFrontendMsg> => ({ kind, hid, capacity: 8, inflight: 0, interval });
+  interval: number | null = 10_000,
+  extra: { secret?: Uint8Array; batch?: number; capacity?: number } = {},
+): Draft<ToFrontendMsg> => ({
+  kind,
+  hid,
+  secret: extra.secret ?? secretOf(hid),
+  capacity: extra.capacity ?? 8,
+  inflight: 0,
+  ...(interval !== null && { interval }),
+  ...(extra.batch !== undefined && { batch: extra.batch }),
+});
+
+/** A goodbye with the hid's own secret (or another one). */
+export const goodbye = (hid: string, secret: Uint8Array = secretOf(hid)): Draft<ToFrontendMsg> => ({
+  kind: "goodbye",
+  hid,
+  secret,
+});

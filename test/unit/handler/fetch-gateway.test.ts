@@ -270,12 +270,14 @@ describe("Fetch gateway: the request", () => {
 });
 
 describe("requestUrl: built from validated parts", () => {
-  const base: RequestMsg = {
-    v: 1,
+  // No `port`: the cases below say which port, if any, the frontend sent.
+  const base: Omit<RequestMsg, "port"> = {
+    v: 2,
     kind: "request",
     fid: "f",
     conn: 1,
     req: 1,
+    token: 1,
     method: "GET",
     target: "/a/b?x=1",
     path: "/a/b",

@@ -35,7 +35,7 @@ describe("Mongrel2 reply -> actions", () => {
 });
 
 describe("Ferry reply -> Mongrel2 reply", () => {
-  const to = (...conns: number[]) => conns.map((c) => [c, 1] as [number, number]);
+  const to = (...conns: number[]) => conns.map((c) => [c, 1, 0] as [number, number, number]);
   const base = { v: 1, hid: "h" };
 
   it("a one-message reply gets a Content-Length; one frame serves several connections", () => {

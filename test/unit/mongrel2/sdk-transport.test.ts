@@ -48,12 +48,12 @@ function rig() {
   });
   const frames = () => inner.published.map((f) => f.payload.toString("latin1"));
   const reply = (msg: Draft<ReplyMsg>) =>
-    transport.publish(UUID, encodeToFrontend({ v: 1, ...msg } as ReplyMsg));
+    transport.publish(UUID, encodeToFrontend({ v: 2, ...msg } as ReplyMsg));
   const ok = (req: RequestMsg, body: string) =>
     reply({
       kind: "head",
       hid: "h",
-      to: [[req.conn, req.req]],
+      to: [[req.conn, req.req, req.token]],
       status: 200,
       headers: [],
       body: Buffer.from(body),

@@ -57,7 +57,14 @@ async function setup(timeout: number, env: Record<string, string> = {}) {
   await fe.start();
   const reloader = new Reloader(fe, { file, env });
   const hello = (mem: MemoryGroupSockets, hid: string) =>
-    deliver(mem, { kind: "hello", hid, capacity: 8, inflight: 0, interval: 10_000 });
+    deliver(mem, {
+      kind: "hello",
+      hid,
+      secret: Buffer.alloc(32, 7),
+      capacity: 8,
+      inflight: 0,
+      interval: 10_000,
+    });
   return { fe, transport, reloader, write, url: fe.addresses[0]!, hello };
 }
 
@@ -92,7 +99,7 @@ describe("Reloader", () => {
     deliver(mem, {
       kind: "head",
       hid: "h",
-      to: [[first!.conn, first!.req]],
+      to: [[first!.conn, first!.req, first!.token]],
       status: 200,
       headers: [],
       body: Buffer.from("early"),
@@ -123,7 +130,7 @@ describe("Reloader", () => {
     deliver(fresh, {
       kind: "head",
       hid: "h-new",
-      to: [[nreq!.conn, nreq!.req]],
+      to: [[nreq!.conn, nreq!.req, nreq!.token]],
       status: 200,
       headers: [],
       body: Buffer.from("new"),
@@ -134,7 +141,7 @@ describe("Reloader", () => {
     deliver(old, {
       kind: "head",
       hid: "h-old",
-      to: [[req!.conn, req!.req]],
+      to: [[req!.conn, req!.req, req!.token]],
       status: 200,
       headers: [],
       body: Buffer.from("old"),

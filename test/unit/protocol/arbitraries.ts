@@ -27,7 +27,12 @@ const byType: Record<FieldType, fc.Arbitrary<unknown>> = {
   bool: fc.boolean(),
   scheme: fc.constantFrom("http", "https"),
   headers: fc.array(fc.tuple(text, text), { maxLength: 20 }),
-  targets: fc.array(fc.tuple(id, id), { minLength: 1, maxLength: 10 }),
+  targets: fc.array(fc.tuple(id, id, id), { minLength: 1, maxLength: 10 }),
+  secret: fc.uint8Array({ minLength: 16, maxLength: 64 }),
+  interval: fc.integer({ min: 100, max: 60_000 }),
+  capacity: fc.integer({ min: 1, max: 65_536 }),
+  batch: fc.integer({ min: 1, max: 1_024 }),
+  reason: fc.string({ unit: "binary", maxLength: 40 }),
 };
 
 function messageOf(
@@ -38,7 +43,7 @@ function messageOf(
     f.required ? byType[f.type] : fc.option(byType[f.type], { nil: undefined }),
   );
   return fc.tuple(...parts).map((values) => {
-    const msg: Record<string, unknown> = { v: 1, kind };
+    const msg: Record<string, unknown> = { v: 2, kind };
     fields.forEach((f, i) => {
       if (values[i] !== undefined) msg[f.name] = values[i];
     });

@@ -6,7 +6,7 @@ import { decodeToFrontend, isProtocolError, Limits } from "../../../protocol/ind
 // A plain msgpack writer for big test messages (the codec's own encoder refuses past the limits).
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 const end = (n: number) =>
-  packr.pack({ v: 1, kind: "end", hid: "h1", to: Array.from({ length: n }, (_, i) => [i, i]) });
+  packr.pack({ v: 2, kind: "end", hid: "h1", to: Array.from({ length: n }, (_, i) => [i, i, i]) });
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -25,8 +25,9 @@ describe("limits", () => {
   });
 
   it(`arrays nested ${Limits.maxDepth - 1} deep in an unknown field decode, ${Limits.maxDepth} is ERR_LIMIT`, () => {
-    // {"v": 1, "kind": "goodbye", "hid": "h1", "x": [[[...0]]]}: the top-level map is level 1.
-    const head = Buffer.from(packr.pack({ v: 1, kind: "goodbye", hid: "h1", x: 0 }));
+    // {"v": 2, "kind": "goodbye", ..., "x": [[[...0]]]}: the top-level map is level 1.
+    const secret = new Uint8Array(16);
+    const head = Buffer.from(packr.pack({ v: 2, kind: "goodbye", hid: "h1", secret, x: 0 }));
     const message = (arrays: number) =>
       Buffer.concat([
         head.subarray(0, head.length - 1),

@@ -14,7 +14,7 @@ import {
 } from "../../../protocol/index.js";
 import { Entries, Float, pack, raw } from "../../conformance/msgpack-writer.js";
 
-const claim = { v: 1, kind: "claim", hid: "h1", conn: 7, req: 12 };
+const claim = { v: 2, kind: "claim", hid: "h1", conn: 7, req: 12, token: 99 };
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -89,9 +89,11 @@ describe("msgpackr quirks", () => {
       hid: "h1",
       conn: 2 ** 32,
       req: Number.MAX_SAFE_INTEGER,
+      token: 2 ** 33 + 1,
     });
     expect(Buffer.from(bytes).toString("hex")).toContain("cf0000000100000000");
     expect(Buffer.from(bytes).toString("hex")).toContain("cf001fffffffffffff");
+    expect(Buffer.from(bytes).toString("hex")).toContain("cf0000000200000001");
     expect(bytes.includes(0xcb)).toBe(false); // never as a float64
   });
 
@@ -148,7 +150,7 @@ describe("msgpackr quirks", () => {
   });
 
   it("a payload that is a view into a larger buffer decodes (ZeroMQ frames often are)", () => {
-    const bytes = encodeToFrontend({ kind: "claim", hid: "h1", conn: 2 ** 40, req: 12 });
+    const bytes = encodeToFrontend({ kind: "claim", hid: "h1", conn: 2 ** 40, req: 12, token: 99 });
     const big = Buffer.concat([Buffer.from([0xc1, 0xc1, 0xc1]), bytes, Buffer.from([0xc1])]);
     expect(decodeToFrontend(big.subarray(3, 3 + bytes.length))).toEqual({
       ...claim,
@@ -157,8 +159,8 @@ describe("msgpackr quirks", () => {
   });
 
   it("plain maps, never records: any msgpack library reads the encoder's bytes", () => {
-    const bytes = encodeToFrontend({ kind: "claim", hid: "h1", conn: 7, req: 12 });
-    expect(bytes[0]).toBe(0x85); // fixmap of 5
+    const bytes = encodeToFrontend({ kind: "claim", hid: "h1", conn: 7, req: 12, token: 99 });
+    expect(bytes[0]).toBe(0x86); // fixmap of 6
     expect(new Packr({ useRecords: false }).unpack(bytes)).toEqual(claim);
   });
 });
@@ -169,6 +171,7 @@ describe("encoder validation", () => {
     fid: "f",
     conn: 1,
     req: 1,
+    token: 2 ** 40,
     method: "GET",
     target: "/",
     path: "/",
@@ -177,6 +180,7 @@ describe("encoder validation", () => {
     headers: [],
     remote: "127.0.0.1",
     rport: 1,
+    port: 80,
     scheme: "http",
     host: "",
     route: "",
