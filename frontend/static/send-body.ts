@@ -49,10 +49,11 @@ export async function sendRange(
   res: ServerResponse,
   handle: FileHandle,
   range: ByteRange,
+  signal?: AbortSignal,
 ): Promise<void> {
   const stream = rangeStream(handle, range);
   try {
-    await pipeline(stream, res);
+    await pipeline(stream, res, { signal });
   } finally {
     await settled(stream);
   }
@@ -117,6 +118,7 @@ export async function sendMultipart(
   res: ServerResponse,
   handle: FileHandle,
   layout: MultipartLayout,
+  signal?: AbortSignal,
 ): Promise<void> {
-  await pipeline(multipartChunks(handle, layout), res);
+  await pipeline(multipartChunks(handle, layout), res, { signal });
 }
