@@ -44,11 +44,22 @@ export function resetAfterFlush(res: ServerResponse, socket: Socket): void {
   flushThenReset(assigned as Socket);
 }
 
+/**
+ * How long a cut connection lingers between its last bytes and the reset. A reset that arrives
+ * before the client has read those bytes can be reported to it as a plain end of stream (the
+ * kernel gives the data, then EOF); a moment's wait lets a reading client see the reset itself.
+ */
+const RESET_LINGER_MS = 25;
+
 function flushThenReset(socket: Socket): void {
   if (socket.destroyed) return;
+  // Nothing more is read: no further request on this connection is parsed or answered.
+  socket.pause();
   // An empty write completes after every write before it: then the bytes are in the kernel.
   socket.write(EMPTY, () => {
-    if (!socket.destroyed) socket.resetAndDestroy();
+    setTimeout(() => {
+      if (!socket.destroyed) socket.resetAndDestroy();
+    }, RESET_LINGER_MS).unref();
   });
 }
 
