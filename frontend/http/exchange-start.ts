@@ -53,15 +53,16 @@ export function startExchange(
   res: ServerResponse,
 ): Exchange | undefined {
   const depth = ctx.limits.pipelineDepth;
-  const outstanding = conn.exchanges.size;
-  if (outstanding >= depth) {
+  if (conn.refused >= 0) {
+    // Already refused: what node:http had read before the pause goes unanswered (the connection
+    // closes after the refusal); a client that somehow keeps sending is cut off.
     ctx.counters.pipelineRefused++;
-    // Already told to stop (this connection reads no more): whatever still comes is dropped with
-    // the connection, so what a client can make the frontend hold stays bounded.
-    if (outstanding >= depth * 2) {
-      conn.socket.destroy();
-      return undefined;
-    }
+    if (++conn.refused > depth * 4) conn.socket.destroy();
+    return undefined;
+  }
+  if (conn.exchanges.size >= depth) {
+    ctx.counters.pipelineRefused++;
+    conn.refused = 0;
     conn.socket.pause();
     const ex = openExchange(ctx, conn, req, res, undefined);
     res.shouldKeepAlive = false;

@@ -121,7 +121,13 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
   const upstreamPort = (upstream.address() as { port: number }).port;
 
-  const [port, controlPort, reqPort, repPort, evtPort] = await freePorts(5);
+  const [port, controlPort, reqPort, repPort, evtPort] = (await freePorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const tlsPort = options.tls ? await freePort() : undefined;
   const endpoints = {
     requests: `tcp://127.0.0.1:${reqPort}`,
