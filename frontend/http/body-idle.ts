@@ -4,6 +4,8 @@
  * byte count rather than the body stream, so it works whoever reads the body (the intake for a
  * handler, undici for a proxy) without taking part in the reading. Time during which the
  * frontend itself holds the body back (a paused upload, a full stream buffer) does not count.
+ * The watch lasts until the body is complete, also after the exchange is done (an answer that
+ * came before the whole body, whose rest the connection must still read through).
  */
 import type { Exchange } from "../exchange.js";
 
@@ -14,7 +16,7 @@ export function watchBody(ex: Exchange, idleMs: number, onIdle: (ex: Exchange) =
   let since = performance.now();
   const timer = setInterval(
     () => {
-      if (ex.done || req.complete || socket.destroyed) return clearInterval(timer);
+      if (req.complete || socket.destroyed) return clearInterval(timer);
       const now = performance.now();
       const read = socket.bytesRead;
       const heldBack = req.isPaused() || req.readableLength >= req.readableHighWaterMark;

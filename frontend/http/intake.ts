@@ -113,6 +113,8 @@ export class Intake {
     const ctx = this.ctx;
     try {
       ctx.counters.bodyTimeouts++;
+      // Answered already (before the whole body came): the connection cannot go on without it.
+      if (ex.done) return ex.conn.socket.destroy();
       ex.local?.abort();
       ex.group?.drop(ex, "body-timeout");
       ex.upload?.discard();
