@@ -19,7 +19,11 @@ export function watchBody(ex: Exchange, idleMs: number, onIdle: (ex: Exchange) =
       if (req.complete || socket.destroyed) return clearInterval(timer);
       const now = performance.now();
       const read = socket.bytesRead;
-      const heldBack = req.isPaused() || req.readableLength >= req.readableHighWaterMark;
+      // Held back by the frontend: bytes it has and has not passed on yet (an upload waiting for
+      // its handler's credit, a full stream buffer under an upstream's backpressure).
+      const heldBack =
+        req.readableLength >= req.readableHighWaterMark ||
+        (ex.upload !== undefined && ex.upload.buffered > 0);
       if (read !== seen || heldBack) {
         seen = read;
         since = now;

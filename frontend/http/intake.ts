@@ -114,7 +114,10 @@ export class Intake {
     try {
       ctx.counters.bodyTimeouts++;
       // Answered already (before the whole body came): the connection cannot go on without it.
-      if (ex.done) return ex.conn.socket.destroy();
+      if (ex.done) {
+        ex.conn.socket.destroy();
+        return;
+      }
       ex.local?.abort();
       ex.group?.drop(ex, "body-timeout");
       ex.upload?.discard();

@@ -61,6 +61,23 @@ async function* limitedBody(req: IncomingMessage, max: number): AsyncGenerator<B
   }
 }
 
+/**
+ * Bodies up to this size (by Content-Length) are read whole before an upstream connection is
+ * taken, so a client trickling a small body holds no connection of the pool meanwhile.
+ */
+const READ_FIRST_BYTES = 64 * 1024;
+
+async function readWhole(req: IncomingMessage, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    chunks.push(chunk as Buffer);
+    n += (chunk as Buffer).length;
+  }
+  if (n !== length) throw new Error("request body ended early");
+  return Buffer.concat(chunks, n);
+}
+
 function tooLarge(max: number): ProxyError {
   return new ProxyError(
     ProxyErrorCode.BodyTooLarge,
@@ -118,14 +135,22 @@ export function createProxyHandler(pools: UpstreamPools): ProxyHandler {
     }
     let release: (() => void) | undefined;
     try {
+      const length = declared === undefined ? undefined : Number(declared);
+      const early =
+        length !== undefined && length > 0 && length <= READ_FIRST_BYTES
+          ? await readWhole(req, length)
+          : undefined;
+      if (abort.signal.aborted) return;
       release = await pools.gate(route).acquire(abort.signal);
       let upstream: Dispatcher.ResponseData;
       try {
-        const body = hasBody(req)
-          ? Number.isFinite(max) && declared === undefined
-            ? Readable.from(limitedBody(req, max), { objectMode: false })
-            : req
-          : null;
+        const body =
+          early ??
+          (hasBody(req)
+            ? Number.isFinite(max) && declared === undefined
+              ? Readable.from(limitedBody(req, max), { objectMode: false })
+              : req
+            : null);
         upstream = await pools.get(route).request({
           method: (req.method ?? "GET") as Dispatcher.HttpMethod,
           path: upstreamPath(req.url ?? "/", route),

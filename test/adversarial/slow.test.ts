@@ -6,10 +6,25 @@
  * timeouts keep the cases fast.
  */
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawRequest, responses, startSuite, stillServing, type Suite } from "./harness.js";
+import {
+  HID,
+  script,
+  eventually,
+  rawRequest,
+  responses,
+  startSuite,
+  stillServing,
+  type Suite,
+} from "./harness.js";
 
 const IDLE = 400;
+
+script("take", (r, send) => {
+  send(r.fid, { kind: "claim", hid: HID, conn: r.conn, req: r.req });
+  send(r.fid, { kind: "credit", hid: HID, conn: r.conn, req: r.req, bytes: 1024 * 1024 });
+});
 
 describe("slow clients", () => {
   let suite: Suite;
@@ -34,8 +49,8 @@ describe("slow clients", () => {
 
   for (const [name, path, length] of [
     ["handler route, inline body", "/h/echo", 100],
-    // A handler that claims and waits for the body (it gets the stream's first bytes).
-    ["handler route, streamed body", "/h/never", 10_000],
+    // A handler that takes the body as it comes (credit) and waits for the rest.
+    ["handler route, streamed body", "/h/take", 10_000],
     ["proxy route", "/proxy/p", 100],
     ["static route", "/static/small.txt", 100],
   ] as const) {
@@ -88,14 +103,32 @@ describe("slow clients", () => {
     expect(took).toBeLessThan(3000);
   });
 
+  it("keeps a TLS connection whose handshake finished in time, however long it then idles", async () => {
+    const socket = tlsConnect({
+      port: suite.tlsPort!,
+      host: "127.0.0.1",
+      rejectUnauthorized: false,
+    });
+    socket.on("error", () => {});
+    await new Promise((r) => socket.once("secureConnect", r));
+    await new Promise((r) => setTimeout(r, 700));
+    let data = "";
+    socket.on("data", (c: Buffer) => (data += c.toString("latin1")));
+    socket.write("GET /static/small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await new Promise((r) => socket.once("close", r));
+    expect(responses(data)[0]?.body).toBe("small file\n");
+  });
+
   it("bounds the proxy's wait for an upstream connection: 503 when the queue is full, 504 past its wait", async () => {
     // Two connections held by the upstream, two requests waiting: the fifth is refused at once.
-    const held = [0, 1, 2, 3].map(() =>
+    const hold = () =>
       rawRequest(suite.port, "GET /proxy/hold HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", {
         idleMs: 5000,
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 150));
+      });
+    const held = [hold(), hold()];
+    expect(await eventually(() => suite.upstreamOpen() === 2)).toBe(true);
+    held.push(hold(), hold());
+    await new Promise((r) => setTimeout(r, 100));
     const busy = await rawRequest(
       suite.port,
       "GET /proxy/p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -119,6 +152,35 @@ describe("slow clients", () => {
       "GET /proxy/p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     expect(responses(after.data)[0]?.body).toBe("upstream /p 0");
+  });
+
+  it("does not let clients trickling small bodies hold the proxy's upstream connections", async () => {
+    const tricklers = await Promise.all(
+      [0, 1, 2, 3].map(
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s = connect(suite.port, "127.0.0.1", () => {
+              s.write("POST /proxy/p HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx");
+              resolve(s);
+            });
+            s.on("error", () => {});
+          }),
+      ),
+    );
+    const drip = setInterval(() => {
+      for (const s of tricklers) s.write("x");
+    }, IDLE / 4);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const r = await rawRequest(
+        suite.port,
+        "GET /proxy/p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      expect(responses(r.data)[0]?.body).toBe("upstream /p 0");
+    } finally {
+      clearInterval(drip);
+      for (const s of tricklers) s.destroy();
+    }
   });
 
   it("enforces limits.bodyBytes on proxy routes, declared or chunked", async () => {
