@@ -104,8 +104,11 @@ describe("config values the protocol can carry", () => {
       },
     },
   };
-  function problems(patch: (c: Record<string, any>) => void): string[] {
-    const raw = JSON.parse(JSON.stringify(base)) as Record<string, any>;
+  type Raw = typeof base & { limits?: Record<string, number> } & {
+    groups: { g: Record<string, unknown> };
+  };
+  function problems(patch: (c: Raw) => void): string[] {
+    const raw = JSON.parse(JSON.stringify(base)) as Raw;
     patch(raw);
     try {
       validateConfig(raw);
