@@ -93,6 +93,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       this.counters,
       this.responder,
       config.limits.connectionQueueBytes,
+      (err, where) => this.internalError(err, where),
     );
   }
 
