@@ -53,7 +53,14 @@ export function serveLocal(
       target.stripPrefix === undefined && prefix !== ""
         ? { ...target, stripPrefix: prefix }
         : target;
-    void serveStatic(req, res, route, local.signal);
+    const serve = (): void => void serveStatic(req, res, route, local.signal);
+    // A response queued behind others on its connection (pipelining) opens and reads its file
+    // only when its turn comes: what a client pipelines holds no file, no read buffer.
+    if (res.socket !== null) serve();
+    else {
+      res.once("socket", serve);
+      local.signal.addEventListener("abort", () => res.off("socket", serve), { once: true });
+    }
   } else if (proxy === undefined) {
     // Unreachable when start() ran loadProxy(); answered rather than thrown if it ever is.
     res.statusCode = 502;
