@@ -49,13 +49,17 @@ export const RouteSchema = z.strictObject({
    * With a `(`, a Mongrel2-style pattern: a regular expression matched at the start of the path
    * (`/users/([0-9]+)`), its literal part before `(` ranking it among the prefixes.
    */
-  path: z.string().startsWith("/", "a route path starts with /"),
+  path: z
+    .string()
+    .startsWith("/", "a route path starts with /")
+    // Sent to handlers with every request (`route`): far below a protocol string.
+    .max(4096),
   target: RouteTargetSchema,
 });
 
 export const HostSchema = z.strictObject({
   /** Exact names (`example.com`), wildcards (`*.example.com`), or `*` for any name. */
-  names: z.array(z.string().min(1)).min(1),
+  names: z.array(z.string().min(1).max(255)).min(1),
   /** Serve requests whose Host matches no host entry. At most one host may say so. */
   default: z.boolean().default(false),
   routes: z.array(RouteSchema).min(1),

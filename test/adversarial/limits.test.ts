@@ -139,6 +139,12 @@ describe("config values the protocol can carry", () => {
     expect(problems((c) => (c.limits = { bodyIdleMs: 2 ** 31 }))).toContain("limits.bodyIdleMs");
   });
 
+  it("caps a route path, which every request to it carries", () => {
+    expect(problems((c) => (c.hosts[0]!.routes[0]!.path = `/${"a".repeat(70_000)}`))).toContain(
+      "hosts[0].routes[0].path",
+    );
+  });
+
   it("bounds pipelineDepth", () => {
     expect(problems((c) => (c.limits = { pipelineDepth: 0 }))).toContain("limits.pipelineDepth");
     expect(problems((c) => (c.limits = { pipelineDepth: 100_000 }))).toContain(

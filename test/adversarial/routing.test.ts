@@ -130,6 +130,18 @@ describe("host and target", () => {
     expect((await ask("*", "x", "OPTIONS")).status).not.toBe(400);
   });
 
+  it("checks a WebSocket upgrade's Host and target like any request", async () => {
+    const upgrade =
+      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    const handled = suite.handled.length;
+    const badHost = await rawRequest(suite.port, `GET /h/echo HTTP/1.1\r\nHost: a/b\r\n${upgrade}`);
+    expect(responses(badHost.data)[0]?.head).toMatch(/^HTTP\/1\.1 400 [^]*FERRY_BAD_HOST/);
+    const dots = await rawRequest(suite.port, `GET /h/%2e%2e/x HTTP/1.1\r\nHost: x\r\n${upgrade}`);
+    expect(responses(dots.data)[0]?.head).toMatch(/^HTTP\/1\.1 400 [^]*FERRY_BAD_TARGET/);
+    expect(suite.handled.length).toBe(handled);
+  });
+
   it("still serves", async () => {
     await stillServing(suite.port);
   });
