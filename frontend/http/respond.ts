@@ -10,6 +10,7 @@ import type { Exchange } from "../exchange.js";
 import type { Counters } from "../metrics.js";
 import type { HeaderPair } from "../../protocol/index.js";
 import { replyFraming } from "./reply-framing.js";
+import { resetSocket } from "./reset.js";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const EMPTY = Buffer.alloc(0);
@@ -58,7 +59,7 @@ function flushThenReset(socket: Socket): void {
   // An empty write completes after every write before it: then the bytes are in the kernel.
   socket.write(EMPTY, () => {
     setTimeout(() => {
-      if (!socket.destroyed) socket.resetAndDestroy();
+      if (!socket.destroyed) resetSocket(socket);
     }, RESET_LINGER_MS).unref();
   });
 }

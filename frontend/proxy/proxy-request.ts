@@ -4,6 +4,7 @@
  * other instead of filling memory).
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Dispatcher } from "undici";
@@ -11,6 +12,7 @@ import type { ProxyRouteConfig } from "./config.js";
 import { ProxyError, ProxyErrorCode, toProxyError } from "./errors.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { UpstreamPools } from "./pools.js";
+import { resetSocket } from "../http/reset.js";
 
 export interface ProxyOptions {
   /** Fires when the client has left (every pipelined request, not only the head one). */
@@ -172,8 +174,11 @@ export function createProxyHandler(pools: UpstreamPools): ProxyHandler {
         );
         await pipeline(upstream.body, res);
       } catch {
-        // Headers are gone: the only honest signal left is an incomplete response.
-        res.destroy();
+        // Headers are gone: the only honest signal left is an incomplete response. A reset,
+        // not a close: a close-delimited body (HTTP/1.0 client) would look whole at a FIN.
+        const socket = res.socket as Socket | null;
+        if (socket !== null && !socket.destroyed && !abort.signal.aborted) resetSocket(socket);
+        else res.destroy();
         upstream.body.destroy();
       }
     } catch (err) {

@@ -4,6 +4,7 @@
  * loses the next response to a short one, and a response that cannot finish never looks
  * complete (its head, then a reset). Raw clients see the exact bytes.
  */
+import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestMsg } from "../../protocol/index.js";
 import type { SerialPublisher } from "../support/serial-publisher.js";
@@ -189,5 +190,30 @@ describe("response framing", () => {
       "GET /proxy/p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     expect(responses(r.data)[0]?.body).toBe("upstream /p 0");
+  });
+});
+
+describe("response framing over TLS", () => {
+  let suite: Suite;
+  beforeAll(async () => {
+    suite = await startSuite({ tls: true });
+  });
+  afterAll(() => suite.stop());
+
+  it("cuts a response that fails after its head on a TLS connection too", async () => {
+    const socket = tlsConnect({
+      port: suite.tlsPort!,
+      host: "127.0.0.1",
+      rejectUnauthorized: false,
+    });
+    let data = "";
+    socket.on("data", (c: Buffer) => (data += c.toString("latin1")));
+    socket.on("error", () => {});
+    await new Promise((r) => socket.once("secureConnect", r));
+    socket.write(GET("/h/err-length") + MARKER);
+    await new Promise((r) => socket.once("close", r));
+    expect(data).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*content-length: 100\r\n/);
+    expect(data.endsWith("\r\n\r\n0123456789")).toBe(true);
+    await stillServing(suite.port);
   });
 });
