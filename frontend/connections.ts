@@ -16,6 +16,11 @@ export class Connection {
    */
   private open: Set<Exchange> | undefined;
   closed = false;
+  /**
+   * Requests that arrived after this connection was refused for pipelining too deep (it reads
+   * no more and closes after its earlier responses); -1 while it is not refused.
+   */
+  refused = -1;
   constructor(
     readonly id: number,
     readonly socket: Socket,

@@ -10,9 +10,24 @@ export const FerryErrors = {
     status: 400,
     cause: "A WebSocket upgrade that is not a valid RFC 6455 handshake (method, version, key...).",
   },
+  FERRY_BAD_HOST: {
+    status: 400,
+    cause:
+      'The Host field, or an absolute-form target\'s authority, is not `uri-host [":" port]` (RFC 9112 §3.2).',
+  },
+  FERRY_BAD_TARGET: {
+    status: 400,
+    cause:
+      "The request-target has a dot-segment (`/a/../b`, `%2e%2e`), or is neither origin-form, absolute-form nor `*` (OPTIONS).",
+  },
   FERRY_HEADER_TIMEOUT: {
     status: 408,
     cause: "The client did not send its headers within limits.headerTimeout.",
+  },
+  FERRY_BODY_TIMEOUT: {
+    status: 408,
+    cause:
+      "The client sent no request body bytes for limits.bodyIdleMs (then the connection closes).",
   },
   FERRY_NO_ROUTE: { status: 404, cause: "No host or route matches the request." },
   FERRY_BODY_TOO_LARGE: {
@@ -20,9 +35,19 @@ export const FerryErrors = {
     cause:
       "The body is larger than limits.bodyBytes (or, for a mongrel2 group, its inlineBodyLimit).",
   },
+  FERRY_TARGET_TOO_LONG: {
+    status: 414,
+    cause: "The request-target is longer than a protocol string (65,536 bytes).",
+  },
   FERRY_HEADERS_TOO_LARGE: {
     status: 431,
-    cause: "The request head is larger than limits.headerBytes.",
+    cause:
+      "The request head is larger than limits.headerBytes, has more than 1,000 header fields, or a field longer than 65,536 bytes.",
+  },
+  FERRY_INTERNAL: {
+    status: 500,
+    cause:
+      "A defect in the frontend while handling this request; logged with its stack and counted (ferry_internal_errors_total). Other requests are unaffected.",
   },
   FERRY_HANDLER_ERROR: {
     status: 500,
@@ -31,7 +56,8 @@ export const FerryErrors = {
   },
   FERRY_BAD_REPLY: {
     status: 502,
-    cause: "The handler's reply could not be written (invalid status or header).",
+    cause:
+      "The handler's reply could not be written: invalid status or header, or framing it cannot keep (bad or conflicting Content-Length, Transfer-Encoding other than one chunked, more or fewer body bytes than declared).",
   },
   FERRY_HANDLER_LOST: {
     status: 502,
@@ -47,6 +73,16 @@ export const FerryErrors = {
     cause:
       "Every handler is busy and the group's wait queue is full, or the request waited longer than queue.wait.",
   },
+  FERRY_PIPELINE_DEPTH: {
+    status: 503,
+    cause:
+      "More than limits.pipelineDepth requests pipelined on one connection: the request is refused and the connection closes after the earlier responses.",
+  },
+  FERRY_UPSTREAM_BUSY: {
+    status: 503,
+    cause:
+      "Every connection to a proxy route's upstream is busy and its wait queue (queue.length) is full.",
+  },
   FERRY_UPGRADE_UNSUPPORTED: {
     status: 501,
     cause:
@@ -58,7 +94,8 @@ export const FerryErrors = {
   },
   FERRY_UPSTREAM_TIMEOUT: {
     status: 504,
-    cause: "A proxy route's upstream did not connect or answer within the route's timeouts.",
+    cause:
+      "A proxy route's upstream did not connect or answer within the route's timeouts, or no upstream connection was free within queue.wait.",
   },
   FERRY_REPLY_TIMEOUT: {
     status: 504,

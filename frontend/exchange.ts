@@ -47,6 +47,8 @@ export class Exchange {
   status = 0;
   bytes = 0;
   headSent = false;
+  /** The Content-Length a streamed response declared (-1: none); no more bytes are sent. */
+  declared = -1;
   done = false;
   /** The client went away before the response finished. */
   aborted = false;
@@ -54,6 +56,8 @@ export class Exchange {
   error: string | undefined = undefined;
   /** A WebSocket handshake waiting for its handler's 101 (ws/upgrade.ts). */
   upgrade: PendingUpgrade | undefined = undefined;
+  /** Static and proxy routes: aborted when the client leaves (frontend/http/local-targets.ts). */
+  local: AbortController | undefined = undefined;
 
   constructor(
     readonly id: number,

@@ -126,6 +126,7 @@ async function frontend(args: string[]): Promise<void> {
   const token = config.control ? controlToken(config.control, process.env) : undefined;
   const server = new Frontend(config, { transport });
   attachLogging(server, log);
+  keepServingOnDefects(server, log);
   log.info({ fid: server.fid, config: source }, "starting");
   await server.start();
   const reload = setupReload(server, log, { file: configFile, env: process.env });
@@ -180,6 +181,37 @@ function loadCurve(): ReturnType<typeof loadFrontendCurve> {
   }
 }
 
+/** Defects past this many a minute mean the process is broken, not one request: exit. */
+const DEFECTS_PER_MINUTE = 10;
+
+/**
+ * The last resort (docs/security.md, "Defects"): every client-reachable path already catches
+ * its own defects at the exchange's edge. One that still reaches the event loop is logged with
+ * its stack and counted, and the frontend keeps serving: exiting would let whoever can trigger
+ * it stop every client's service. A burst of them (more than DEFECTS_PER_MINUTE) exits with
+ * status 70 for the supervisor to restart a process whose state may no longer hold.
+ */
+function keepServingOnDefects(server: Frontend, log: Logger): void {
+  let windowStart = Date.now();
+  let inWindow = 0;
+  const onDefect = (err: unknown, origin: string): void => {
+    server.internalError(err, origin);
+    log.fatal({ err, origin }, "uncaught defect (counted; serving on)");
+    const now = Date.now();
+    if (now - windowStart > 60_000) {
+      windowStart = now;
+      inWindow = 0;
+    }
+    if (++inWindow > DEFECTS_PER_MINUTE) {
+      log.fatal({ defects: inWindow }, "too many uncaught defects in a minute: exiting");
+      log.flush();
+      process.exit(70);
+    }
+  };
+  process.on("uncaughtException", (err, origin) => onDefect(err, origin));
+  process.on("unhandledRejection", (reason) => onDefect(reason, "unhandledRejection"));
+}
+
 function attachLogging(server: Frontend, log: Logger): void {
   server.on("listening", (info: { address: string }) =>
     log.info({ address: info.address, fid: server.fid }, "listening"),
@@ -201,6 +233,9 @@ function attachLogging(server: Frontend, log: Logger): void {
   );
   server.on("client-error", (info: object) => log.debug(info, "malformed request"));
   server.on("error", (err: unknown) => log.error({ err }, "error"));
+  server.on("internal-error", (info: { err: unknown; where: string }) =>
+    log.error({ err: info.err, where: info.where }, "defect handling a request (answered 500)"),
+  );
 }
 
 export { ConfigError };

@@ -32,6 +32,14 @@ export class Counters {
   disconnects = 0;
   badReplies = 0;
   slowClientsClosed = 0;
+  /** Defects caught at an exchange's edge (answered 500 FERRY_INTERNAL) or at the process's. */
+  internalErrors = 0;
+  /** Requests refused for pipelining past limits.pipelineDepth on one connection. */
+  pipelineRefused = 0;
+  /** Request bodies that stalled past limits.bodyIdleMs. */
+  bodyTimeouts = 0;
+  /** TLS connections closed for not finishing the handshake within limits.handshakeTimeout. */
+  tlsHandshakeTimeouts = 0;
   handlersUp = 0;
   handlersLost = 0;
   /** WebSocket handshakes completed (the gauge ferry_websockets_open counts those still open). */

@@ -11,6 +11,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { randomBytes } from "node:crypto";
+import { Limits } from "../protocol/index.js";
 import type { Config, GroupConfig, ListenerConfig } from "./config/schema.js";
 import { ConnectionTable } from "./connections.js";
 import { FerryError } from "./errors.js";
@@ -28,6 +29,9 @@ import { WebSocketGateway } from "./ws/gateway.js";
 import { UpgradeIntake } from "./ws/upgrade.js";
 import { TrafficStats } from "./status/traffic.js";
 import { listenerKey } from "./reload/plan.js";
+
+/** Handshake timers of TLS connections, by their TCP socket. */
+const secureTimers = new WeakMap<Socket, NodeJS.Timeout>();
 
 export interface AccessRecord {
   method: string;
@@ -105,7 +109,11 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       responder: this.responder,
       counters: this.counters,
       observer: this,
+      get limits() {
+        return current().config.limits;
+      },
       nextRequestId: () => ++this.requestSeq,
+      internalError: (err: unknown, where: string) => this.internalError(err, where),
     };
     this.intake = new Intake(intakeContext);
     this.upgrades = new UpgradeIntake(intakeContext, this.intake);
@@ -114,6 +122,7 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       this.counters,
       this.responder,
       config.limits.connectionQueueBytes,
+      (err, where) => this.internalError(err, where),
     );
   }
 
@@ -235,6 +244,10 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       server = createServer(httpOptions);
     }
     server.maxConnections = limits.maxConnections;
+    // One past the protocol's limit: node:http drops fields beyond this count silently, and a
+    // request with more than the protocol carries must be refused (431), not cut down.
+    server.maxHeadersCount = Limits.maxHeaders + 1;
+    if (tls) this.limitHandshakes(server, limits.handshakeTimeout);
     server.on("drop", () => this.counters.connectionsRefused++);
     // Over TLS, requests arrive on the TLS socket, not the TCP one `connection` reports.
     server.on(tls ? "secureConnection" : "connection", (socket: Socket) =>
@@ -280,6 +293,27 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     }
   }
 
+  /**
+   * A TLS client has `ms` from its TCP connection to a finished handshake (node's own timer does
+   * not start before the ClientHello, and node:http's header timeout only after the handshake).
+   */
+  private limitHandshakes(server: Server, ms: number): void {
+    server.on("connection", (raw: Socket) => {
+      const timer = setTimeout(() => {
+        this.counters.tlsHandshakeTimeouts++;
+        raw.destroy();
+      }, ms);
+      timer.unref();
+      raw.once("close", () => clearTimeout(timer));
+      secureTimers.set(raw, timer);
+    });
+    server.on("secureConnection", (socket: Socket) => {
+      const raw = (socket as Socket & { _parent?: Socket })._parent;
+      const timer = raw === undefined ? undefined : secureTimers.get(raw);
+      if (timer !== undefined) clearTimeout(timer);
+    });
+  }
+
   private onConnection(socket: Socket): void {
     this.counters.connectionsOpened++;
     this.connections.open(socket);
@@ -300,10 +334,17 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     const conn = this.connections.of(socket);
     if (conn === undefined) return;
     this.connections.close(conn);
+    // Every exchange still open on the connection, pipelined or not: node:http tells only the
+    // response at the head of its queue that the client left.
     for (const ex of conn.exchanges) {
       if (ex.done) continue;
       ex.aborted = true;
-      ex.group?.abandon(ex);
+      try {
+        ex.local?.abort();
+        ex.group?.abandon(ex);
+      } catch (err) {
+        this.internalError(err, "client left");
+      }
       ex.done = true;
       this.exchangeDone(ex);
     }
@@ -321,6 +362,16 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
       this.emit("client-error", { conn: conn?.id, code, error: err.code ?? err.message });
     }
     answerClientError(socket, code, conn !== undefined && conn.exchanges.size > 0);
+  }
+
+  /**
+   * A defect caught at the edge of one exchange (or by main.ts's last resort): counted
+   * (ferry_internal_errors_total) and reported as `internal-error` {err, where}, which the
+   * process logs with its stack.
+   */
+  internalError(err: unknown, where: string): void {
+    this.counters.internalErrors++;
+    if (this.listenerCount("internal-error") > 0) this.emit("internal-error", { err, where });
   }
 
   exchangeDone(ex: Exchange): void {
@@ -382,7 +433,8 @@ export class Frontend extends EventEmitter implements ExchangeObserver {
     for (const conn of [...this.connections.values()]) conn.socket.destroy();
     if (this.ticker) clearInterval(this.ticker);
     await this.closeGroups();
-    await closeProxy();
+    // Whatever an upstream still holds after the grace period is destroyed: a stop always ends.
+    await closeProxy(Math.max(0, deadline - performance.now()));
   }
 
   private async closeGroups(): Promise<void> {

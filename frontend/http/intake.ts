@@ -12,10 +12,11 @@ import type { Counters } from "../metrics.js";
 import type { Router } from "../routes.js";
 import type { Responder } from "./respond.js";
 import { serveLocal } from "./local-targets.js";
-import { failNoHandler, openExchange, routeOf } from "./exchange-start.js";
+import { failInternal, failNoHandler, startExchange } from "./exchange-start.js";
+import { watchBody } from "./body-idle.js";
 import { Upload } from "./upload.js";
 
-const EXCHANGE = Symbol("ferry.exchange");
+const EXCHANGE = Symbol("ferry.body-exchange");
 const INTAKE = Symbol("ferry.intake");
 type TaggedRequest = IncomingMessage & { [EXCHANGE]?: Exchange; [INTAKE]?: Intake };
 
@@ -28,14 +29,25 @@ export interface IntakeContext {
   readonly observer: ExchangeObserver;
   /** Largest request body accepted, inline or streamed (limits.bodyBytes). */
   readonly maxBodyBytes: number;
+  readonly limits: { readonly pipelineDepth: number; readonly bodyIdleMs: number };
   nextRequestId(): number;
+  /** A defect caught at an exchange's edge: counted and reported (logged with its stack). */
+  internalError(err: unknown, where: string): void;
 }
 
 export class Intake {
   constructor(private readonly ctx: IntakeContext) {}
 
-  /** `request` and `checkContinue` events of node:http servers. */
+  /** `request` and `checkContinue` events of node:http servers. Never throws. */
   handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    try {
+      this.admit(req, res, expectsContinue);
+    } catch (err) {
+      failInternal(this.ctx, req, res, err, "request");
+    }
+  }
+
+  private admit(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     const ctx = this.ctx;
     ctx.counters.requests++;
     const conn = ctx.connections.of(req.socket);
@@ -43,24 +55,21 @@ export class Intake {
       res.destroy();
       return;
     }
-    const url = req.url ?? "/";
-    if (req.httpVersionMajor !== 1 || hostCount(req.rawHeaders) > 1) {
-      // HTTP/0.9-style lines parse, but Ferry speaks 1.x only; two Hosts make routing ambiguous.
-      const ex = openExchange(ctx, conn, req, res, undefined);
-      ctx.counters.malformedRequests++;
-      res.shouldKeepAlive = false;
-      return ctx.responder.fail(
-        ex,
-        "FERRY_BAD_REQUEST",
-        "unsupported HTTP version or more than one Host header",
-      );
-    }
-    const route = routeOf(ctx, req);
-    const ex = openExchange(ctx, conn, req, res, route);
+    const ex = startExchange(ctx, conn, req, res);
+    if (ex === undefined) return;
+    const route = ex.route;
     if (route === undefined)
-      return ctx.responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${url.slice(0, 200)}`);
+      return ctx.responder.fail(ex, "FERRY_NO_ROUTE", `no route for ${ex.target.slice(0, 200)}`);
+    if (hasBody(req)) watchBody(ex, ctx.limits.bodyIdleMs, this.bodyIdle);
     if (route.target.kind !== "handler") {
-      return serveLocal(ex, route.target, route.prefix, expectsContinue, ctx.responder.stopping);
+      return serveLocal(
+        ex,
+        route.target,
+        route.prefix,
+        expectsContinue,
+        ctx.responder.stopping,
+        ctx.maxBodyBytes,
+      );
     }
     const group = ctx.groups.get(route.target.group);
     if (group === undefined || !group.hasLiveHandler()) {
@@ -89,6 +98,41 @@ export class Intake {
       ex.bodyChunks = [];
     }
   }
+
+  /** A defect on a body path: the one exchange fails, nothing escapes to the event loop. */
+  defect(ex: Exchange, err: unknown, where: string): void {
+    failInternal(this.ctx, ex.req, ex.res, err, where);
+  }
+
+  /**
+   * No body bytes for limits.bodyIdleMs while the frontend waited for them: 408 when nothing was
+   * answered yet (the connection closes: the rest of the body is unread), else the response is
+   * cut.
+   */
+  private readonly bodyIdle = (ex: Exchange): void => {
+    const ctx = this.ctx;
+    try {
+      ctx.counters.bodyTimeouts++;
+      // Answered already (before the whole body came): the connection cannot go on without it.
+      if (ex.done) {
+        ex.conn.socket.destroy();
+        return;
+      }
+      ex.local?.abort();
+      ex.group?.drop(ex, "body-timeout");
+      ex.upload?.discard();
+      ex.bodyChunks = undefined;
+      if (ex.local !== undefined && ex.res.headersSent) ex.headSent = true;
+      ex.res.shouldKeepAlive = false;
+      ctx.responder.fail(
+        ex,
+        "FERRY_BODY_TIMEOUT",
+        `no request body bytes for ${ctx.limits.bodyIdleMs} ms`,
+      );
+    } catch (err) {
+      this.defect(ex, err, "body timeout");
+    }
+  };
 
   /** Largest body a group takes: streamed up to limits.bodyBytes, else its inline limit. */
   maxBodyFor(group: HandlerGroup): number {
@@ -136,20 +180,19 @@ export class Intake {
   }
 }
 
-function hostCount(raw: readonly string[]): number {
-  let n = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === "host") n++;
-  }
-  return n;
-}
-
 // Shared listeners (`this` is the request), so reading a body costs no closure per request.
 function onBodyData(this: TaggedRequest, chunk: Buffer): void {
   const ex = this[EXCHANGE];
   const intake = this[INTAKE];
   if (ex === undefined || intake === undefined || ex.done) return;
+  try {
+    bodyData(intake, ex, chunk);
+  } catch (err) {
+    intake.defect(ex, err, "request body");
+  }
+}
+
+function bodyData(intake: Intake, ex: Exchange, chunk: Buffer): void {
   ex.bodyLength += chunk.length;
   if (ex.upload !== undefined) {
     if (ex.bodyLength > intake.maxBodyFor(ex.group!)) intake.tooLarge(ex);
@@ -169,7 +212,21 @@ function onBodyData(this: TaggedRequest, chunk: Buffer): void {
 
 function onBodyEnd(this: TaggedRequest): void {
   const ex = this[EXCHANGE];
-  if (ex === undefined || ex.done) return;
-  if (ex.upload !== undefined) ex.upload.end();
-  else if (ex.bodyChunks !== undefined) this[INTAKE]?.bodyComplete(ex);
+  const intake = this[INTAKE];
+  if (ex === undefined || intake === undefined || ex.done) return;
+  try {
+    if (ex.upload !== undefined) ex.upload.end();
+    else if (ex.bodyChunks !== undefined) intake.bodyComplete(ex);
+  } catch (err) {
+    intake.defect(ex, err, "request body end");
+  }
+}
+
+/** A request has a body when it says so: Content-Length above 0 or any Transfer-Encoding. */
+export function hasBody(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return (
+    (h["content-length"] !== undefined && h["content-length"] !== "0") ||
+    h["transfer-encoding"] !== undefined
+  );
 }

@@ -1,6 +1,12 @@
 import { z } from "zod";
 
-const ms = (fallback: number) => z.number().int().positive().default(fallback);
+const ms = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1)
+    .default(fallback);
 
 /**
  * A proxy route target: requests are passed to one HTTP(S) upstream over a keep-alive pool.
@@ -22,7 +28,17 @@ export const ProxyRouteConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** Most connections kept open to this upstream. */
-  connections: z.number().int().positive().default(64),
+  connections: z.number().int().positive().max(65_536).default(64),
+  /**
+   * Requests waiting for a free upstream connection: past `length` waiting, 503
+   * FERRY_UPSTREAM_BUSY; after `wait` ms waiting, 504 FERRY_UPSTREAM_TIMEOUT.
+   */
+  queue: z
+    .strictObject({
+      length: z.number().int().min(0).max(1_000_000).default(1024),
+      wait: ms(5_000),
+    })
+    .prefault({}),
   /** How long an idle upstream connection is kept for reuse, in ms. */
   keepAliveTimeout: ms(4_000),
 });

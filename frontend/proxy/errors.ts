@@ -8,12 +8,18 @@ export const ProxyErrorCode = {
   UpstreamError: "FERRY_UPSTREAM_ERROR",
   /** Connecting took longer than `timeouts.connect`, or the head longer than `timeouts.headers`. */
   UpstreamTimeout: "FERRY_UPSTREAM_TIMEOUT",
+  /** Every connection to the upstream is busy and the route's wait queue is full. */
+  UpstreamBusy: "FERRY_UPSTREAM_BUSY",
+  /** The request body is larger than limits.bodyBytes. */
+  BodyTooLarge: "FERRY_BODY_TOO_LARGE",
 } as const;
 export type ProxyErrorCode = (typeof ProxyErrorCode)[keyof typeof ProxyErrorCode];
 
 export const PROXY_ERROR_STATUS: Record<ProxyErrorCode, number> = {
   FERRY_UPSTREAM_ERROR: 502,
   FERRY_UPSTREAM_TIMEOUT: 504,
+  FERRY_UPSTREAM_BUSY: 503,
+  FERRY_BODY_TOO_LARGE: 413,
 };
 
 export class ProxyError extends Error {
@@ -49,6 +55,10 @@ function codeOf(err: unknown): string | undefined {
 
 /** Maps a failure of the upstream exchange to the error the client is told about. */
 export function toProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  // undici wraps what the request body stream failed with.
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  if (cause instanceof ProxyError) return cause;
   const code = codeOf(err) ?? "unknown";
   if (TIMEOUT_CODES.has(code)) {
     return new ProxyError(ProxyErrorCode.UpstreamTimeout, `upstream timed out (${code})`, {

@@ -4,15 +4,36 @@
  */
 import { Pool } from "undici";
 import type { ProxyRouteConfig } from "./config.js";
+import { UpstreamGate } from "./upstream-gate.js";
+
+function keyOf(route: ProxyRouteConfig): string {
+  const origin = new URL(route.upstream).origin;
+  return `${origin} ${route.connections} ${route.keepAliveTimeout} ${route.timeouts.connect}`;
+}
 
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
+  private readonly gates = new Map<string, UpstreamGate>();
   private closed = false;
+
+  /**
+   * The gate in front of a route's pool: as many requests at once as the pool has connections.
+   * Routes sharing a pool share its gate; the first route's queue settings apply.
+   */
+  gate(route: ProxyRouteConfig): UpstreamGate {
+    const key = keyOf(route);
+    let gate = this.gates.get(key);
+    if (gate === undefined) {
+      gate = new UpstreamGate(route.connections, route.queue.length, route.queue.wait);
+      this.gates.set(key, gate);
+    }
+    return gate;
+  }
 
   get(route: ProxyRouteConfig): Pool {
     if (this.closed) throw new Error("upstream pools are closed");
     const origin = new URL(route.upstream).origin;
-    const key = `${origin} ${route.connections} ${route.keepAliveTimeout} ${route.timeouts.connect}`;
+    const key = keyOf(route);
     let pool = this.pools.get(key);
     if (pool === undefined) {
       pool = new Pool(origin, {
@@ -30,11 +51,21 @@ export class UpstreamPools {
     return this.pools.size;
   }
 
-  /** Closes every pool, letting in-flight requests finish. */
-  async close(): Promise<void> {
+  /**
+   * Closes every pool, letting in-flight requests finish for up to `graceMs`; then whatever is
+   * left is destroyed, so a stop always ends.
+   */
+  async close(graceMs = 0): Promise<void> {
     this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((p) => p.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), graceMs);
+    });
+    const closed = Promise.all(pools.map((p) => p.close().catch(() => undefined)));
+    const outcome = await Promise.race([closed, late]);
+    clearTimeout(timer);
+    if (outcome === "late") await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
   }
 }

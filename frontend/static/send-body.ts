@@ -44,15 +44,49 @@ async function settled(stream: ReadStream): Promise<void> {
   await once(stream, "close");
 }
 
+/**
+ * `pipeline(source, res)`, given up when `signal` fires. A pipeline into a response that is
+ * queued behind others on its connection never settles once the client is gone (the response
+ * gets no socket, so no `close`): the caller must not wait for it to close the file.
+ */
+function pipeTo(
+  source: NodeJS.ReadableStream | AsyncIterable<Buffer>,
+  res: ServerResponse,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const piped = pipeline(source, res);
+  if (signal === undefined) return piped;
+  piped.catch(() => {});
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      res.destroy();
+      reject(signal.reason instanceof Error ? signal.reason : new Error("client left"));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    piped.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
 /** Bytes `range.start..range.end` (inclusive) of the file, then the end of the response. */
 export async function sendRange(
   res: ServerResponse,
   handle: FileHandle,
   range: ByteRange,
+  signal?: AbortSignal,
 ): Promise<void> {
   const stream = rangeStream(handle, range);
   try {
-    await pipeline(stream, res);
+    await pipeTo(stream, res, signal);
   } finally {
     await settled(stream);
   }
@@ -117,6 +151,13 @@ export async function sendMultipart(
   res: ServerResponse,
   handle: FileHandle,
   layout: MultipartLayout,
+  signal?: AbortSignal,
 ): Promise<void> {
-  await pipeline(multipartChunks(handle, layout), res);
+  const chunks = multipartChunks(handle, layout);
+  try {
+    await pipeTo(chunks, res, signal);
+  } finally {
+    // Given up on abort: the generator's own stream is closed by its `finally`.
+    void chunks.return(undefined).catch(() => {});
+  }
 }

@@ -3,7 +3,12 @@
  * streamed from an open handle, validated by ETag / Last-Modified, and served whole, as one range
  * or as multipart/byteranges.
  */
-import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from "node:http";
+import {
+  STATUS_CODES,
+  type IncomingMessage,
+  type ServerResponse,
+  type OutgoingHttpHeaders,
+} from "node:http";
 import { open, type FileHandle } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { extname } from "node:path";
@@ -27,16 +32,21 @@ function mimeContentType(ext: string): string | false {
   return contentTypeOf(ext);
 }
 
+/** Stops serving (closes the file) when aborted: the client left. */
+const NEVER = new AbortController().signal;
+
 export async function serveStatic(
   req: IncomingMessage,
   res: ServerResponse,
   route: StaticRouteConfig,
+  signal: AbortSignal = NEVER,
 ): Promise<void> {
   try {
-    await serve(req, res, route);
+    await serve(req, res, route, signal);
   } catch (err) {
     // A client that goes mid-body ends the pipeline with an error: nothing more to say to it.
-    if (res.headersSent) res.destroy(err instanceof Error ? err : undefined);
+    if (signal.aborted || res.destroyed) res.destroy();
+    else if (res.headersSent) res.destroy(err instanceof Error ? err : undefined);
     else sendPlain(res, 500, "internal error reading file");
   }
 }
@@ -48,7 +58,7 @@ function sendPlain(
   headers: OutgoingHttpHeaders = {},
 ): void {
   const body = Buffer.from(`${text}\n`);
-  res.writeHead(status, {
+  res.writeHead(status, STATUS_CODES[status] ?? "Unknown", {
     ...headers,
     "content-type": "text/plain; charset=utf-8",
     "content-length": body.length,
@@ -71,6 +81,7 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   route: StaticRouteConfig,
+  signal: AbortSignal,
 ): Promise<void> {
   const method = req.method ?? "GET";
   if (method !== "GET" && method !== "HEAD") {
@@ -117,9 +128,11 @@ async function serve(
     return;
   }
   const selected = await selectRepresentation(req, route, root, entry, name);
+  signal.throwIfAborted();
   const handle = await open(selected.entry.path, "r");
   try {
-    await sendFile(req, res, route, selected, handle);
+    signal.throwIfAborted();
+    await sendFile(req, res, route, selected, handle, signal);
   } finally {
     await handle.close();
   }
@@ -149,6 +162,7 @@ async function sendFile(
   route: StaticRouteConfig,
   selected: Selected,
   handle: FileHandle,
+  signal: AbortSignal,
 ): Promise<void> {
   // fstat on the open handle: the bytes sent and the validators describe the same file.
   const stats = await handle.stat();
@@ -193,7 +207,7 @@ async function sendFile(
   if (range.kind === "whole") {
     res.writeHead(200, { ...entity, "content-type": selected.contentType, "content-length": size });
     if (method === "HEAD" || size === 0) res.end();
-    else await sendRange(res, handle, { start: 0, end: size - 1 });
+    else await sendRange(res, handle, { start: 0, end: size - 1 }, signal);
     return;
   }
   const [first] = range.ranges;
@@ -204,7 +218,7 @@ async function sendFile(
       "content-range": `bytes ${first.start}-${first.end}/${size}`,
       "content-length": first.end - first.start + 1,
     });
-    await sendRange(res, handle, first);
+    await sendRange(res, handle, first, signal);
     return;
   }
   const layout = multipartLayout(range.ranges, size, selected.contentType);
@@ -213,5 +227,5 @@ async function sendFile(
     "content-type": layout.contentType,
     "content-length": layout.length,
   });
-  await sendMultipart(res, handle, layout);
+  await sendMultipart(res, handle, layout, signal);
 }

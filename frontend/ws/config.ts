@@ -14,12 +14,17 @@ export const WebSocketConfigSchema = z.strictObject({
     .max(Limits.maxBinary)
     .default(1024 * 1024),
   /** ms between the frontend's pings; a client that has not answered the previous one is dropped. 0 = no pings. */
-  pingInterval: z.number().int().min(0).default(30_000),
+  pingInterval: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(30_000),
   /**
    * Bytes queued for one client that does not read; past it the socket is closed 1013 (counted in
    * slowClientsClosed). Default: limits.connectionQueueBytes.
    */
-  connectionQueueBytes: z.number().int().min(1024).optional(),
+  connectionQueueBytes: z.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).optional(),
   /** Negotiate permessage-deflate with clients that offer it. */
   perMessageDeflate: z.boolean().default(false),
 });

@@ -50,6 +50,8 @@ export class WebSocketGateway {
     private readonly counters: Counters,
     private readonly responder: Responder,
     private readonly defaultQueueBytes: number,
+    /** A defect caught at a handshake's edge: counted and reported by the frontend. */
+    private readonly defect: (err: unknown, where: string) => void = () => {},
   ) {}
 
   /** Open WebSockets. */
@@ -126,9 +128,20 @@ export class WebSocketGateway {
     const req = ex.req as TaggedRequest;
     req[CHOSEN] = chosen;
     req[EXTRA] = extra;
-    this.serverFor(group).handleUpgrade(req, socket, upgrade.head, (ws) =>
-      this.open(group, ex, hid, ws),
-    );
+    try {
+      this.serverFor(group).handleUpgrade(req, socket, upgrade.head, (ws) => {
+        try {
+          this.open(group, ex, hid, ws);
+        } catch (err) {
+          this.defect(err, "websocket open");
+          ws.terminate();
+        }
+      });
+    } catch (err) {
+      // Never past this one socket: the client is cut, every other exchange goes on.
+      this.defect(err, "websocket handshake");
+      socket.destroy();
+    }
     return true;
   }
 

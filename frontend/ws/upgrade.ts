@@ -8,7 +8,12 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
-import { failNoHandler, openExchange, routeOf } from "../http/exchange-start.js";
+import {
+  failInternal,
+  failNoHandler,
+  openExchange,
+  startExchange,
+} from "../http/exchange-start.js";
 import type { Intake, IntakeContext } from "../http/intake.js";
 import { checkHandshake, wantsWebSocket } from "./handshake.js";
 
@@ -18,26 +23,46 @@ export class UpgradeIntake {
     private readonly intake: Intake,
   ) {}
 
+  /** node:http `upgrade` events. Never throws: a defect fails this one exchange (500). */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const ctx = this.ctx;
-    const conn = ctx.connections.of(socket as Socket);
+    let res: ServerResponse | undefined;
+    try {
+      res = this.open(req, socket);
+      if (res !== undefined) this.admit(req, res, socket, head);
+    } catch (err) {
+      if (res === undefined) {
+        this.ctx.internalError(err, "upgrade");
+        socket.destroy();
+      } else failInternal(this.ctx, req, res, err, "upgrade");
+    }
+  }
+
+  private open(req: IncomingMessage, socket: Duplex): ServerResponse | undefined {
+    const conn = this.ctx.connections.of(socket as Socket);
     if (conn === undefined || conn.closed) {
       socket.destroy();
-      return;
+      return undefined;
     }
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
     // Nothing more is parsed on this connection: once answered, it closes.
     res.once("finish", () => (socket as Socket).destroySoon());
+    return res;
+  }
+
+  private admit(req: IncomingMessage, res: ServerResponse, socket: Duplex, head: Buffer): void {
+    const ctx = this.ctx;
+    const conn = ctx.connections.of(socket as Socket)!;
     if (!wantsWebSocket(req.headers)) {
       if (!hasBody(req)) return this.intake.handle(req, res, false);
       ctx.counters.requests++;
       return this.refuse(req, res, "FERRY_UPGRADE_UNSUPPORTED", "Upgrade with a request body");
     }
     ctx.counters.requests++;
-    const route = routeOf(ctx, req);
-    const ex = openExchange(ctx, conn, req, res, route);
+    const ex = startExchange(ctx, conn, req, res);
+    if (ex === undefined) return;
+    const route = ex.route;
     const { responder } = ctx;
     const verdict = checkHandshake(req.method, req.httpVersion, req.headers);
     if (!verdict.ok) {

@@ -75,7 +75,7 @@ describe("config", () => {
       requests: "tcp://127.0.0.1:9997",
       replies: "tcp://127.0.0.1:1",
       events: "tcp://127.0.0.1:2",
-      inlineBodyLimit: 10 ** 9,
+      inlineBodyLimit: 9 * 1024 * 1024,
       protocol: "http",
     };
     raw.limits = { headerBytes: 10, bogus: 1 };

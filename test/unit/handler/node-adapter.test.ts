@@ -242,14 +242,14 @@ describe("Node listener gateway", () => {
       };
       res.end();
     });
-    await h.done(h.request("GET", "/", { remote: "::ffff:10.0.0.9", rport: 40000 }));
+    await h.done(h.request("GET", "/", { remote: "::ffff:10.0.0.9", rport: 40000, port: 8123 }));
     expect(seen).toEqual({
       remoteAddress: "::ffff:10.0.0.9",
       remotePort: 40000,
       remoteFamily: "IPv6",
       localAddress: "::ffff:127.0.0.1",
-      localPort: 0,
-      address: { address: "::ffff:127.0.0.1", family: "IPv6", port: 0 },
+      localPort: 8123,
+      address: { address: "::ffff:127.0.0.1", family: "IPv6", port: 8123 },
     });
   });
 });
