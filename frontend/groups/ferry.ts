@@ -26,6 +26,12 @@ import type { GroupContext, GroupStatus, HandlerGroup } from "./types.js";
  * connects and drops over and over cannot make the frontend send a request without end.
  */
 const MAX_FAST_RESENDS = 2;
+/**
+ * ZeroMQ reports a disconnect on the monitor before the requests socket has dropped that peer's
+ * pipe (and before a new peer's pipe is up), so the first re-send can still go down the dead pipe.
+ * What the first pass re-sent and nobody has claimed this long after is re-sent once more.
+ */
+const FAST_RESEND_RECHECK_MS = 100;
 /** A warning about one peer is logged at most once per this many ms (with a count held back). */
 const WARN_EVERY_MS = 60_000;
 
@@ -49,6 +55,8 @@ export class FerryGroup implements HandlerGroup {
   readonly fidTopic: Buffer;
   sockets: GroupSockets | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The second pass of a fast re-send (FAST_RESEND_RECHECK_MS after a peer disconnected). */
+  private recheck: NodeJS.Timeout | undefined;
   private readonly reported = new Set<string>();
   private readonly warnings = new Throttle(WARN_EVERY_MS);
   /** Exchanges dispatched (or re-sent) in this turn of the event loop, in order. */
@@ -319,16 +327,28 @@ export class FerryGroup implements HandlerGroup {
    * the first claim wins and the other handler gets cancel.
    */
   peerGone(): void {
-    if (this.registry.liveCount === 0) return; // nobody to take them: the heartbeat window decides
-    let resent = 0;
-    for (const ex of [...this.awaiting.values()]) {
+    const resent = this.fastResend(this.awaiting.values());
+    if (resent.length === 0) return;
+    this.ctx.events.emit("handler-disconnected", { group: this.name, resent: resent.length });
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      this.fastResend(resent);
+    }, FAST_RESEND_RECHECK_MS).unref();
+  }
+
+  /** Re-sends those of `candidates` that may sit in a lost pipe and are safe to send again. */
+  private fastResend(candidates: Iterable<Exchange>): Exchange[] {
+    const resent: Exchange[] = [];
+    if (this.registry.liveCount === 0) return resent; // nobody to take them: the heartbeat window decides
+    for (const ex of [...candidates]) {
       if (ex.claimer !== undefined || ex.done || ex.fastResends >= MAX_FAST_RESENDS) continue;
       if (!ex.idempotent || ex.headSent || (ex.upload?.sent ?? 0) > 0) continue;
       ex.fastResends++;
       this.resend(ex);
-      resent++;
+      resent.push(ex);
     }
-    if (resent > 0) this.ctx.events.emit("handler-disconnected", { group: this.name, resent });
+    return resent;
   }
 
   /**
@@ -420,6 +440,7 @@ export class FerryGroup implements HandlerGroup {
 
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.recheck) clearTimeout(this.recheck);
     if (this.outboxImmediate) clearImmediate(this.outboxImmediate);
     await this.sockets?.close();
   }
