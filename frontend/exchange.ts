@@ -56,6 +56,11 @@ export class Exchange {
   error: string | undefined = undefined;
   /** A WebSocket handshake waiting for its handler's 101 (ws/upgrade.ts). */
   upgrade: PendingUpgrade | undefined = undefined;
+  /**
+   * An absolute-form target as the client sent it (without its fragment): handlers get it as
+   * `target`, while `req.url` holds the origin-form every route kind works with.
+   */
+  absoluteTarget: string | undefined = undefined;
   /** Static and proxy routes: aborted when the client leaves (frontend/http/local-targets.ts). */
   local: AbortController | undefined = undefined;
 

@@ -23,8 +23,8 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
   const url = req.url ?? "/";
   // A fragment is the client's own: it never goes to a handler, in `target` or elsewhere.
   const hash = url.indexOf("#");
-  const target = hash === -1 ? url : url.slice(0, hash);
-  const q = target.indexOf("?");
+  const originForm = hash === -1 ? url : url.slice(0, hash);
+  const q = originForm.indexOf("?");
   const socket = ex.conn.socket;
   const upgrade = req.headers.upgrade?.toLowerCase() === "websocket" ? "websocket" : undefined;
   return {
@@ -35,9 +35,9 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
     req: ex.id,
     token: ex.token,
     method: req.method ?? "GET",
-    target,
-    path: q === -1 ? target : target.slice(0, q),
-    query: q === -1 ? "" : target.slice(q + 1),
+    target: ex.absoluteTarget ?? originForm,
+    path: q === -1 ? originForm : originForm.slice(0, q),
+    query: q === -1 ? "" : originForm.slice(q + 1),
     version: req.httpVersion === "1.0" ? "HTTP/1.0" : "HTTP/1.1",
     headers: headerPairs(req.rawHeaders),
     remote: socket.remoteAddress ?? "",

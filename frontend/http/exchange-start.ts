@@ -105,7 +105,9 @@ export function startExchange(
     if (verdict.host !== undefined) req.headers.host = verdict.host;
   }
   const route = ctx.router.match(verdict.host, verdict.path);
-  return openExchange(ctx, conn, req, res, route);
+  const ex = openExchange(ctx, conn, req, res, route);
+  ex.absoluteTarget = verdict.absolute;
+  return ex;
 }
 
 /** 503 at once, with Retry-After: nothing in the group could take the request. */

@@ -18,6 +18,8 @@ export interface AcceptedTarget {
   readonly host: string | undefined;
   /** True when `url` or `host` differ from what node:http parsed (absolute-form, fragment). */
   readonly rewritten: boolean;
+  /** An absolute-form target as received, without its fragment. */
+  readonly absolute?: string;
 }
 
 export interface RefusedTarget {
@@ -100,9 +102,13 @@ export function checkRequestHead(
     if (authority === "" || !validHost(authority))
       return refuse("FERRY_BAD_HOST", 'the target\'s authority is not uri-host [":" port]');
     host = authority;
+    const received = rest;
     const tail = absolute[2]!;
     rest = tail.startsWith("/") ? tail : `/${tail}`;
-    rewritten = true;
+    const q = rest.indexOf("?");
+    const path = q === -1 ? rest : rest.slice(0, q);
+    if (hasDotSegment(path)) return refuse("FERRY_BAD_TARGET", "dot-segment in the path");
+    return { ok: true, url: rest, path, host, rewritten: true, absolute: received };
   }
   const q = rest.indexOf("?");
   const path = q === -1 ? rest : rest.slice(0, q);

@@ -289,18 +289,31 @@ export function headLines(
   end: boolean,
 ): ReplyHeadLines {
   const flat: string[] = [];
+  // The frontend sets the length itself, but where and in the case the app wrote it.
+  let lengthAt = -1;
   for (let i = 0; i < headers.length; i++) {
     const pair = headers[i]!;
     const name = pair[0];
     const lower = name.length === 14 || name.length === 17 ? name.toLowerCase() : "";
-    if (lower === "transfer-encoding" || lower === "content-length") continue;
+    if (lower === "transfer-encoding") continue;
+    if (lower === "content-length") {
+      if (lengthAt === -1) {
+        lengthAt = flat.length;
+        flat.push(name, "");
+      }
+      continue;
+    }
     flat.push(name, pair[1]);
   }
   const framing = replyFraming(headers);
   const bodiless = status === 204 || status === 304 || status < 200;
-  if (end && !bodiless) flat.push("content-length", String(body ? body.length : 0));
-  else if (!end && !bodiless && framing.length !== undefined)
-    flat.push("content-length", String(framing.length));
+  let length: string | undefined;
+  if (end && !bodiless) length = String(body ? body.length : 0);
+  else if (!end && !bodiless && framing.length !== undefined) length = String(framing.length);
+  if (length === undefined) {
+    if (lengthAt !== -1) flat.splice(lengthAt, 2);
+  } else if (lengthAt !== -1) flat[lengthAt + 1] = length;
+  else flat.push("content-length", length);
   const lines = flat as string[] & { declaredLength?: number; badFraming?: string };
   if (framing.problem !== undefined) lines.badFraming = framing.problem;
   else if (framing.length !== undefined && status !== 204) lines.declaredLength = framing.length;
@@ -310,11 +323,16 @@ export function headLines(
 /** `flat` with its Content-Length (if any) replaced by `length`. */
 function withLength(flat: readonly string[], length: number): string[] {
   const out: string[] = [];
+  let set = false;
   for (let i = 0; i < flat.length; i += 2) {
-    if (flat[i]!.length === 14 && flat[i]!.toLowerCase() === "content-length") continue;
+    if (flat[i]!.length === 14 && flat[i]!.toLowerCase() === "content-length") {
+      if (!set) out.push(flat[i]!, String(length));
+      set = true;
+      continue;
+    }
     out.push(flat[i]!, flat[i + 1]!);
   }
-  out.push("content-length", String(length));
+  if (!set) out.push("content-length", String(length));
   return out;
 }
 

@@ -92,22 +92,6 @@ const ALLOWED: readonly AllowedDifference[] = [
       "The frontend de-chunks a request body: one that arrives whole (within the inline " +
       "limit) reaches a Node app framed by its length, not by the client's chunks. Same bytes.",
   },
-  {
-    app: "node",
-    fact: / :: body\.socket\.localPort$/,
-    why:
-      "The listener's port reaches handlers in protocol v2 (`request.port`); a v1 frontend " +
-      "does not send it, and the socket says 0.",
-    allow: (_d, f) => f === "0",
-  },
-  {
-    app: "node",
-    fact: /^GET \/reason :: reason$/,
-    why:
-      "A custom reason phrase reaches the client in protocol v2 (`head.reason`); the SDK " +
-      "hands it over (handler/node/head-reason.ts), a v1 frontend writes the standard one.",
-    allow: (_d, f) => f === "OK",
-  },
 ];
 
 interface Case {

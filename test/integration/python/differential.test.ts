@@ -162,14 +162,6 @@ const ALLOWED: Allowed[] = [
     apply: (_c, g, f) => sameKey(g, f, "SERVER_NAME", (gv) => gv === "127.0.0.1"),
   },
   {
-    name: "SERVER_PORT from Host",
-    why:
-      "Until the frontend sends the request's `port` (protocol v2), ferry_wsgi takes SERVER_PORT " +
-      "from Host (else 80/443); gunicorn reports its socket's port.",
-    onlyWith: "a frontend without protocol v2's request.port",
-    apply: (_c, g, f) => sameKey(g, f, "SERVER_PORT", (gv) => gv === "{PORT}"),
-  },
-  {
     name: "repeated headers joined with ', '",
     why:
       "Ferry joins repeated request headers with ', ' (RFC 9110 §5.3's list form, as nginx and " +
@@ -220,20 +212,6 @@ const ALLOWED: Allowed[] = [
       sameKey(g, f, "RAW_URI", (gv, fv) => typeof gv === "string" && gv.split("#")[0] === fv),
   },
   {
-    name: "absolute-form RAW_URI",
-    why:
-      "A frontend that routes an absolute-form target by its authority (RFC 9112 §3.2.2) hands " +
-      "the handler its origin form (`/p?q`); gunicorn keeps `http://host/p?q` in RAW_URI. " +
-      "PATH_INFO and QUERY_STRING are the same in both.",
-    onlyWith: "a frontend that rewrites absolute-form targets",
-    apply: (_c, g, f) =>
-      sameKey(g, f, "RAW_URI", (gv, fv) => {
-        if (typeof gv !== "string" || typeof fv !== "string") return false;
-        const origin = /^https?:\/\/[^/?#]*(.*)$/i.exec(gv.split("#")[0]!)?.[1];
-        return origin !== undefined && (origin || "/") === fv;
-      }),
-  },
-  {
     name: "raw bytes past ASCII in the target",
     why:
       "The request-target is ASCII (RFC 9112 §3.2, RFC 3986): Node's parser refuses one with raw " +
@@ -271,33 +249,6 @@ const ALLOWED: Allowed[] = [
       delete g.environ;
       delete g.read;
       g.text = "";
-      return true;
-    },
-  },
-  {
-    name: "what a cut response had sent",
-    why:
-      "A response the handler cuts (`error` after the head: a body shorter than its " +
-      "Content-Length, an error after the head) ends in a closed connection in both; gunicorn " +
-      "has sent the head and the partial body first, while Ferry's frontend destroys the socket " +
-      "at once and drops the bytes still buffered, so the client sees no response at all.",
-    onlyWith: "a frontend that resets a cut connection before flushing it",
-    apply(_c, g, f) {
-      if (g.complete || g.hung || f.status !== 0 || f.hung) return false;
-      become(f, g);
-      return true;
-    },
-  },
-  {
-    name: "reason phrase",
-    why:
-      "Until the frontend reads `head.reason` (protocol v2), it sends the standard phrase for the " +
-      "status; gunicorn sends the app's.",
-    onlyWith: "a frontend without protocol v2's head.reason",
-    apply(_c, g, f) {
-      const standard = (STATUS_CODES[f.status] ?? "unknown").toLowerCase();
-      if (g.reason === f.reason || f.reason.toLowerCase() !== standard) return false;
-      f.reason = g.reason;
       return true;
     },
   },

@@ -48,6 +48,8 @@ export function send(
   onHead?: (res: IncomingMessage) => void,
 ): Promise<Observed> {
   return new Promise((resolve, reject) => {
+    // Once the head has arrived, a connection error (a reset) means a cut response, not a failure.
+    let cut: ((complete: boolean) => void) | undefined;
     const req = request(
       {
         host: "127.0.0.1",
@@ -73,6 +75,7 @@ export function send(
             complete,
           });
         };
+        cut = finish;
         res.on("data", (c: Buffer) => parts.push(c));
         res.on("end", () => finish(res.complete));
         res.on("aborted", () => finish(false));
@@ -80,7 +83,7 @@ export function send(
         res.on("close", () => finish(res.complete));
       },
     );
-    req.on("error", reject);
+    req.on("error", (err) => (cut === undefined ? reject(err) : cut(false)));
     const body = s.body;
     if (Array.isArray(body)) {
       // Separate writes, each flushed, so the server sees a chunked body in pieces.
