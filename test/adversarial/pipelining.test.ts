@@ -75,9 +75,11 @@ describe("pipelined requests, then the client leaves", () => {
     process.stdout.write(
       `static pipelined x${DEPTH} on 30 connections, 4 rounds, from fds ${base.fds} rss KiB ${base.rssKiB}: ${rounds.join("; ")}\n`,
     );
-    // The first round warms the heap up; later rounds add nothing that stays.
+    // The first round warms the heap up; later rounds add nothing that stays. RSS moves with GC
+    // timing and allocator reuse (+13 to +21 MiB over three rounds was seen on a loaded machine),
+    // so the bound is loose; the leak this guards against held ~280 MiB per connection's queue.
     expect(first.rssKiB).toBeLessThan(base.rssKiB + 64 * 1024);
-    expect(last.rssKiB).toBeLessThan(first.rssKiB + 16 * 1024);
+    expect(last.rssKiB).toBeLessThan(first.rssKiB + 48 * 1024);
     await stillServing(suite.port);
   });
 

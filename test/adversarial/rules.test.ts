@@ -99,6 +99,7 @@ describe("request head rules", () => {
       path: "/p",
       host: "h:9",
       rewritten: true,
+      absolute: "http://h:9/p?q",
     });
     expect(checkRequestHead("GET", "HTTPS://h", [], undefined)).toMatchObject({
       ok: true,

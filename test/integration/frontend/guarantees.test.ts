@@ -87,7 +87,13 @@ for (const transport of TRANSPORTS) {
       a.child.kill("SIGKILL");
       const r = await pending;
       expect(r.status, fe.proc.output()).toBe(200);
-      expect(JSON.parse(r.body)).toMatchObject({ hid: "handler-b", attempt: 1 });
+      // Re-sent at once on the disconnect, and once more 100 ms later if still unclaimed (ZeroMQ
+      // reports the disconnect before it drops the dead pipe): attempt 1 or 2, never the wait
+      // for handler-a's heartbeat window.
+      const body = JSON.parse(r.body) as { hid: string; attempt: number };
+      expect(body.hid).toBe("handler-b");
+      expect(body.attempt).toBeGreaterThanOrEqual(1);
+      expect(body.attempt).toBeLessThanOrEqual(2);
     });
 
     it("a handler killed under load costs milliseconds: nothing waits for the heartbeat window", async () => {
