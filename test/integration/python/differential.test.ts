@@ -7,7 +7,6 @@
  * kept with its reason. Anything else fails, and so does an allowed difference no longer seen.
  */
 import { spawnSync } from "node:child_process";
-import { STATUS_CODES } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../support/ports.js";
