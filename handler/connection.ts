@@ -10,16 +10,22 @@ import { hostname } from "node:os";
 import {
   decodeToHandler,
   isProtocolError,
+  Limits,
+  PROTOCOL_VERSION,
+  ProtocolErrorCode,
   type CancelMsg,
   type DisconnectMsg,
   type HeaderPair,
+  type RequestMsg,
   type Target,
   type WsEventMsg,
 } from "../protocol/index.js";
 import { ClaimTimer } from "./claim-timer.js";
+import { HandlerError } from "./errors.js";
 import { Exchange, type ExchangeState } from "./exchange.js";
 import type { ExchangeOwner } from "./exchange-owner.js";
-import { ReplyWriter, toBytes, type BodyInit } from "./reply-writer.js";
+import { ReplyWriter, toBytes, type BodyInit, type HandlerIdentity } from "./reply-writer.js";
+import { Throttle } from "./throttle.js";
 import type { FrontendEndpoints, Transport } from "./transport/types.js";
 import { WebSocketTable } from "./websocket/table.js";
 
@@ -36,9 +42,17 @@ export interface ConnectionOptions {
   frontends?: FrontendEndpoints[];
   /** Use this transport instead of ZeroMQ (tests). */
   transport?: Transport;
-  /** Requests worked on at once; at the limit the handler stops taking requests. Default 64. */
+  /**
+   * Requests worked on at once (1..65,536); at the limit the handler stops taking requests.
+   * Default 64. Sent to the frontends as `capacity`.
+   */
   concurrency?: number;
-  /** Milliseconds between heartbeats. Default 1000. */
+  /**
+   * Most requests taken from one frontend message (1..1,024; default: the concurrency, at most
+   * 1,024). Requests of a message past the concurrency limit wait here, in order, for a slot.
+   */
+  batch?: number;
+  /** Milliseconds between heartbeats (100..60,000). Default 1000. */
   heartbeatMs?: number;
   /** An explicit claim goes out when the app has not replied within this many ms. Default 10. */
   claimAfterMs?: number;
@@ -60,8 +74,45 @@ export interface ConnectionEvents {
   peerGone: [fid: string, aborted: number];
   /** A message that could not be decoded, or had the wrong frames; it was dropped. */
   malformed: [source: string, reason: string];
+  /**
+   * A frontend speaks another protocol version: its message was dropped. Emitted at most once a
+   * minute per frontend; `held` counts the ones not reported since the last time.
+   */
+  versionMismatch: [info: VersionMismatch];
   /** The app threw or rejected while handling `exchange` (it was answered 500 or closed). */
   appError: [err: unknown, exchange: Exchange];
+}
+
+export interface VersionMismatch {
+  /** The frontend's id, when its message had one. */
+  fid: string | undefined;
+  /** The version it speaks. */
+  version: number;
+  /** Messages like it dropped since the last report. */
+  held: number;
+  /** One line for a log, saying what to upgrade. */
+  message: string;
+}
+
+/** What a frontend of an older version does not send, for the warning. */
+const LACKS: Readonly<Record<number, string>> = { 1: "token, port, v:2" };
+
+function versionMessage(fid: string | undefined, version: number): string {
+  const who = fid === undefined ? "a frontend" : `frontend ${fid}`;
+  return (
+    `${who} speaks Ferry protocol v${version}; this handler speaks v${PROTOCOL_VERSION} ` +
+    `(needs ${LACKS[version] ?? `v:${PROTOCOL_VERSION}`}): upgrade the frontend`
+  );
+}
+
+/** An integer option within what the protocol carries. */
+function inRange(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new HandlerError(
+      "ERR_OPTIONS",
+      `${name} must be an integer ${min}..${max}, got ${value}`,
+    );
+  return value;
 }
 
 interface DrainOptions {
@@ -79,12 +130,21 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   /** WebSockets accepted through this connection (upgradeWebSocket / acceptWebSocket). */
   readonly websockets = new WebSocketTable();
   readonly concurrency: number;
+  /** Most requests taken from one frontend message (sent in hello). */
+  readonly batch: number;
+  /** Malformed payloads and messages dropped so far (also those of another version). */
+  malformedCount = 0;
+  private readonly identity: HandlerIdentity;
   private readonly transport: Transport;
   private readonly heartbeatMs: number;
   private readonly claims: ClaimTimer;
   /** fid -> req -> exchange, for every exchange not done (active or deferred). */
   private readonly table = new Map<string, Map<number, Exchange>>();
   private active = 0;
+  /** Requests received past the concurrency limit (a batch), started in order as slots free. */
+  private backlog: RequestMsg[] = [];
+  private startingBacklog = false;
+  private readonly versionWarnings = new Throttle(60_000);
   private deferredCount = 0;
   private paused = false;
   private draining = false;
@@ -98,16 +158,33 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   constructor(options: ConnectionOptions & { transport: Transport }) {
     super();
     this.hid = options.hid ?? newHandlerId();
+    this.identity = { hid: this.hid, secret: randomBytes(32) };
     this.transport = options.transport;
-    this.concurrency = Math.max(1, options.concurrency ?? 64);
-    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.concurrency = inRange(
+      "concurrency",
+      options.concurrency ?? 64,
+      Limits.minCapacity,
+      Limits.maxCapacity,
+    );
+    this.batch = inRange(
+      "batch",
+      options.batch ?? Math.min(this.concurrency, Limits.maxBatch),
+      1,
+      Limits.maxBatch,
+    );
+    this.heartbeatMs = inRange(
+      "heartbeatMs",
+      options.heartbeatMs ?? 1000,
+      Limits.minInterval,
+      Limits.maxInterval,
+    );
     this.writer = new ReplyWriter((topic, payload) => this.transport.publish(topic, payload));
     this.claims = new ClaimTimer(options.claimAfterMs ?? 10);
   }
 
-  /** Requests being worked on (deferred ones not counted). */
+  /** Requests being worked on, or received and waiting for a slot (deferred ones not counted). */
   get inflight(): number {
-    return this.active;
+    return this.active + this.backlog.length;
   }
 
   /** Requests held for a later answer. */
@@ -132,10 +209,14 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
       peer: (fid) => {
         clearTimeout(this.goneTimers.get(fid));
         this.goneTimers.delete(fid);
-        this.sayHello("hello");
+        // A hello would tell the frontends this handler takes new work again: not while draining.
+        this.sayHello(this.draining ? "heartbeat" : "hello");
         this.emit("peer", fid);
       },
-      malformed: (source, reason) => this.emit("malformed", source, reason),
+      malformed: (source, reason) => {
+        this.malformedCount++;
+        this.emit("malformed", source, reason);
+      },
       gone: (fid) => this.frontendGone(fid),
     });
     this.sayHello("hello");
@@ -180,7 +261,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   async drain(options: DrainOptions = {}): Promise<void> {
     if (this.draining) return;
     this.draining = true;
-    this.writer.goodbye(this.hid, this.active);
+    this.writer.goodbye(this.identity, this.inflight);
     await this.transport.stopRequests();
     // Whatever arrives from now on is ours to finish: claim it at once.
     for (const byReq of this.table.values()) for (const ex of byReq.values()) ex.claim();
@@ -188,7 +269,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     this.websockets.closeAll(1001, "handler stopping");
     await this.whenIdle(options.timeoutMs ?? 30_000);
     await this.websockets.whenEmpty(Math.min(5000, options.timeoutMs ?? 30_000));
-    this.writer.goodbye(this.hid, 0);
+    this.writer.goodbye(this.identity, 0);
     await this.close();
   }
 
@@ -230,22 +311,46 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
 
   // ------------------------------------------------------------ receiving
 
+  /** A payload that could not be decoded: dropped, counted, reported. */
+  private rejected(source: "requests" | "events", err: unknown): void {
+    this.malformedCount++;
+    if (isProtocolError(err) && err.code === ProtocolErrorCode.Version && err.peer) {
+      const fid = err.peer.id;
+      const held = this.versionWarnings.pass(`${fid ?? ""}\n${err.peer.version}`);
+      if (held < 0) return;
+      const version = err.peer.version;
+      this.emit("versionMismatch", { fid, version, held, message: versionMessage(fid, version) });
+      return;
+    }
+    this.emit(
+      "malformed",
+      source,
+      isProtocolError(err) ? `${err.code}: ${err.message}` : String(err),
+    );
+  }
+
   private onRequest(payload: Buffer): void {
     let msg;
     try {
       msg = decodeToHandler(payload);
     } catch (err) {
-      this.emit(
-        "malformed",
-        "requests",
-        isProtocolError(err) ? `${err.code}: ${err.message}` : String(err),
-      );
+      this.rejected("requests", err);
       return;
     }
     if (msg.kind !== "request") {
+      this.malformedCount++;
       this.emit("malformed", "requests", `kind ${msg.kind} on the requests socket`);
       return;
     }
+    // A message may hold several requests: past the limit they wait here for a slot.
+    if (this.active >= this.concurrency || this.backlog.length > 0) {
+      this.backlog.push(msg);
+      return;
+    }
+    this.begin(msg);
+  }
+
+  private begin(msg: RequestMsg): void {
     const exchange = new Exchange(msg, this);
     let byReq = this.table.get(msg.fid);
     if (!byReq) this.table.set(msg.fid, (byReq = new Map()));
@@ -270,11 +375,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     try {
       msg = decodeToHandler(payload);
     } catch (err) {
-      this.emit(
-        "malformed",
-        "events",
-        isProtocolError(err) ? `${err.code}: ${err.message}` : String(err),
-      );
+      this.rejected("events", err);
       return;
     }
     switch (msg.kind) {
@@ -299,6 +400,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
         if (!this.websockets.message(msg)) this.emit("ws", msg);
         return;
       case "request":
+        this.malformedCount++;
         this.emit("malformed", "events", "request on the events socket");
         return;
     }
@@ -348,6 +450,10 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
 
   private releaseSlot(): void {
     this.active--;
+    this.startBacklog();
+    // (While the backlog is being started, a request that ends at once lands here with the
+    // backlog not yet empty: then the outer call decides.)
+    if (this.backlog.length > 0) return;
     if (this.paused && this.active < this.concurrency) {
       this.paused = false;
       this.transport.resumeRequests();
@@ -355,8 +461,20 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
+  /** Start waiting requests while slots are free (not re-entered: begin() may free a slot). */
+  private startBacklog(): void {
+    if (this.startingBacklog) return;
+    this.startingBacklog = true;
+    try {
+      while (this.backlog.length > 0 && this.active < this.concurrency)
+        this.begin(this.backlog.shift()!);
+    } finally {
+      this.startingBacklog = false;
+    }
+  }
+
   private whenIdle(timeoutMs: number): Promise<void> {
-    if (this.active === 0) return Promise.resolve();
+    if (this.active === 0 && this.backlog.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.idleWaiters.push(() => {
@@ -367,6 +485,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   }
 
   private sayHello(kind: "hello" | "heartbeat"): void {
-    this.writer.hello(kind, this.hid, this.concurrency, this.active, this.heartbeatMs, AGENT);
+    const { identity, concurrency, heartbeatMs, batch } = this;
+    this.writer.hello(kind, identity, concurrency, this.inflight, heartbeatMs, batch, AGENT);
   }
 }

@@ -19,9 +19,15 @@ export interface HandlerContext {
   readonly connectionId: number;
   /** Request id on that frontend. */
   readonly requestId: number;
+  /** The local port the request arrived on (the frontend listener's port). */
+  readonly port: number;
   /** This handler's id. */
   readonly handlerId: string;
-  /** Everything a Replier needs to answer this request later, from any process. JSON-safe. */
+  /**
+   * Everything a Replier needs to answer this request later, from any process. JSON-safe. It
+   * holds the request's token: whoever has the address can answer, so share it only with
+   * processes that should.
+   */
   readonly address: ReplyAddress;
   /** 0 on first delivery; 1+ when re-sent after a handler was lost. */
   readonly attempt: number;
@@ -54,6 +60,9 @@ class Context implements HandlerContext {
   }
   get requestId(): number {
     return this.exchange.req;
+  }
+  get port(): number {
+    return this.exchange.request.port;
   }
   get handlerId(): string {
     return this.connection.hid;

@@ -8,6 +8,10 @@ export const HandlerErrorCode = {
   Usage: "ERR_USAGE",
   /** An endpoint list could not be parsed. */
   Endpoints: "ERR_ENDPOINTS",
+  /** A HandlerConnection option is outside what the protocol carries (concurrency, heartbeat). */
+  Options: "ERR_OPTIONS",
+  /** A reply address lacks a field, or one is not an id (e.g. an address from protocol v1). */
+  Address: "ERR_ADDRESS",
   /** A Replier was asked to answer a frontend that never subscribed to it. */
   NoFrontend: "ERR_NO_FRONTEND",
 } as const;

@@ -9,7 +9,11 @@ import { toBytes, type BodyInit } from "./reply-writer.js";
 import type { ExchangeOwner } from "./exchange-owner.js";
 import { RequestBody } from "./request-body.js";
 
-/** Where a reply goes: enough for any process (a Replier) to answer this request later. */
+/**
+ * Where a reply goes: enough for any process (a Replier) to answer this request later. JSON-safe.
+ * The token is the capability: whoever holds the address can answer the request, so pass it
+ * only to processes that should.
+ */
 export interface ReplyAddress {
   /** Frontend id: replies are published under it. */
   fid: string;
@@ -17,6 +21,8 @@ export interface ReplyAddress {
   hid: string;
   conn: number;
   req: number;
+  /** The request's token: the frontend drops a reply that does not quote it. */
+  token: number;
 }
 
 /** The largest `data` payload sent in one message. */
@@ -34,6 +40,8 @@ export class Exchange {
   readonly fid: string;
   readonly conn: number;
   readonly req: number;
+  /** The request's token: every message about it quotes it. */
+  readonly token: number;
   readonly receivedAt: number;
   state: ExchangeState = "active";
   /** A claim or a reply went out: the frontend routes this request's events to us. */
@@ -47,13 +55,14 @@ export class Exchange {
   readonly body: RequestBody;
   /** Called once when the exchange is aborted (adapters tear down the app's view of it). */
   onAbort: ((reason: string) => void) | undefined;
-  private pendingHead: { status: number; headers: HeaderPair[]; lengthless: boolean } | undefined;
+  private pendingHead: PendingHead | undefined;
   private chunks: Uint8Array[] = [];
   private chunkBytes = 0;
   private pendingEnd = false;
   private scheduled = false;
   private controller: AbortController | undefined;
   private creditWaiters: Array<() => void> = [];
+  /** This request's reply address as the wire has it: [[conn, req, token]]. */
   private readonly to: Target[];
 
   constructor(
@@ -64,14 +73,26 @@ export class Exchange {
     this.fid = request.fid;
     this.conn = request.conn;
     this.req = request.req;
-    this.to = [[request.conn, request.req]];
+    this.token = request.token;
+    this.to = [[request.conn, request.req, request.token]];
     this.receivedAt = Date.now();
     this.credit = request.window ?? Infinity;
     this.body = new RequestBody(request, (bytes) => this.grantBody(bytes));
   }
 
   get address(): ReplyAddress {
-    return { fid: this.fid, hid: this.owner.hid, conn: this.conn, req: this.req };
+    return {
+      fid: this.fid,
+      hid: this.owner.hid,
+      conn: this.conn,
+      req: this.req,
+      token: this.token,
+    };
+  }
+
+  /** [conn, req, token]: how a reply (to this request, or to many) addresses it. */
+  get target(): Target {
+    return this.to[0]!;
   }
 
   /** Aborted when the client disconnects or the frontend cancels this request. */
@@ -85,9 +106,9 @@ export class Exchange {
     return this.state === "done";
   }
 
-  /** A complete response in one message. */
-  respond(status: number, headers: HeaderPair[], body?: BodyInit): void {
-    this.writeHead(status, headers);
+  /** A complete response in one message; `reason`: a reason phrase other than the standard one. */
+  respond(status: number, headers: HeaderPair[], body?: BodyInit, reason?: string): void {
+    this.writeHead(status, headers, false, reason);
     if (body !== undefined) this.write(body);
     this.end();
   }
@@ -96,10 +117,12 @@ export class Exchange {
    * Status and headers. `lengthless`: the response declares no length and must not get one
    * (Node chose chunked framing, or a Fetch Response has a null body): the end then leaves in
    * a message of its own, so the frontend frames the body as a plain HTTP server would.
+   * `reason`: the app's reason phrase (Node's `res.statusMessage`); the frontend sends it when it
+   * is a valid HTTP reason-phrase, else the standard one.
    */
-  writeHead(status: number, headers: HeaderPair[], lengthless = false): void {
+  writeHead(status: number, headers: HeaderPair[], lengthless = false, reason?: string): void {
     if (this.headSent || this.pendingHead || this.state === "done") return;
-    this.pendingHead = { status, headers, lengthless };
+    this.pendingHead = { status, headers, lengthless, reason };
     this.schedule();
   }
 
@@ -160,7 +183,7 @@ export class Exchange {
   claim(): void {
     if (this.claimed || this.state === "done" || this.aborted) return;
     this.claimed = true;
-    this.owner.writer.claim(this.owner.hid, this.fid, this.conn, this.req);
+    this.owner.writer.claim(this.owner.hid, this.fid, this.target);
   }
 
   /**
@@ -226,7 +249,16 @@ export class Exchange {
       const rest =
         first && body && first.length < body.length ? body.subarray(first.length) : undefined;
       const endInHead = end && !rest && !head.lengthless;
-      w.head(this.owner.hid, this.fid, this.to, head.status, head.headers, first, endInHead);
+      w.head(
+        this.owner.hid,
+        this.fid,
+        this.to,
+        head.status,
+        head.headers,
+        first,
+        endInHead,
+        head.reason,
+      );
       if (rest) this.sendData(rest, end);
       else if (end && !endInHead) w.end(this.owner.hid, this.fid, this.to);
     } else if (body) {
@@ -288,12 +320,18 @@ export class Exchange {
 
   private grantBody(bytes: number): void {
     this.claim();
-    if (!this.aborted)
-      this.owner.writer.credit(this.owner.hid, this.fid, this.conn, this.req, bytes);
+    if (!this.aborted) this.owner.writer.credit(this.owner.hid, this.fid, this.target, bytes);
   }
 }
 
-function declareLength(head: { status: number; headers: HeaderPair[] }, bytes: number): void {
+interface PendingHead {
+  status: number;
+  headers: HeaderPair[];
+  lengthless: boolean;
+  reason: string | undefined;
+}
+
+function declareLength(head: PendingHead, bytes: number): void {
   if (head.status === 204 || head.status === 304) return;
   for (const [name] of head.headers) if (name.toLowerCase() === "content-length") return;
   head.headers.push(["content-length", String(bytes)]);

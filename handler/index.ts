@@ -6,6 +6,7 @@ export {
   newHandlerId,
   type ConnectionOptions,
   type ConnectionEvents,
+  type VersionMismatch,
 } from "./connection.js";
 export { Exchange, type ReplyAddress } from "./exchange.js";
 export { Deferred, isDeferred, type HandlerContext } from "./context.js";

@@ -9,6 +9,7 @@ import type { AppKind } from "./app-kind.js";
 import { DEFAULT_ENDPOINTS } from "./connection.js";
 import { CurveKeyError, handlerCurveSourcesFromEnv, loadHandlerCurve } from "./curve.js";
 import { parseFrontends } from "./endpoints.js";
+import { Limits } from "../protocol/index.js";
 import { HandlerError } from "./errors.js";
 import { installFastResponse } from "./fetch/fast-response.js";
 import { loadApp } from "./load-app.js";
@@ -23,9 +24,9 @@ const USAGE = `usage: ferry handler MODULE [options]
   --export NAME          export to serve (default: default, app, fetch, handler)
   --connect FRONTENDS    "REQUESTS,REPLIES,EVENTS" or a host, several separated by ";"
                          (default ${DEFAULT_ENDPOINTS.requests},${DEFAULT_ENDPOINTS.replies},${DEFAULT_ENDPOINTS.events})
-  --concurrency N        requests worked on at once (default 64)
+  --concurrency N        requests worked on at once, 1..65536 (default 64)
   --kind fetch|node      how to call the app (default: detected)
-  --heartbeat MS         heartbeat interval (default 1000)
+  --heartbeat MS         heartbeat interval, 100..60000 (default 1000)
   --native-response      keep Node's own global Response (default: a subclass that sends
                          string and byte bodies without a stream; see docs/handler.md)
 ${MONGREL2_USAGE}
@@ -34,13 +35,20 @@ environment: FERRY_CONNECT, FERRY_CONCURRENCY, FERRY_EXPORT, FERRY_KIND, FERRY_H
              CURVE: FERRY_CURVE_SECRET_KEY(_FILE), FERRY_CURVE_SERVER_KEY(_FILE)
 `;
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
+/** An integer option within [min, max] (what the protocol can carry). */
+function intIn(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
+  if (!Number.isInteger(n) || n < min || n > max)
     throw new HandlerError(
       "ERR_USAGE",
-      `${name} must be a positive integer, got ${JSON.stringify(value)}`,
+      `${name} must be an integer ${min}..${max}, got ${JSON.stringify(value)}`,
     );
   return n;
 }
@@ -82,8 +90,20 @@ async function run(argv: string[], log: Logger): Promise<void> {
   const connect = values.connect?.join(";") ?? env.FERRY_CONNECT;
   const servers = mongrel2Servers(values, env, connect);
   const frontends = connect && !servers ? parseFrontends(connect) : [DEFAULT_ENDPOINTS];
-  const concurrency = positiveInt("--concurrency", values.concurrency ?? env.FERRY_CONCURRENCY, 64);
-  const heartbeatMs = positiveInt("--heartbeat", values.heartbeat ?? env.FERRY_HEARTBEAT, 1000);
+  const concurrency = intIn(
+    "--concurrency",
+    values.concurrency ?? env.FERRY_CONCURRENCY,
+    64,
+    Limits.minCapacity,
+    Limits.maxCapacity,
+  );
+  const heartbeatMs = intIn(
+    "--heartbeat",
+    values.heartbeat ?? env.FERRY_HEARTBEAT,
+    1000,
+    Limits.minInterval,
+    Limits.maxInterval,
+  );
   const kind = kindOf(values.kind ?? env.FERRY_KIND);
   const nativeResponse = values["native-response"] === true || flag(env.FERRY_NATIVE_RESPONSE);
   // Before the app loads, so a module that keeps a reference to Response gets the substitute.
@@ -100,6 +120,11 @@ async function run(argv: string[], log: Logger): Promise<void> {
     malformedSeen.add(source);
     log.warn({ source, reason }, "malformed message dropped");
   });
+  // A frontend of another protocol version: its messages are dropped, so say so (the SDK
+  // reports it at most once a minute per frontend).
+  connection.on("versionMismatch", ({ fid, version, held, message }) =>
+    log.warn({ fid, version, held }, message),
+  );
   connection.on("appError", (err, ex) => {
     log.error(
       { err, method: ex.request.method, target: ex.request.target, conn: ex.conn, req: ex.req },

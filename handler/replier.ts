@@ -1,8 +1,10 @@
 /**
  * Answers requests later, from any process: it needs only the frontends' replies endpoints and
- * the ReplyAddress of each request (ctx.address, JSON-safe, passed along by any means). One call
- * can address thousands of requests; each message is encoded once per (frontend, handler).
- * The handler that claimed a request must still be running: replies carry its id.
+ * the ReplyAddress of each request (ctx.address, JSON-safe, passed along by any means). The
+ * address's token is what lets this process answer: the frontend drops a target whose token is
+ * not the request's. One call can address thousands of requests; each message is encoded once
+ * per (frontend, handler). The handler that claimed a request must still be running: replies
+ * carry its id.
  */
 import type { HeaderPair, Target } from "../protocol/index.js";
 import type { HandlerCurve } from "./curve.js";
@@ -25,20 +27,42 @@ export interface ReplierOptions {
 
 export interface SimpleResponse {
   status?: number;
+  /** A reason phrase other than the standard one for `status`. */
+  reason?: string;
   headers?: HeaderPair[] | Record<string, string>;
   body?: BodyInit;
 }
 
 type Group = { fid: string; hid: string; to: Target[] };
 
+const isId = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+
+/** An address that came from elsewhere (JSON, another process) is checked before it is used. */
+function checkAddress(a: ReplyAddress): void {
+  if (
+    typeof a !== "object" ||
+    a === null ||
+    typeof a.fid !== "string" ||
+    typeof a.hid !== "string" ||
+    !isId(a.conn) ||
+    !isId(a.req) ||
+    !isId(a.token)
+  )
+    throw new HandlerError(
+      "ERR_ADDRESS",
+      `not a reply address {fid, hid, conn, req, token}: ${JSON.stringify(a)?.slice(0, 200)}`,
+    );
+}
+
 function groups(addresses: ReplyAddress | readonly ReplyAddress[]): Group[] {
   const list = Array.isArray(addresses) ? addresses : [addresses as ReplyAddress];
   const byKey = new Map<string, Group>();
   for (const a of list) {
+    checkAddress(a);
     const key = `${a.fid}\n${a.hid}`;
     let g = byKey.get(key);
     if (!g) byKey.set(key, (g = { fid: a.fid, hid: a.hid, to: [] }));
-    g.to.push([a.conn, a.req]);
+    g.to.push([a.conn, a.req, a.token]);
   }
   return [...byKey.values()];
 }
@@ -70,7 +94,16 @@ export class Replier {
     const body = toBytes(response.body);
     const headers = headerPairs(response.headers);
     for (const g of await this.ready(addresses)) {
-      this.writer.head(g.hid, g.fid, g.to, response.status ?? 200, headers, body, true);
+      this.writer.head(
+        g.hid,
+        g.fid,
+        g.to,
+        response.status ?? 200,
+        headers,
+        body,
+        true,
+        response.reason,
+      );
     }
   }
 
@@ -79,10 +112,11 @@ export class Replier {
     addresses: ReplyAddress | readonly ReplyAddress[],
     status: number,
     headers: SimpleResponse["headers"],
+    reason?: string,
   ) {
     const pairs = headerPairs(headers);
     for (const g of await this.ready(addresses))
-      this.writer.head(g.hid, g.fid, g.to, status, pairs);
+      this.writer.head(g.hid, g.fid, g.to, status, pairs, undefined, undefined, reason);
   }
 
   /** Body bytes to every address (server-sent events, streams); `end` finishes them. */

@@ -3,7 +3,13 @@
  * is encoded once, however many connections it addresses. Shared by the connection (replies to
  * its own requests) and the Replier (replies from any process).
  */
-import { encodeToFrontend, TOPIC_ALL, type HeaderPair, type Target } from "../protocol/index.js";
+import {
+  encodeToFrontend,
+  Limits,
+  TOPIC_ALL,
+  type HeaderPair,
+  type Target,
+} from "../protocol/index.js";
 
 export type PublishFn = (topic: string, payload: Buffer) => void;
 
@@ -17,9 +23,30 @@ export function toBytes(body: BodyInit | undefined): Uint8Array {
   return typeof body === "string" ? utf8.encode(body) : body;
 }
 
+/**
+ * A reason phrase the wire can carry, or undefined. Past its byte limit, or with a lone
+ * surrogate (no UTF-8 form), it is left out: the frontend then writes the standard phrase, and
+ * the app gets no error. (The frontend also checks that it is a valid HTTP reason-phrase.)
+ */
+export function wireReason(reason: string | undefined): string | undefined {
+  if (typeof reason !== "string" || reason === "") return undefined;
+  if (reason.length * 3 > Limits.maxReason && Buffer.byteLength(reason) > Limits.maxReason)
+    return undefined;
+  if (!(reason as string & { isWellFormed(): boolean }).isWellFormed()) return undefined;
+  return reason;
+}
+
+/** What a handler says about itself in hello, heartbeat and goodbye. */
+export interface HandlerIdentity {
+  readonly hid: string;
+  /** Random per process: the frontends bind `hid` to it (nobody else can speak for us). */
+  readonly secret: Uint8Array;
+}
+
 export class ReplyWriter {
   constructor(private readonly publish: PublishFn) {}
 
+  /** Status and headers; `reason`: the app's reason phrase, if it set one. */
   head(
     hid: string,
     fid: string,
@@ -28,11 +55,30 @@ export class ReplyWriter {
     headers: HeaderPair[],
     body?: Uint8Array,
     end?: boolean,
+    reason?: string,
   ): void {
+    const phrase = wireReason(reason);
     const msg =
       body !== undefined && body.length > 0
-        ? { kind: "head" as const, hid, to, status, headers, body, end: end || undefined }
-        : { kind: "head" as const, hid, to, status, headers, end: end || undefined };
+        ? {
+            kind: "head" as const,
+            hid,
+            to,
+            status,
+            reason: phrase,
+            headers,
+            body,
+            end: end || undefined,
+          }
+        : {
+            kind: "head" as const,
+            hid,
+            to,
+            status,
+            reason: phrase,
+            headers,
+            end: end || undefined,
+          };
     this.publish(fid, encodeToFrontend(msg));
   }
 
@@ -65,26 +111,37 @@ export class ReplyWriter {
     this.publish(fid, encodeToFrontend({ kind: "error", hid, to, code, message, status }));
   }
 
-  claim(hid: string, fid: string, conn: number, req: number): void {
-    this.publish(fid, encodeToFrontend({ kind: "claim", hid, conn, req }));
+  /** Claim one request: `target` is its [conn, req, token]. */
+  claim(hid: string, fid: string, target: Target): void {
+    const [conn, req, token] = target;
+    this.publish(fid, encodeToFrontend({ kind: "claim", hid, conn, req, token }));
   }
 
-  credit(hid: string, fid: string, conn: number, req: number, bytes: number): void {
-    this.publish(fid, encodeToFrontend({ kind: "credit", hid, conn, req, bytes }));
+  /** Grant `bytes` more of one request's streamed body. */
+  credit(hid: string, fid: string, target: Target, bytes: number): void {
+    const [conn, req, token] = target;
+    this.publish(fid, encodeToFrontend({ kind: "credit", hid, conn, req, token, bytes }));
   }
 
+  /** `batch`: the most requests this handler takes from one PUSH message. */
   hello(
     kind: "hello" | "heartbeat",
-    hid: string,
+    self: HandlerIdentity,
     capacity: number,
     inflight: number,
     interval: number,
+    batch: number,
     agent: string,
   ): void {
-    this.publish(TOPIC_ALL, encodeToFrontend({ kind, hid, capacity, inflight, interval, agent }));
+    const { hid, secret } = self;
+    this.publish(
+      TOPIC_ALL,
+      encodeToFrontend({ kind, hid, secret, capacity, inflight, interval, batch, agent }),
+    );
   }
 
-  goodbye(hid: string, inflight: number): void {
-    this.publish(TOPIC_ALL, encodeToFrontend({ kind: "goodbye", hid, inflight }));
+  goodbye(self: HandlerIdentity, inflight: number): void {
+    const { hid, secret } = self;
+    this.publish(TOPIC_ALL, encodeToFrontend({ kind: "goodbye", hid, secret, inflight }));
   }
 }

@@ -11,13 +11,18 @@ export class Room {
     return `${a.fid}/${a.req}`;
   }
 
-  /** Groups addresses by frontend: one message per frontend reaches all of its clients. */
-  static byFrontend(addresses: Iterable<ReplyAddress>): Map<string, Array<[number, number]>> {
-    const out = new Map<string, Array<[number, number]>>();
+  /**
+   * Groups addresses by frontend: one message per frontend reaches all of its clients. Each
+   * target is [conn, req, token]: the token lets the reply through.
+   */
+  static byFrontend(
+    addresses: Iterable<ReplyAddress>,
+  ): Map<string, Array<[number, number, number]>> {
+    const out = new Map<string, Array<[number, number, number]>>();
     for (const a of addresses) {
       let list = out.get(a.fid);
       if (!list) out.set(a.fid, (list = []));
-      list.push([a.conn, a.req]);
+      list.push([a.conn, a.req, a.token]);
     }
     return out;
   }

@@ -139,10 +139,10 @@ export class Mongrel2Transport implements Transport {
 
   private reply(uuid: string, conn: number, status: number, message: string): void {
     const frames = this.writer(uuid).encode({
-      v: 1,
+      v: 2,
       kind: "error",
       hid: "mongrel2",
-      to: [[conn, 0]],
+      to: [[conn, 0, 0]],
       code: "UNSUPPORTED",
       message,
       status,

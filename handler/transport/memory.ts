@@ -11,7 +11,8 @@ export class MemoryTransport implements Transport {
   stopped = false;
   closed = false;
   private sink: TransportSink | undefined;
-  private backlog: Buffer[] = [];
+  /** Messages held while paused (each one or more request payloads). */
+  private backlog: Buffer[][] = [];
   private listeners = new Set<() => void>();
 
   get queuedBytes(): number {
@@ -57,7 +58,7 @@ export class MemoryTransport implements Transport {
 
   resumeRequests(): void {
     this.paused = false;
-    while (!this.paused && this.backlog.length > 0) this.sink?.request(this.backlog.shift()!);
+    while (!this.paused && this.backlog.length > 0) this.deliver(this.backlog.shift()!);
   }
 
   async stopRequests(): Promise<void> {
@@ -70,9 +71,21 @@ export class MemoryTransport implements Transport {
 
   /** The frontend pushes a request: delivered now, or held while the handler is paused. */
   request(payload: Buffer): void {
+    this.requests([payload]);
+  }
+
+  /**
+   * The frontend pushes several requests in one message (a batch). As over ZeroMQ, a message is
+   * taken whole: each request in order, even past the point where the handler pauses.
+   */
+  requests(payloads: Buffer[]): void {
     if (this.stopped) return;
-    if (this.paused) this.backlog.push(payload);
-    else this.sink?.request(payload);
+    if (this.paused) this.backlog.push(payloads);
+    else this.deliver(payloads);
+  }
+
+  private deliver(payloads: Buffer[]): void {
+    for (const p of payloads) this.sink?.request(p);
   }
 
   /** The frontend publishes an event under `topic` (delivered if it is the hid or "*"). */

@@ -3,14 +3,20 @@
  * (requests), XPUB (replies: an XPUB so it sees each frontend subscribe, and can say hello at
  * once, also after a frontend restarts) and SUB (events, topics = handler id and "*").
  * ZeroMQ reconnects by itself; there is one pending receive per socket.
+ * Protocol v2 batches: a PULL message is 1..1,024 requests, a SUB message a topic and 1..1,024
+ * events; the sink gets them one payload at a time, in order.
  */
 import * as zmq from "zeromq";
+import { Limits, topicIsFor } from "../../protocol/index.js";
 import type { HandlerCurve } from "../curve.js";
 import { PublishQueue } from "./publish-queue.js";
 import type { FrontendEndpoints, Publisher, Transport, TransportSink } from "./types.js";
 
-/** Messages a replies socket holds per frontend before send() waits (never drops: noDrop). */
-const REPLY_HWM = 50_000;
+/**
+ * Messages a replies socket holds per frontend before send() waits (never drops: noDrop). High,
+ * so that a frontend that pauses reading for a moment never makes replies wait here.
+ */
+export const REPLY_HWM = 1_000_000;
 
 function newPublisher(): zmq.XPublisher {
   const pub = new zmq.XPublisher({
@@ -53,15 +59,29 @@ async function watchSubscriptions(
   }
 }
 
+/**
+ * Sends one message of the publish queue. An empty topic (mongrel2 mode) means the Mongrel2 reply
+ * format: every payload is a message of one frame.
+ */
+function sender(pub: zmq.XPublisher): (topic: string, payloads: Buffer[]) => Promise<void> {
+  return async (topic, payloads) => {
+    if (topic !== "") return pub.send([topic, ...payloads]);
+    for (const p of payloads) await pub.send(p);
+  };
+}
+
 export class ZmqTransport implements Transport {
   private readonly pull = new zmq.Pull({
     receiveHighWaterMark: 2,
+    // Past it ZeroMQ drops the peer's connection before the frame is held in memory.
+    maxMessageSize: Limits.maxMessageBytes,
     linger: 0,
     reconnectInterval: 100,
     reconnectMaxInterval: 1000,
   });
   private readonly pub = newPublisher();
   private readonly sub = new zmq.Subscriber({
+    maxMessageSize: Limits.maxMessageBytes,
     linger: 0,
     reconnectInterval: 100,
     reconnectMaxInterval: 1000,
@@ -79,11 +99,7 @@ export class ZmqTransport implements Transport {
     curve?: HandlerCurve,
   ) {
     for (const socket of [this.pull, this.pub, this.sub]) secure(socket, curve);
-    // An empty topic sends the payload as one frame: the Mongrel2 reply format (mongrel2 mode).
-    this.queue = new PublishQueue(
-      (topic, payload) => this.pub.send(topic === "" ? payload : [topic, payload]),
-      onSendError,
-    );
+    this.queue = new PublishQueue(sender(this.pub), onSendError);
   }
 
   get queuedBytes(): number {
@@ -167,8 +183,13 @@ export class ZmqTransport implements Transport {
         if (this.closed || this.requestsStopped) return;
         continue;
       }
-      if (frames.length !== 1) sink.malformed("requests", `${frames.length} frames, expected 1`);
-      else sink.request(frames[0]!);
+      // One request per frame, in order; too many and the whole message is dropped.
+      if (frames.length > Limits.maxBatch)
+        sink.malformed(
+          "requests",
+          `ERR_FRAMES: ${frames.length} requests, at most ${Limits.maxBatch}`,
+        );
+      else for (const frame of frames) sink.request(frame);
     }
   }
 
@@ -181,13 +202,16 @@ export class ZmqTransport implements Transport {
         if (this.closed) return;
         continue;
       }
-      if (frames.length !== 2) {
-        sink.malformed("events", `${frames.length} frames, expected 2`);
+      // ZeroMQ matches topic prefixes: compare the whole topic.
+      if (!topicIsFor(frames[0]!, hid)) continue;
+      if (frames.length < 2 || frames.length > Limits.maxBatch + 1) {
+        sink.malformed(
+          "events",
+          `ERR_FRAMES: ${frames.length} frames, expected [topic, payload x 1..${Limits.maxBatch}]`,
+        );
         continue;
       }
-      // ZeroMQ matches topic prefixes: compare the whole topic.
-      const topic = frames[0]!.toString("utf8");
-      if (topic === hid || topic === "*") sink.event(frames[1]!);
+      for (let i = 1; i < frames.length; i++) sink.event(frames[i]!);
     }
   }
 }
@@ -205,7 +229,7 @@ export class ZmqPublisher implements Publisher {
     curve?: HandlerCurve,
   ) {
     secure(this.pub, curve);
-    this.queue = new PublishQueue((topic, payload) => this.pub.send([topic, payload]), onSendError);
+    this.queue = new PublishQueue(sender(this.pub), onSendError);
     for (const endpoint of replies) this.pub.connect(endpoint);
     void watchSubscriptions(this.pub, (topic, on) => {
       if (!on) {

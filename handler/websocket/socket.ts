@@ -2,7 +2,7 @@
  * A WebSocket the handler accepted, shaped like the browser's (and Deno's) WebSocket: readyState,
  * protocol, binaryType, send(), close(), and open/message/close/error events (also as on*
  * properties). The frontend does the framing; this object turns `ws`/`disconnect` events into
- * events and send()/close() into `ws`/`close` replies addressed to [conn, req].
+ * events and send()/close() into `ws`/`close` replies addressed to [conn, req, token].
  */
 import type { Target } from "../../protocol/index.js";
 import type { ExchangeOwner } from "../exchange-owner.js";
@@ -77,6 +77,8 @@ export class FerryWebSocket extends EventTarget {
     readonly fid: string,
     readonly conn: number,
     readonly req: number,
+    /** The upgrade request's token: every reply to the socket quotes it. */
+    readonly token: number,
     /** The subprotocol accepted ("" for none). */
     readonly protocol: string,
     readonly url: string,
@@ -126,7 +128,7 @@ export class FerryWebSocket extends EventTarget {
 
   /** Where this socket's messages are addressed (for broadcast()). */
   get target(): Target {
-    return [this.conn, this.req];
+    return [this.conn, this.req, this.token];
   }
 
   send(data: WebSocketData): void {

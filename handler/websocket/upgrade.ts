@@ -43,7 +43,7 @@ function socketFor(ex: Exchange, options: UpgradeOptions): FerryWebSocket {
   if (protocol !== "" && !offeredProtocols(ex).includes(protocol))
     throw new TypeError(`the client did not offer the subprotocol "${protocol}"`);
   const url = requestUrl(ex.request).replace(/^http/, "ws");
-  return new FerryWebSocket(ex.owner, ex.fid, ex.conn, ex.req, protocol, url);
+  return new FerryWebSocket(ex.owner, ex.fid, ex.conn, ex.req, ex.token, protocol, url);
 }
 
 /**

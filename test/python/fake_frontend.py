@@ -10,7 +10,7 @@ import zmq
 from ferry_wsgi.protocol import decode_to_frontend, encode_to_handler
 from ferry_wsgi.transport import Endpoints
 
-from support import request
+from support import request, target
 
 
 class FakeFrontend:
@@ -36,7 +36,9 @@ class FakeFrontend:
         self.pub = self.ctx.socket(zmq.PUB)
         self.pub.setsockopt(zmq.LINGER, 0)
         self.pub.bind(self.endpoints.events)
-        self.received = []  # (topic, message), everything seen so far
+        self.received = []  # (topic, message), everything seen so far, one per payload
+        self.pending = []  # payloads of a multi-payload message not returned by receive() yet
+        self.messages = 0  # ZeroMQ messages received on SUB (a batch counts once)
         self.next_req = 1
 
     @property
@@ -53,14 +55,18 @@ class FakeFrontend:
         """The next reply (topic, message) of one of `kinds`, or None after `timeout`."""
         deadline = time.monotonic() + timeout
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not self.sub.poll(int(left * 1000) + 1):
-                return None
-            topic, payload = self.sub.recv_multipart()
-            msg = decode_to_frontend(payload)
-            self.received.append((topic.decode(), msg))
-            if kinds is None or msg["kind"] in kinds:
-                return topic.decode(), msg
+            if not self.pending:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.sub.poll(int(left * 1000) + 1):
+                    return None
+                topic, *payloads = self.sub.recv_multipart()
+                self.messages += 1
+                assert payloads, "a message with no payload"
+                self.pending = [(topic.decode(), decode_to_frontend(p)) for p in payloads]
+            got = self.pending.pop(0)
+            self.received.append(got)
+            if kinds is None or got[1]["kind"] in kinds:
+                return got
 
     def wait_hello(self, timeout=10.0):
         got = self.receive(timeout, kinds=("hello", "heartbeat"))
@@ -68,16 +74,25 @@ class FakeFrontend:
             raise AssertionError("no hello from the handler")
         return got[1]
 
-    def send(self, **fields):
-        """Push a request; returns its [conn, req]."""
+    def _request(self, fields):
         fields.setdefault("fid", self.fid)
         if "req" not in fields:
             fields["req"] = self.next_req
             self.next_req += 1
         fields.setdefault("conn", fields["req"])
-        msg = request(**fields)
+        return request(**fields)
+
+    def send(self, **fields):
+        """Push a request; returns its reply address [conn, req, token]."""
+        msg = self._request(fields)
         self.push.send(encode_to_handler(msg))
-        return [msg["conn"], msg["req"]]
+        return target(msg)
+
+    def send_batch(self, *requests):
+        """Push several requests (dicts of fields) in ONE message; returns their addresses."""
+        msgs = [self._request(dict(fields)) for fields in requests]
+        self.push.send_multipart([encode_to_handler(m) for m in msgs])
+        return [target(m) for m in msgs]
 
     def send_raw(self, *frames):
         self.push.send_multipart(list(frames))
@@ -85,6 +100,11 @@ class FakeFrontend:
     def event(self, topic, **fields):
         fields.setdefault("fid", self.fid)
         self.pub.send_multipart([topic.encode(), encode_to_handler(fields)])
+
+    def events(self, topic, *events):
+        """Publish several events (dicts of fields, or raw payload bytes) in ONE message."""
+        payloads = [e if isinstance(e, bytes) else encode_to_handler({"fid": self.fid, **e}) for e in events]
+        self.pub.send_multipart([topic.encode(), *payloads])
 
     def response(self, to, timeout=5.0):
         """Collect the messages answering `to` (also ones received earlier) until the response
@@ -97,7 +117,7 @@ class FakeFrontend:
                 topic, msg = self.received[seen]
                 seen += 1
                 about = msg.get("to") == [to] or (
-                    msg["kind"] == "claim" and [msg["conn"], msg["req"]] == to
+                    msg["kind"] == "claim" and [msg["conn"], msg["req"], msg["token"]] == to
                 )
                 if not about:
                     continue

@@ -12,14 +12,25 @@ FID = "test-1-abcdef"
 HID = "py-test-1"
 
 
+def token_for(req):
+    """The token the test frontends give request `req`: past 2^32, so it needs a uint64."""
+    return (0x1F_2345_6789_0000 + req * 7919) % 2**53
+
+
+def target(msg):
+    """The reply address of a request message: [conn, req, token]."""
+    return [msg["conn"], msg["req"], msg["token"]]
+
+
 def request(**fields):
     """A decoded `request` message with sensible defaults."""
     msg = {
-        "v": 1,
+        "v": 2,
         "kind": "request",
         "fid": FID,
         "conn": 1,
         "req": 1,
+        "token": None,
         "method": "GET",
         "target": "/",
         "path": "/",
@@ -28,6 +39,7 @@ def request(**fields):
         "headers": [["host", "example.com"]],
         "remote": "127.0.0.1",
         "rport": 51234,
+        "port": 6767,
         "scheme": "http",
         "host": "example.com",
         "route": "",
@@ -35,6 +47,8 @@ def request(**fields):
         "body": b"",
     }
     msg.update(fields)
+    if msg["token"] is None:
+        msg["token"] = token_for(msg["req"])
     if "target" not in fields:
         msg["target"] = msg["path"] + ("?" + msg["query"] if msg["query"] else "")
     return msg
@@ -78,7 +92,7 @@ def call(app, msg=None, multithread=False, multiprocess=False, window=None, ex=N
     """Run `app` for one request; returns (recorder, response, exchange, error log)."""
     msg = msg or request()
     rec = Recorder()
-    ex = ex or Exchange(msg["fid"], msg["conn"], msg["req"], window)
+    ex = ex or Exchange(msg["fid"], msg["conn"], msg["req"], window, msg["token"])
     env = EnvironBuilder(multithread, multiprocess, io.StringIO()).build(msg)
     log = ErrorLog()
     response = run_app(app, env, rec.channel, ex, log)

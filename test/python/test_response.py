@@ -8,7 +8,7 @@ import unittest
 from ferry_wsgi.exchange import Exchange
 from ferry_wsgi.filewrapper import FileWrapper
 
-from support import FID, HID, call, request
+from support import FID, HID, call, request, token_for
 
 
 class Closing:
@@ -46,7 +46,7 @@ class FastReplies(unittest.TestCase):
         self.assertEqual(topic, FID.encode())
         self.assertEqual(head["kind"], "head")
         self.assertEqual(head["hid"], HID)
-        self.assertEqual(head["to"], [[1, 1]])
+        self.assertEqual(head["to"], [[1, 1, token_for(1)]])
         self.assertEqual(head["status"], 200)
         self.assertEqual(head["headers"], [["Content-Type", "text/plain"]])
         self.assertEqual(head["body"], b"hello")

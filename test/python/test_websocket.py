@@ -385,20 +385,20 @@ class Codec(unittest.TestCase):
         channel = ReplyChannel("py-1", lambda topic, payload: sent.append((topic, payload)))
 
         class Ex:
-            topic, to, sent = b"f-1", [[3, 4]], False
+            topic, to, sent = b"f-1", [[3, 4, 77]], False
 
-        channel.ws(b"f-1", [[3, 4], [5, 6]], b"hi", False)
+        channel.ws(b"f-1", [[3, 4, 77], [5, 6, 2**40]], b"hi", False)
         channel.close(Ex, 4000, "bye")
         channel.close(Ex)
         expected = [
-            {"kind": "ws", "hid": "py-1", "to": [[3, 4], [5, 6]], "data": b"hi", "binary": False},
-            {"kind": "close", "hid": "py-1", "to": [[3, 4]], "code": 4000, "reason": "bye"},
-            {"kind": "close", "hid": "py-1", "to": [[3, 4]]},
+            {"kind": "ws", "hid": "py-1", "to": [[3, 4, 77], [5, 6, 2**40]], "data": b"hi", "binary": False},
+            {"kind": "close", "hid": "py-1", "to": [[3, 4, 77]], "code": 4000, "reason": "bye"},
+            {"kind": "close", "hid": "py-1", "to": [[3, 4, 77]]},
         ]
         for (topic, payload), msg in zip(sent, expected):
             self.assertEqual(topic, b"f-1")
             self.assertEqual(payload, encode_to_frontend(msg))
-            self.assertEqual(decode_to_frontend(payload), {"v": 1, **msg})
+            self.assertEqual(decode_to_frontend(payload), {"v": 2, **msg})
 
 
 class DocsExample(unittest.TestCase):

@@ -148,7 +148,7 @@ class InlineWorker(WorkerCase):
             while granted <= sent:
                 credit = self.frontend.receive(5, kinds=("credit",))
                 self.assertIsNotNone(credit, f"no credit after {sent} bytes")
-                self.assertEqual([credit[1]["conn"], credit[1]["req"]], to)
+                self.assertEqual([credit[1]["conn"], credit[1]["req"], credit[1]["token"]], to)
                 granted += credit[1]["bytes"]
             piece = chunk[: min(len(chunk), total - sent, granted - sent)]
             sent += len(piece)

@@ -5,6 +5,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from .fields import MAX_CAPACITY, MAX_INTERVAL, MIN_INTERVAL
 from .transport import Endpoints
 
 #: The frontend's built-in config (frontend/config/defaults.ts): one group on these endpoints.
@@ -102,6 +103,14 @@ def _positive(name, text):
     return n
 
 
+def _in_range(name, text, low, high):
+    """A positive integer the protocol can carry (hello's `capacity`, `interval`)."""
+    n = _positive(name, text)
+    if n < low or n > high:
+        raise UsageError(f"{name} must be {low}..{high}, got {text!r}")
+    return n
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog="python3 -m ferry_wsgi",
@@ -150,8 +159,10 @@ def parse_args(argv, env=None):
         app=args.app,
         frontends=tuple(frontends),
         workers=_positive("--workers", args.workers or env.get("FERRY_WORKERS") or "1"),
-        threads=_positive("--threads", args.threads or env.get("FERRY_THREADS") or "1"),
-        heartbeat_ms=_positive("--heartbeat", args.heartbeat or env.get("FERRY_HEARTBEAT") or "1000"),
+        threads=_in_range("--threads", args.threads or env.get("FERRY_THREADS") or "1", 1, MAX_CAPACITY),
+        heartbeat_ms=_in_range(
+            "--heartbeat", args.heartbeat or env.get("FERRY_HEARTBEAT") or "1000", MIN_INTERVAL, MAX_INTERVAL
+        ),
         claim_after_ms=_positive("--claim-after", args.claim_after or "10"),
         graceful_timeout=graceful,
         django_settings=args.django_settings,

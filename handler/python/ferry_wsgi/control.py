@@ -11,7 +11,7 @@ import time
 
 import zmq
 
-from .protocol import ProtocolError, decode_to_handler
+from .protocol import ProtocolError, decode_to_handler, payloads
 
 STAR = b"*"
 #: Seconds between checks for frontends that (re)subscribed, once one has.
@@ -109,11 +109,14 @@ class Control(threading.Thread):
                     with self.channel.lock:
                         fresh = self.transport.take_fresh()
                     if fresh:
-                        self.channel.hello("hello", w.capacity, len(inflight), w.heartbeat_ms)
+                        # A hello tells the frontends this worker takes new work again: a
+                        # draining worker says heartbeat (liveness, the secret) instead.
+                        kind = "heartbeat" if w.draining else "hello"
+                        self.channel.hello(kind, w.capacity, len(inflight), w.heartbeat_ms, w.batch)
                         self.first_peer.set()
                         w.on_peers(fresh)
                 if now >= next_beat:
-                    self.channel.hello("heartbeat", w.capacity, len(inflight), w.heartbeat_ms)
+                    self.channel.hello("heartbeat", w.capacity, len(inflight), w.heartbeat_ms, w.batch)
                     next_beat = max(next_beat + interval, now + interval / 2)
             except zmq.ContextTerminated:
                 return
@@ -127,16 +130,21 @@ class Control(threading.Thread):
             frames = receive()
             if frames is None:
                 return
-            if len(frames) != 2 or (frames[0] != self.hid and frames[0] != STAR):
-                if len(frames) != 2:
-                    self.worker.malformed("events", f"{len(frames)} frames, expected 2")
+            if frames[0] != self.hid and frames[0] != STAR:
                 continue  # a prefix match of another handler's topic: not ours
+            # [topic, payload, payload, ...]: every payload under that one topic, in order.
             try:
-                msg = decode_to_handler(frames[1])
+                batch = payloads(frames, topic=True)
             except ProtocolError as err:
                 self.worker.malformed("events", f"{err.code}: {err}")
                 continue
-            self.on_event(msg)
+            for payload in batch:
+                try:
+                    msg = decode_to_handler(payload)
+                except ProtocolError as err:
+                    self.worker.rejected("events", err)
+                    continue
+                self.on_event(msg)
 
     def on_event(self, msg):
         kind = msg["kind"]

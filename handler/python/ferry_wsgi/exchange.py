@@ -20,6 +20,7 @@ class Exchange:
         "topic",
         "conn",
         "req",
+        "token",
         "to",
         "started",
         "sent",
@@ -30,13 +31,16 @@ class Exchange:
         "body",
     )
 
-    def __init__(self, fid, conn, req, window=None):
+    def __init__(self, fid, conn, req, window=None, token=0):
         self.key = (fid, conn, req)
         self.fid = fid
         self.topic = fid.encode("utf-8")
         self.conn = conn
         self.req = req
-        self.to = [[conn, req]]
+        #: The request's token: every message about it quotes it (the frontend drops the rest).
+        self.token = token
+        #: The reply address, [[conn, req, token]]: one target.
+        self.to = [[conn, req, token]]
         self.started = time.monotonic()
         #: A message about this request went out (explicit claim or first reply): it is claimed.
         self.sent = False

@@ -1,15 +1,27 @@
 """Limits, ProtocolError and the validation of one field (protocol/fields.ts, limits.ts,
 errors.ts)."""
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 TOPIC_ALL = "*"
 
+#: Payloads in one ZeroMQ message (frames on PUSH/PULL, frames after the topic on PUB/SUB).
+MAX_PAYLOADS = 1_024
 MAX_TARGETS = 100_000
 MAX_HEADERS = 1_000
 MAX_STRING = 65_536
 MAX_BINARY = 64 * 1024 * 1024
 MAX_ID = 128
 MAX_SAFE_INTEGER = 2**53 - 1
+MIN_SECRET = 16
+MAX_SECRET = 64
+MAX_REASON = 512
+MIN_INTERVAL = 100
+MAX_INTERVAL = 60_000
+MAX_CAPACITY = 65_536
+MAX_BATCH = 1_024
+#: Largest message a receiving socket takes (ZMQ_MAXMSGSIZE): a whole bin field plus room for
+#: everything else in the message.
+MAX_MESSAGE_BYTES = MAX_BINARY + 1024 * 1024
 
 
 class ProtocolError(Exception):
@@ -26,10 +38,14 @@ class ProtocolError(Exception):
     LIMIT = "ERR_LIMIT"
     FRAMES = "ERR_FRAMES"
 
-    def __init__(self, code, message, path=None):
+    def __init__(self, code, message, path=None, version=None, peer=None):
         super().__init__(f"{path}: {message}" if path else message)
         self.code = code
         self.path = path
+        #: ERR_VERSION only: the `v` the message had, and the sender's id (fid or hid) if it had
+        #: one, so a receiver can say which peer speaks an older protocol.
+        self.version = version
+        self.peer = peer
 
 
 E = ProtocolError
@@ -120,10 +136,51 @@ def _check_headers(value, path):
 
 
 def _check_targets(value, path):
-    value = _check_pairs(value, path, MAX_TARGETS, _check_uint)
+    """`[conn, req, token]` triples, 1 .. MAX_TARGETS."""
+    if type(value) is not list and type(value) is not tuple:
+        _fail(E.FIELD_TYPE, path, "expected an array")
+    if len(value) > MAX_TARGETS:
+        _fail(E.LIMIT, path, f"more than {MAX_TARGETS} entries")
     if not value:
         _fail(E.FIELD_TYPE, path, "expected at least one target")
+    for i, target in enumerate(value):
+        if (type(target) is not list and type(target) is not tuple) or len(target) != 3:
+            _fail(E.FIELD_TYPE, f"{path}[{i}]", "expected a [conn, req, token] array")
+        for j in range(3):
+            n = target[j]
+            if type(n) is not int or n < 0 or n > MAX_SAFE_INTEGER:
+                _check_uint(n, f"{path}[{i}][{j}]")
     return value
+
+
+def _check_range(value, path, low, high):
+    _check_uint(value, path)
+    if value < low or value > high:
+        _fail(E.LIMIT, path, f"expected {low}..{high}")
+    return value
+
+
+def _check_secret(value, path):
+    value = _check_bin(value, path)
+    if not MIN_SECRET <= len(value) <= MAX_SECRET:
+        _fail(E.LIMIT, path, f"expected {MIN_SECRET}..{MAX_SECRET} bytes")
+    return value
+
+
+def _check_reason(value, path):
+    return _check_string(value, path, MAX_REASON)
+
+
+def _check_capacity(value, path):
+    return _check_range(value, path, 1, MAX_CAPACITY)
+
+
+def _check_interval(value, path):
+    return _check_range(value, path, MIN_INTERVAL, MAX_INTERVAL)
+
+
+def _check_batch(value, path):
+    return _check_range(value, path, 1, MAX_BATCH)
 
 
 CHECKS = {
@@ -137,4 +194,9 @@ CHECKS = {
     "scheme": _check_scheme,
     "headers": _check_headers,
     "targets": _check_targets,
+    "secret": _check_secret,
+    "reason": _check_reason,
+    "capacity": _check_capacity,
+    "interval": _check_interval,
+    "batch": _check_batch,
 }

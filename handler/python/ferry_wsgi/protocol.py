@@ -1,4 +1,4 @@
-"""Ferry protocol v1 in Python: one msgpack map per message, validated like protocol/codec.ts.
+"""Ferry protocol v2 in Python: one msgpack map per message, validated like protocol/codec.ts.
 
 The field table (schema.py) mirrors protocol/schema.ts, and errors carry the same stable codes
 as protocol/errors.ts, so both implementations pass protocol/vectors/.
@@ -10,6 +10,8 @@ from .fields import (
     MAX_BINARY,
     MAX_HEADERS,
     MAX_ID,
+    MAX_MESSAGE_BYTES,
+    MAX_PAYLOADS,
     MAX_SAFE_INTEGER,
     MAX_STRING,
     PROTOCOL_VERSION,
@@ -18,6 +20,8 @@ from .fields import (
 from .schema import TO_FRONTEND, TO_FRONTEND_FIELDS, TO_HANDLER, TO_HANDLER_FIELDS
 
 __all__ = [
+    "MAX_MESSAGE_BYTES",
+    "MAX_PAYLOADS",
     "ProtocolError",
     "PROTOCOL_VERSION",
     "TO_FRONTEND_FIELDS",
@@ -27,6 +31,7 @@ __all__ = [
     "encode_to_frontend",
     "encode_to_handler",
     "pack",
+    "payloads",
 ]
 
 E = ProtocolError
@@ -109,14 +114,14 @@ def _fast_request(value):
     """The common `request`, checked inline; None when anything is unusual (the table-driven
     check then finds the exact error, or accepts an unusual but valid message)."""
     get = value.get
-    fid, conn, req, rport = get("fid"), get("conn"), get("req"), get("rport")
+    fid, conn, req, token = get("fid"), get("conn"), get("req"), get("token")
+    rport, port = get("rport"), get("port")
     if type(fid) is not str or not 0 < len(fid) <= MAX_ID // 4 or "\0" in fid or fid == "*":
         return None
-    if type(conn) is not int or type(req) is not int or type(rport) is not int:
-        return None
-    if not (0 <= conn <= MAX_SAFE_INTEGER and 0 <= req <= MAX_SAFE_INTEGER and 0 <= rport <= MAX_SAFE_INTEGER):
-        return None
-    out = {"v": PROTOCOL_VERSION, "kind": "request", "fid": fid, "conn": conn, "req": req}
+    for n in (conn, req, token, rport, port):
+        if type(n) is not int or not 0 <= n <= MAX_SAFE_INTEGER:
+            return None
+    out = {"v": PROTOCOL_VERSION, "kind": "request", "fid": fid, "conn": conn, "req": req, "token": token}
     for name in _REQUEST_STRINGS[:5]:
         text = get(name)
         if type(text) is not str or len(text) > _SHORT:
@@ -137,6 +142,7 @@ def _fast_request(value):
         return None
     out["remote"] = remote
     out["rport"] = rport
+    out["port"] = port
     scheme = get("scheme")
     if scheme != "http" and scheme != "https" or type(scheme) is not str:
         return None
@@ -170,10 +176,20 @@ def _fast_request(value):
     return out
 
 
+def _peer_of(value, v):
+    """(version, sender id) of a message of another version, so a receiver can name the peer
+    to upgrade; (None, None) unless `v` is an integer."""
+    if type(v) is not int:
+        return None, None
+    peer = value.get("hid", value.get("fid"))
+    return v, peer[:128] if type(peer) is str else None
+
+
 def _validate(own, other, value):
     v = value.get("v")
     if type(v) is not int or v != PROTOCOL_VERSION:
-        raise ProtocolError(E.VERSION, f"unsupported version {str(v)[:32]}", "v")
+        shown = "none" if v is None else str(v)[:32]
+        raise ProtocolError(E.VERSION, f"unsupported version {shown}", "v", *_peer_of(value, v))
     kind = value.get("kind")
     if type(kind) is not str:
         raise ProtocolError(E.UNKNOWN_KIND, "kind missing", "kind")
@@ -206,6 +222,18 @@ def decode_to_handler(data):
 def decode_to_frontend(data):
     """Decode and validate a message a frontend receives. Raises only ProtocolError."""
     return _decode(TO_FRONTEND, TO_HANDLER, data)
+
+
+def payloads(frames, topic):
+    """The payload frames of one ZeroMQ message: every frame on PUSH/PULL (topic=False), every
+    frame after the topic on PUB/SUB (topic=True). Raises ProtocolError ERR_FRAMES when there is
+    none or more than MAX_PAYLOADS (the whole message is then dropped)."""
+    count = len(frames) - 1 if topic else len(frames)
+    if count < 1:
+        raise ProtocolError(E.FRAMES, "no payload frame")
+    if count > MAX_PAYLOADS:
+        raise ProtocolError(E.FRAMES, f"{count} payloads in one message, at most {MAX_PAYLOADS}")
+    return frames[1:] if topic else frames
 
 
 def _encode(schema, msg):

@@ -5,6 +5,7 @@ request keep their order (a claim never overtakes the reply it announces) and th
 by one thread at a time.
 """
 
+import os
 import threading
 
 from .protocol import PROTOCOL_VERSION, pack
@@ -14,10 +15,13 @@ STAR = b"*"
 
 
 class ReplyChannel:
-    def __init__(self, hid, publish, lock=None):
+    def __init__(self, hid, publish, lock=None, secret=None):
         self.hid = hid
         self.publish = publish  # (topic: bytes, payload: bytes) -> None, called under the lock
         self.lock = lock or threading.Lock()
+        #: Proves to the frontends that a hello, heartbeat or goodbye for `hid` comes from this
+        #: process: random per process, sent only to frontends (never where a handler reads).
+        self.secret = secret if secret is not None else os.urandom(32)
 
     def _send(self, ex, msg):
         payload = pack(msg)
@@ -25,15 +29,13 @@ class ReplyChannel:
             self.publish(ex.topic, payload)
             ex.sent = True
 
-    def head(self, ex, status, headers, body=None, end=False):
-        msg = {
-            "v": PROTOCOL_VERSION,
-            "kind": "head",
-            "hid": self.hid,
-            "to": ex.to,
-            "status": status,
-            "headers": headers,
-        }
+    def head(self, ex, status, headers, body=None, end=False, reason=None):
+        """Status and headers; `reason`: the app's reason phrase (the frontend uses it when it is
+        a valid one, else the standard phrase for `status`)."""
+        msg = {"v": PROTOCOL_VERSION, "kind": "head", "hid": self.hid, "to": ex.to, "status": status}
+        if reason:
+            msg["reason"] = reason
+        msg["headers"] = headers
         if body:
             msg["body"] = body
         if end:
@@ -84,7 +86,14 @@ class ReplyChannel:
         if ex.sent or ex.done:
             return False
         payload = pack(
-            {"v": PROTOCOL_VERSION, "kind": "claim", "hid": self.hid, "conn": ex.conn, "req": ex.req}
+            {
+                "v": PROTOCOL_VERSION,
+                "kind": "claim",
+                "hid": self.hid,
+                "conn": ex.conn,
+                "req": ex.req,
+                "token": ex.token,
+            }
         )
         with self.lock:
             if ex.sent or ex.done:
@@ -102,6 +111,7 @@ class ReplyChannel:
                 "hid": self.hid,
                 "conn": ex.conn,
                 "req": ex.req,
+                "token": ex.token,
                 "bytes": nbytes,
             }
         )
@@ -109,15 +119,19 @@ class ReplyChannel:
             self.publish(ex.topic, payload)
             ex.sent = True
 
-    def hello(self, kind, capacity, inflight, interval):
+    def hello(self, kind, capacity, inflight, interval, batch=1):
+        """`hello` or `heartbeat`. `batch`: the most requests this worker takes from one PUSH
+        message (what it can work on at once)."""
         payload = pack(
             {
                 "v": PROTOCOL_VERSION,
                 "kind": kind,
                 "hid": self.hid,
+                "secret": self.secret,
                 "capacity": capacity,
                 "inflight": inflight,
                 "interval": interval,
+                "batch": batch,
                 "agent": AGENT,
             }
         )
@@ -125,6 +139,8 @@ class ReplyChannel:
             self.publish(STAR, payload)
 
     def goodbye(self, inflight):
-        payload = pack({"v": PROTOCOL_VERSION, "kind": "goodbye", "hid": self.hid, "inflight": inflight})
+        payload = pack(
+            {"v": PROTOCOL_VERSION, "kind": "goodbye", "hid": self.hid, "secret": self.secret, "inflight": inflight}
+        )
         with self.lock:
             self.publish(STAR, payload)

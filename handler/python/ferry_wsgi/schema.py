@@ -14,9 +14,11 @@ def _opt(name, type_):
 
 _HELLO = (
     _req("hid", "hid"),
-    _req("capacity", "uint"),
+    _req("secret", "secret"),
+    _req("capacity", "capacity"),
     _req("inflight", "uint"),
-    _opt("interval", "uint"),
+    _opt("interval", "interval"),
+    _opt("batch", "batch"),
     _opt("agent", "str"),
 )
 _REPLY_TO = (_req("hid", "hid"), _req("to", "targets"))
@@ -28,6 +30,7 @@ TO_HANDLER_FIELDS = {
         _req("fid", "hid"),
         _req("conn", "id"),
         _req("req", "id"),
+        _req("token", "uint"),
         _req("method", "str"),
         _req("target", "str"),
         _req("path", "str"),
@@ -36,6 +39,7 @@ TO_HANDLER_FIELDS = {
         _req("headers", "headers"),
         _req("remote", "str"),
         _req("rport", "uint"),
+        _req("port", "uint"),
         _req("scheme", "scheme"),
         _req("host", "str"),
         _req("route", "str"),
@@ -77,16 +81,28 @@ TO_HANDLER_FIELDS = {
 TO_FRONTEND_FIELDS = {
     "hello": _HELLO,
     "heartbeat": _HELLO,
-    "claim": (_req("hid", "hid"), _req("conn", "id"), _req("req", "id")),
+    "claim": (_req("hid", "hid"), _req("conn", "id"), _req("req", "id"), _req("token", "uint")),
     "head": _REPLY_TO
-    + (_req("status", "status"), _req("headers", "headers"), _opt("body", "bin"), _opt("end", "bool")),
+    + (
+        _req("status", "status"),
+        _opt("reason", "reason"),
+        _req("headers", "headers"),
+        _opt("body", "bin"),
+        _opt("end", "bool"),
+    ),
     "data": _REPLY_TO + (_req("data", "bin"), _opt("end", "bool")),
     "end": _REPLY_TO,
     "close": _REPLY_TO + (_opt("code", "uint"), _opt("reason", "str")),
     "ws": _REPLY_TO + (_req("data", "bin"), _req("binary", "bool")),
     "error": _REPLY_TO + (_req("code", "str"), _req("message", "str"), _opt("status", "status")),
-    "goodbye": (_req("hid", "hid"), _opt("inflight", "uint")),
-    "credit": (_req("hid", "hid"), _req("conn", "id"), _req("req", "id"), _req("bytes", "uint")),
+    "goodbye": (_req("hid", "hid"), _req("secret", "secret"), _opt("inflight", "uint")),
+    "credit": (
+        _req("hid", "hid"),
+        _req("conn", "id"),
+        _req("req", "id"),
+        _req("token", "uint"),
+        _req("bytes", "uint"),
+    ),
 }
 
 

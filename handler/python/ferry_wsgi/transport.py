@@ -11,6 +11,8 @@ import time
 import zmq
 from zmq.backend import Socket as _RawSocket
 
+from .fields import MAX_MESSAGE_BYTES
+
 # The backend's send/recv/get, without pyzmq's Python-level wrappers: a third of the cost of
 # send_multipart/recv_multipart on the per-request path.
 _send = _RawSocket.send
@@ -26,8 +28,10 @@ STAR = b"*"
 #: the main thread has to wake the I/O thread to resume reading (every REQUEST_HWM/2 requests;
 #: with 2 it was every request, plus a wake-up of the main thread for each one it received).
 REQUEST_HWM = 32
-#: Reply messages queued per frontend before a send waits (XPUB_NODROP: replies are never dropped).
-REPLY_HWM = 50_000
+#: Reply messages queued per frontend before a send waits (XPUB_NODROP: replies are never
+#: dropped). High, so that a burst of replies (a broadcast, a batch of requests answered at once)
+#: or a frontend that pauses for a moment never makes the app threads wait.
+REPLY_HWM = 1_000_000
 #: How long a send may wait for a frontend that stopped reading before the message is dropped.
 SEND_TIMEOUT_MS = 5_000
 #: How long a reply waits for a frontend's subscription that has not arrived yet (slow joiner).
@@ -58,6 +62,9 @@ class ZmqTransport:
         self.pull = self.ctx.socket(zmq.PULL)
         self.pull.setsockopt(zmq.RCVHWM, max(1, receive_hwm))
         self.pull.setsockopt(zmq.LINGER, 0)
+        # A peer that sends a larger frame than any valid message has its connection dropped by
+        # ZeroMQ before the frame is held in memory.
+        self.pull.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         self.pub = self.ctx.socket(zmq.XPUB)
         self.pub.setsockopt(zmq.SNDHWM, REPLY_HWM)
         self.pub.setsockopt(zmq.XPUB_NODROP, 1)
@@ -65,6 +72,7 @@ class ZmqTransport:
         self.pub.setsockopt(zmq.LINGER, 2000)
         self.sub = self.ctx.socket(zmq.SUB)
         self.sub.setsockopt(zmq.LINGER, 0)
+        self.sub.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         self.sub.setsockopt(zmq.SUBSCRIBE, self.hid)
         self.sub.setsockopt(zmq.SUBSCRIBE, STAR)
         for sock in (self.pull, self.pub, self.sub):
@@ -159,8 +167,8 @@ class ZmqTransport:
     # ------------------------------------------------------------ requests (main thread)
 
     def receive_request(self, block):
-        """One request's frames, or None when none is waiting (block=False); raises zmq.Again
-        when the receive timeout (RCVTIMEO) passes first."""
+        """One PULL message's frames (each one `request` payload), or None when none is waiting
+        (block=False); raises zmq.Again when the receive timeout (RCVTIMEO) passes first."""
         pull = self.pull
         try:
             frame = _recv(pull, 0 if block else zmq.NOBLOCK, True, False)
@@ -170,7 +178,7 @@ class ZmqTransport:
             return None
         if not _get(pull, RCVMORE):
             return [frame]
-        frames = [frame]  # malformed: a request is one frame; take the rest of the message
+        frames = [frame]  # a batch: one request per frame
         while _get(pull, RCVMORE):
             frames.append(_recv(pull, 0, True, False))
         return frames
@@ -178,7 +186,7 @@ class ZmqTransport:
     # ------------------------------------------------------------ events (control thread)
 
     def receive_event(self):
-        """One event's frames, or None when none is waiting."""
+        """One SUB message's frames ([topic, payload, ...]), or None when none is waiting."""
         try:
             return self.sub.recv_multipart(zmq.NOBLOCK)
         except zmq.Again:

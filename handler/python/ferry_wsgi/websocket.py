@@ -164,7 +164,7 @@ def broadcast(sockets, data):
     for ws in list(sockets):  # a copy: callbacks on another thread may change the set
         if ws.state == OPEN:
             ex = ws._ex
-            groups.setdefault((ws._hub, ex.topic), []).append([ex.conn, ex.req])
+            groups.setdefault((ws._hub, ex.topic), []).append(ex.to[0])
     for (hub, topic), to in groups.items():
         hub.channel.ws(topic, to, payload, binary)
     return sum(len(to) for to in groups.values())

@@ -20,10 +20,12 @@ from .body import StreamedInput
 from .control import Control
 from .environ import EnvironBuilder
 from .exchange import Exchange
-from .protocol import ProtocolError, decode_to_handler
+from .fields import MAX_BATCH, MAX_CAPACITY
+from .protocol import ProtocolError, decode_to_handler, payloads
 from .replies import ReplyChannel
 from .response import print_error, run_app
 from .transport import REQUEST_HWM, ZmqTransport
+from .version_warnings import VersionWarnings
 from .websocket import WebSocketHub
 
 #: Seconds a worker waits for its threads to finish claimed work when draining.
@@ -57,7 +59,10 @@ class Worker:
         self.app = app
         self.frontends = list(frontends)
         self.threads = max(1, int(threads))
-        self.capacity = self.threads
+        self.capacity = min(self.threads, MAX_CAPACITY)
+        #: Requests this worker takes from one PUSH message (declared in hello): one per thread,
+        #: since each of them has a thread ready for it.
+        self.batch = min(self.threads, MAX_BATCH)
         self.heartbeat_ms = int(heartbeat_ms)
         self.claim_after = claim_after_ms / 1000.0
         self.hid = hid or new_handler_id()
@@ -72,6 +77,8 @@ class Worker:
         self.taken = 0  # requests taken so far
         self.draining = False
         self.malformed_sources = set()
+        self.malformed_count = 0  # payloads and messages dropped as malformed
+        self.version_warnings = VersionWarnings(self.log)
         #: The WebSocket callbacks' hub (websocket.py), when the app has any.
         self.websockets = None
         if websocket is not None:
@@ -93,9 +100,19 @@ class Worker:
         print_error(text, exc_info, self.stderr)
 
     def malformed(self, source, reason):
+        self.malformed_count += 1
         if source not in self.malformed_sources:  # logged once per source
             self.malformed_sources.add(source)
             self.log(f"dropped a malformed message on {source}: {reason}")
+
+    def rejected(self, source, err):
+        """A payload the decoder refused (dropped). One from a frontend of another protocol
+        version gets its own warning, naming the frontend."""
+        if err.code == ProtocolError.VERSION and err.version is not None:
+            self.malformed_count += 1
+            self.version_warnings.saw(err.peer, err.version)
+            return
+        self.malformed(source, f"{err.code}: {err}")
 
     def on_peers(self, fids):
         pass
@@ -215,39 +232,59 @@ class Worker:
             if frames is None:
                 slots.release()
                 break
-            work.put(frames)
-        self._stop_taking(work.put)
+            # A message may hold several requests (up to `batch`, one per thread): each takes a
+            # slot, the first the one taken above.
+            batch = self.payloads_of(frames)
+            if not batch:
+                slots.release()
+                continue
+            work.put(batch[0])
+            for payload in batch[1:]:
+                slots.acquire()
+                work.put(payload)
+        self._stop_taking(lambda frames: [work.put(p) for p in self.payloads_of(frames)])
         for _ in pool:
             work.put(None)
         for thread in pool:
             thread.join(self.drain_timeout)
 
     def _thread_loop(self, work, slots):
-        handle = self.handle
+        handle = self.handle_request
         while True:
-            frames = work.get()
-            if frames is None:
+            payload = work.get()
+            if payload is None:
                 return
             try:
-                handle(frames)
+                handle(payload)
             finally:
                 slots.release()
 
     # ------------------------------------------------------------ one request
 
-    def handle(self, frames):
-        if len(frames) != 1:
-            self.malformed("requests", f"{len(frames)} frames, expected 1")
-            return
+    def payloads_of(self, frames):
+        """The request payloads of one PULL message ([] when it has too many to take)."""
         try:
-            msg = decode_to_handler(frames[0])
+            return payloads(frames, topic=False)
         except ProtocolError as err:
             self.malformed("requests", f"{err.code}: {err}")
+            return []
+
+    def handle(self, frames):
+        """One PULL message: each frame is a request, run in order; a malformed one is dropped
+        on its own."""
+        for payload in self.payloads_of(frames):
+            self.handle_request(payload)
+
+    def handle_request(self, payload):
+        try:
+            msg = decode_to_handler(payload)
+        except ProtocolError as err:
+            self.rejected("requests", err)
             return
         if msg["kind"] != "request":
             self.malformed("requests", f"kind {msg['kind']} on the requests socket")
             return
-        ex = Exchange(msg["fid"], msg["conn"], msg["req"], msg.get("window"))
+        ex = Exchange(msg["fid"], msg["conn"], msg["req"], msg.get("window"), msg["token"])
         self.inflight[ex.key] = ex
         self.taken += 1  # the control thread ticks while this changes (see Control.run)
         if self.control.sleeping:

@@ -39,6 +39,10 @@ describe("ferry handler", () => {
     expect(missing.output()).toMatch(/no such file/);
     const bad = startFerry(["handler", "examples/hello/index.ts", "--concurrency", "zero"]);
     expect(await bad.exited).toBe(2);
-    expect(bad.output()).toMatch(/--concurrency must be a positive integer/);
+    expect(bad.output()).toMatch(/--concurrency must be an integer 1\.\.65536/);
+    // Past what hello can carry (interval 100..60,000 ms).
+    const fast = startFerry(["handler", "examples/hello/index.ts", "--heartbeat", "50"]);
+    expect(await fast.exited).toBe(2);
+    expect(fast.output()).toMatch(/--heartbeat must be an integer 100\.\.60000/);
   });
 });

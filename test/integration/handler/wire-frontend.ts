@@ -3,7 +3,7 @@
  * (replies) and PUB (events) like a frontend, with zeromq and protocol/ only.
  */
 import { Publisher, Push, Subscriber } from "zeromq";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import {
   decodeToFrontend,
   encodeToHandler,
@@ -15,9 +15,30 @@ import {
 } from "../../../protocol/index.js";
 import type { FrontendEndpoints } from "../../../handler/index.js";
 
+/** What a pushed request is answered by: [conn, req, token] and its parts. */
+export interface Pushed {
+  conn: number;
+  req: number;
+  token: number;
+  target: [number, number, number];
+}
+
+interface RequestOptions {
+  body?: Uint8Array;
+  headers?: HeaderPair[];
+  window?: number;
+  conn?: number;
+  port?: number;
+  /** The body follows as `body` events (after a claim and credit). */
+  stream?: boolean;
+  length?: number;
+}
+
 export class WireFrontend {
   readonly fid = `wire-${randomBytes(4).toString("hex")}`;
   readonly received: ToFrontendMsg[] = [];
+  /** Every message received on SUB: its topic and how many payloads it held. */
+  readonly messages: Array<{ topic: string; payloads: number }> = [];
   private readonly push = new Push({ linger: 0, sendHighWaterMark: 1000 });
   private readonly sub = new Subscriber({ linger: 0 });
   private readonly pub = new Publisher({ linger: 0 });
@@ -54,9 +75,9 @@ export class WireFrontend {
       } catch {
         return;
       }
-      const payload = frames[1];
-      if (!payload) continue;
-      this.received.push(decodeToFrontend(payload));
+      if (frames.length < 2) continue;
+      this.messages.push({ topic: frames[0]!.toString(), payloads: frames.length - 1 });
+      for (const payload of frames.slice(1)) this.received.push(decodeToFrontend(payload));
       for (const l of [...this.listeners]) l();
     }
   }
@@ -96,20 +117,31 @@ export class WireFrontend {
     return (m as { hid: string }).hid;
   }
 
-  /** Pushes a request; returns its [conn, req]. */
-  async request(
-    method: string,
-    target: string,
-    options: { body?: Uint8Array; headers?: HeaderPair[]; window?: number; conn?: number } = {},
-  ): Promise<{ conn: number; req: number }> {
+  /** Pushes a request; returns its address. */
+  async request(method: string, target: string, options: RequestOptions = {}): Promise<Pushed> {
+    const [pushed, payload] = this.requestPayload(method, target, options);
+    await this.push.send(payload);
+    return pushed;
+  }
+
+  /** Pushes several requests in ONE message (a v2 batch); returns their addresses. */
+  async requests(list: Array<[method: string, target: string]>): Promise<Pushed[]> {
+    const made = list.map(([method, target]) => this.requestPayload(method, target));
+    await this.push.send(made.map(([, payload]) => payload));
+    return made.map(([pushed]) => pushed);
+  }
+
+  private requestPayload(method: string, target: string, options: RequestOptions = {}) {
     const req = this.nextId++;
     const conn = options.conn ?? req;
+    const token = randomInt(2 ** 47) * 64 + 63; // random, and past 2^32 nearly always
     const q = target.indexOf("?");
     const msg: Draft<RequestMsg> = {
       kind: "request",
       fid: this.fid,
       conn,
       req,
+      token,
       method,
       target,
       path: q < 0 ? target : target.slice(0, q),
@@ -118,19 +150,32 @@ export class WireFrontend {
       headers: options.headers ?? [["host", "test.local"]],
       remote: "127.0.0.1",
       rport: 40000,
+      port: options.port ?? 6767,
       scheme: "http",
       host: "test.local",
       route: "",
       group: "default",
       body: options.body,
       window: options.window,
+      stream: options.stream,
+      length: options.length,
     };
-    await this.push.send(encodeToHandler(msg));
-    return { conn, req };
+    const pushed: Pushed = { conn, req, token, target: [conn, req, token] };
+    return [pushed, encodeToHandler(msg)] as const;
   }
 
   async event(topic: string, msg: Draft<ToHandlerMsg>): Promise<void> {
     await this.pub.send([topic, encodeToHandler(msg)]);
+  }
+
+  /** Several events in ONE message under `topic`; a Buffer is sent as it is. */
+  async events(topic: string, msgs: Array<Draft<ToHandlerMsg> | Buffer>): Promise<void> {
+    await this.pub.send([topic, ...msgs.map((m) => (Buffer.isBuffer(m) ? m : encodeToHandler(m)))]);
+  }
+
+  /** Pushes raw frames as one message (malformed input). */
+  async pushRaw(frames: Buffer[]): Promise<void> {
+    await this.push.send(frames);
   }
 
   /** Every reply message addressed to `req`, in arrival order. */

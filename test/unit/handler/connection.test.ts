@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeToFrontend } from "../../../protocol/index.js";
 import type { HandlerContext } from "../../../handler/index.js";
-import { FID, harnessMaker } from "./harness.js";
+import { FID, harnessMaker, targetOf } from "./harness.js";
 
 const harness = harnessMaker();
 
@@ -35,7 +35,7 @@ describe("HandlerConnection", () => {
       kind: "head",
       status: 200,
       end: true,
-      to: [[req, req]],
+      to: [targetOf(req)],
       hid: h.connection.hid,
     });
     expect(h.body(msgs)).toBe("hello");
@@ -161,14 +161,14 @@ describe("HandlerConnection", () => {
     expect(h.messages.filter((m) => m.kind === "claim")).toHaveLength(3);
     h.connection.reply(
       FID,
-      waiting.map((c) => [c.connectionId, c.requestId]),
+      waiting.map((c) => [c.connectionId, c.requestId, c.address.token]),
       200,
       [["content-type", "text/plain"]],
       "news",
     );
     const heads = h.messages.filter((m) => m.kind === "head");
     expect(heads).toHaveLength(1);
-    expect(heads[0]!.kind === "head" && heads[0]!.to).toEqual(reqs.map((r) => [r, r]));
+    expect(heads[0]!.kind === "head" && heads[0]!.to).toEqual(reqs.map(targetOf));
     expect(h.connection.deferredRequests).toBe(0);
   });
 
@@ -191,7 +191,7 @@ describe("HandlerConnection", () => {
     const h = harness({ fetch: () => new Response("ok") });
     h.connection.on("malformed", (source) => seen.push(source));
     h.transport.request(Buffer.from([0xc1, 0x00]));
-    h.transport.request(encodeToFrontend({ kind: "claim", hid: "x", conn: 1, req: 1 }));
+    h.transport.request(encodeToFrontend({ kind: "claim", hid: "x", conn: 1, req: 1, token: 1 }));
     h.transport.event("*", Buffer.from("junk"));
     expect(seen).toEqual(["requests", "requests", "events"]);
     expect(h.body(await h.done(h.request("GET", "/")))).toBe("ok");

@@ -17,6 +17,16 @@ import {
 
 export const FID = "front-1";
 
+/** The token this harness gives request `req`: past 2^32, so it travels as a uint64. */
+export function tokenFor(req: number): number {
+  return 2 ** 40 + req * 7919;
+}
+
+/** The reply target of request `req` (conn = req in this harness). */
+export function targetOf(req: number): [number, number, number] {
+  return [req, req, tokenFor(req)];
+}
+
 export class Harness {
   readonly transport = new MemoryTransport();
   readonly connection: HandlerConnection;
@@ -39,30 +49,47 @@ export class Harness {
   }
 
   request(method: string, target: string, extra: Partial<Draft<RequestMsg>> = {}): number {
+    const [req, payload] = this.requestPayload(method, target, extra);
+    this.transport.request(payload);
+    return req;
+  }
+
+  /** Several requests in ONE message (a v2 batch); returns their request ids. */
+  batch(...requests: Array<[method: string, target: string]>): number[] {
+    const made = requests.map(([method, target]) => this.requestPayload(method, target));
+    this.transport.requests(made.map(([, payload]) => payload));
+    return made.map(([req]) => req);
+  }
+
+  requestPayload(
+    method: string,
+    target: string,
+    extra: Partial<Draft<RequestMsg>> = {},
+  ): [number, Buffer] {
     const req = this.next++;
     const q = target.indexOf("?");
-    this.transport.request(
-      encodeToHandler({
-        kind: "request",
-        fid: FID,
-        conn: req,
-        req,
-        method,
-        target,
-        path: q < 0 ? target : target.slice(0, q),
-        query: q < 0 ? "" : target.slice(q + 1),
-        version: "HTTP/1.1",
-        headers: [["host", "example.test"]],
-        remote: "10.0.0.1",
-        rport: 5555,
-        scheme: "http",
-        host: "example.test",
-        route: "",
-        group: "default",
-        ...extra,
-      } as Draft<RequestMsg>),
-    );
-    return req;
+    const payload = encodeToHandler({
+      kind: "request",
+      fid: FID,
+      conn: req,
+      req,
+      token: tokenFor(req),
+      method,
+      target,
+      path: q < 0 ? target : target.slice(0, q),
+      query: q < 0 ? "" : target.slice(q + 1),
+      version: "HTTP/1.1",
+      headers: [["host", "example.test"]],
+      remote: "10.0.0.1",
+      rport: 5555,
+      port: 6767,
+      scheme: "http",
+      host: "example.test",
+      route: "",
+      group: "default",
+      ...extra,
+    } as Draft<RequestMsg>);
+    return [req, payload];
   }
 
   event(msg: Draft<ToHandlerMsg>, topic = this.connection.hid): void {

@@ -3,11 +3,12 @@ import { requestHead } from "../../../handler/node/request-head.js";
 import type { RequestMsg } from "../../../protocol/index.js";
 
 const base: RequestMsg = {
-  v: 1,
+  v: 2,
   kind: "request",
   fid: "f",
   conn: 1,
   req: 1,
+  token: 1,
   method: "POST",
   target: "/a?b=1",
   path: "/a",
@@ -21,6 +22,7 @@ const base: RequestMsg = {
   ],
   remote: "::1",
   rport: 1,
+  port: 80,
   scheme: "http",
   host: "x.test",
   route: "",

@@ -13,7 +13,7 @@ import {
   type WebSocketCloseEvent,
 } from "../../../handler/index.js";
 import type { HeaderPair, ToFrontendMsg } from "../../../protocol/index.js";
-import { FID, harnessMaker, type Harness } from "./harness.js";
+import { FID, harnessMaker, targetOf, type Harness } from "./harness.js";
 
 const harness = harnessMaker();
 
@@ -69,7 +69,7 @@ describe("upgradeWebSocket", () => {
     const { h, seen } = echoHarness({ protocol: "b.v2" });
     const req = upgrade(h);
     const [head] = await h.done(req);
-    expect(head).toMatchObject({ kind: "head", status: 101, to: [[req, req]] });
+    expect(head).toMatchObject({ kind: "head", status: 101, to: [targetOf(req)] });
     const headers = (head as { headers: HeaderPair[] }).headers;
     expect(headers).toContainEqual(["sec-websocket-protocol", "b.v2"]);
     expect(headers).toContainEqual(["set-cookie", "s=1"]);
@@ -86,7 +86,7 @@ describe("upgradeWebSocket", () => {
     h.event({ kind: "ws", fid: FID, conn: req, req, data: Buffer.from([1, 2, 3]), binary: true });
     await h.transport.waitFor(() => h.messages.filter((m) => m.kind === "ws").length === 2);
     const ws = h.messages.filter((m) => m.kind === "ws");
-    expect(ws[0]).toMatchObject({ to: [[req, req]], binary: false });
+    expect(ws[0]).toMatchObject({ to: [targetOf(req)], binary: false });
     expect(Buffer.from((ws[0] as { data: Uint8Array }).data).toString()).toBe("hi");
     expect(ws[1]).toMatchObject({ binary: true });
     expect(seen.log).toEqual(["open ", "text hi", "binary 3"]);
@@ -120,7 +120,7 @@ describe("upgradeWebSocket", () => {
     expect(() => socket.close(1000, "x".repeat(124))).toThrow(/123 bytes/);
     socket.close(4001, "done");
     expect(socket.readyState).toBe(2);
-    expect(last(h, "close")).toMatchObject({ to: [[req, req]], code: 4001, reason: "done" });
+    expect(last(h, "close")).toMatchObject({ to: [targetOf(req)], code: 4001, reason: "done" });
     socket.send("ignored while closing");
     expect(h.messages.filter((m) => m.kind === "ws")).toHaveLength(0);
   });
@@ -218,10 +218,7 @@ describe("broadcast", () => {
     expect(sent[0]).toMatchObject({
       kind: "ws",
       binary: false,
-      to: [
-        [reqs[0], reqs[0]],
-        [reqs[2], reqs[2]],
-      ],
+      to: [targetOf(reqs[0]!), targetOf(reqs[2]!)],
     });
   });
 
