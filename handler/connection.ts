@@ -297,6 +297,27 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     exchange.state = "deferred";
     this.deferredCount++;
     this.releaseSlot();
+    this.announceCapacity();
+  }
+
+  /**
+   * The frontend counts every request it gave this handler until its response ends, deferred ones
+   * included, against the declared capacity: so the declared capacity is the concurrency plus
+   * the requests deferred now, and a deferral is told at once (one heartbeat per turn of the event
+   * loop), or a handler parking long-polls would stop being given work.
+   */
+  get declaredCapacity(): number {
+    return Math.min(Limits.maxCapacity, this.concurrency + this.deferredCount);
+  }
+
+  private capacityAnnounced = false;
+  private announceCapacity(): void {
+    if (this.capacityAnnounced || this.heartbeat === undefined) return;
+    this.capacityAnnounced = true;
+    setImmediate(() => {
+      this.capacityAnnounced = false;
+      if (this.heartbeat !== undefined) this.sayHello("heartbeat");
+    });
   }
 
   finished(exchange: Exchange, previous: ExchangeState): void {
@@ -485,7 +506,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   }
 
   private sayHello(kind: "hello" | "heartbeat"): void {
-    const { identity, concurrency, heartbeatMs, batch } = this;
-    this.writer.hello(kind, identity, concurrency, this.inflight, heartbeatMs, batch, AGENT);
+    const { identity, declaredCapacity, heartbeatMs, batch } = this;
+    this.writer.hello(kind, identity, declaredCapacity, this.inflight, heartbeatMs, batch, AGENT);
   }
 }

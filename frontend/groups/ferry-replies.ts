@@ -78,6 +78,8 @@ function applyPayload(group: FerryGroup, payload: Buffer, topic: Buffer, now: nu
           group.flush(now);
           return;
         case "known":
+          // Its capacity may have grown: queued requests may go now.
+          group.flush(now);
           return;
         case "spoofed":
           group.spoofed(msg.hid, msg.kind);

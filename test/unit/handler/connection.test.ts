@@ -159,6 +159,12 @@ describe("HandlerConnection", () => {
     expect(h.connection.inflight).toBe(0);
     expect(h.connection.deferredRequests).toBe(3);
     expect(h.messages.filter((m) => m.kind === "claim")).toHaveLength(3);
+    // The frontend counts deferred requests against the declared capacity: it grows with them,
+    // and a heartbeat says so at once.
+    await new Promise((r) => setImmediate(r));
+    const beats = h.messages.filter((m) => m.kind === "heartbeat");
+    expect(beats.at(-1)!.kind === "heartbeat" && beats.at(-1)!.capacity).toBe(4);
+    expect(h.connection.declaredCapacity).toBe(4);
     h.connection.reply(
       FID,
       waiting.map((c) => [c.connectionId, c.requestId, c.address.token]),
@@ -170,6 +176,7 @@ describe("HandlerConnection", () => {
     expect(heads).toHaveLength(1);
     expect(heads[0]!.kind === "head" && heads[0]!.to).toEqual(reqs.map(targetOf));
     expect(h.connection.deferredRequests).toBe(0);
+    expect(h.connection.declaredCapacity).toBe(1);
   });
 
   it("holds back body bytes beyond the request's window until credit arrives", async () => {
