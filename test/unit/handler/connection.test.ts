@@ -162,8 +162,8 @@ describe("HandlerConnection", () => {
     // The frontend counts deferred requests against the declared capacity: it grows with them,
     // and a heartbeat says so at once.
     await new Promise((r) => setImmediate(r));
-    const beats = h.messages.filter((m) => m.kind === "heartbeat");
-    expect(beats.at(-1)!.kind === "heartbeat" && beats.at(-1)!.capacity).toBe(4);
+    const beat = h.messages.filter((m) => m.kind === "heartbeat").at(-1);
+    expect(beat?.kind === "heartbeat" ? beat.capacity : undefined).toBe(4);
     expect(h.connection.declaredCapacity).toBe(4);
     h.connection.reply(
       FID,
