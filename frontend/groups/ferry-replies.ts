@@ -222,7 +222,29 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): boolean 
         group.ctx.counters.badReplies++;
         break;
     }
+    if ((msg.kind === "head" || msg.kind === "data") && ex.window > 0)
+      checkWindow(group, ex, msg.hid);
     if (ex.done) group.forget(ex);
   }
   return accepted;
+}
+
+/** Exchanges whose handler already sent past their window (counted once each). */
+const overran = new WeakSet<Exchange>();
+
+/**
+ * A handler may send `window` + the credit it was granted in response body bytes. Past that the
+ * bytes are still written (the per-connection queue limit, limits.connectionQueueBytes, is what
+ * bounds the frontend's memory: past it the connection is closed), but the response is counted
+ * once and the handler is warned about, at most once a minute.
+ */
+function checkWindow(group: FerryGroup, ex: Exchange, hid: string): void {
+  if (ex.bytes <= ex.window + ex.credited || overran.has(ex)) return;
+  overran.add(ex);
+  group.ctx.counters.windowOverruns++;
+  group.warn(
+    `window:${hid}`,
+    `handler ${hid} sent response bytes past the request's window without credit (${ex.bytes} > ${ex.window} + ${ex.credited})`,
+    { hid },
+  );
 }
