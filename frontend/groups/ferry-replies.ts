@@ -30,13 +30,13 @@ function topicOk(group: FerryGroup, topic: Buffer): boolean {
 
 export function applyMessage(group: FerryGroup, frames: readonly Buffer[]): void {
   const n = frames.length;
-  if (n < 2 || n > Limits.maxBatch + 1 || !topicOk(group, frames[0]!)) {
-    group.malformed(
-      "ERR_FRAMES",
-      n < 2 || n > Limits.maxBatch + 1 ? `message with ${n} frames` : "unexpected topic",
-    );
+  if (n < 2 || n > Limits.maxBatch + 1) {
+    group.malformed("ERR_FRAMES", `message with ${n} frames`);
     return;
   }
+  // SUB matches prefixes: "web-1" also receives what is published for "web-10". Another peer's
+  // topic is not an error: it is ignored, uncounted.
+  if (!topicOk(group, frames[0]!)) return;
   const now = performance.now();
   for (let i = 1; i < n; i++) applyPayload(group, frames[i]!, frames[0]!, now);
 }
