@@ -302,12 +302,14 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
 
   /**
    * The frontend counts every request it gave this handler until its response ends, deferred ones
-   * included, against the declared capacity: so the declared capacity is the concurrency plus
-   * the requests deferred now, and a deferral is told at once (one heartbeat per turn of the event
-   * loop), or a handler parking long-polls would stop being given work.
+   * included, against the declared capacity. Deferred requests cost no slot here, so the declared
+   * capacity is the concurrency plus twice the requests deferred now: room for the parked ones
+   * and as many again, so that a burst of long-polls ramps up geometrically (each heartbeat can
+   * double the room) instead of `concurrency` per round trip. A deferral is told at once (one
+   * heartbeat per turn of the event loop).
    */
   get declaredCapacity(): number {
-    return Math.min(Limits.maxCapacity, this.concurrency + this.deferredCount);
+    return Math.min(Limits.maxCapacity, this.concurrency + 2 * this.deferredCount);
   }
 
   private capacityAnnounced = false;

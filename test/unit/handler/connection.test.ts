@@ -159,12 +159,12 @@ describe("HandlerConnection", () => {
     expect(h.connection.inflight).toBe(0);
     expect(h.connection.deferredRequests).toBe(3);
     expect(h.messages.filter((m) => m.kind === "claim")).toHaveLength(3);
-    // The frontend counts deferred requests against the declared capacity: it grows with them,
-    // and a heartbeat says so at once.
+    // The frontend counts deferred requests against the declared capacity: it grows with them
+    // (the concurrency + twice the deferred), and a heartbeat says so at once.
     await new Promise((r) => setImmediate(r));
     const beat = h.messages.filter((m) => m.kind === "heartbeat").at(-1);
-    expect(beat?.kind === "heartbeat" ? beat.capacity : undefined).toBe(4);
-    expect(h.connection.declaredCapacity).toBe(4);
+    expect(beat?.kind === "heartbeat" ? beat.capacity : undefined).toBe(7);
+    expect(h.connection.declaredCapacity).toBe(7);
     h.connection.reply(
       FID,
       waiting.map((c) => [c.connectionId, c.requestId, c.address.token]),
