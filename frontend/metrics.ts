@@ -32,6 +32,8 @@ export class Counters {
   disconnects = 0;
   badReplies = 0;
   slowClientsClosed = 0;
+  /** Responses whose handler sent body bytes past the request's window and its credit. */
+  windowOverruns = 0;
   /** Defects caught at an exchange's edge (answered 500 FERRY_INTERNAL) or at the process's. */
   internalErrors = 0;
   /** Requests refused for pipelining past limits.pipelineDepth on one connection. */

@@ -297,6 +297,29 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     exchange.state = "deferred";
     this.deferredCount++;
     this.releaseSlot();
+    this.announceCapacity();
+  }
+
+  /**
+   * The frontend counts every request it gave this handler until its response ends, deferred ones
+   * included, against the declared capacity. Deferred requests cost no slot here, so the declared
+   * capacity is the concurrency plus twice the requests deferred now: room for the parked ones
+   * and as many again, so that a burst of long-polls ramps up geometrically (each heartbeat can
+   * double the room) instead of `concurrency` per round trip. A deferral is told at once (one
+   * heartbeat per turn of the event loop).
+   */
+  get declaredCapacity(): number {
+    return Math.min(Limits.maxCapacity, this.concurrency + 2 * this.deferredCount);
+  }
+
+  private capacityAnnounced = false;
+  private announceCapacity(): void {
+    if (this.capacityAnnounced || this.heartbeat === undefined) return;
+    this.capacityAnnounced = true;
+    setImmediate(() => {
+      this.capacityAnnounced = false;
+      if (this.heartbeat !== undefined) this.sayHello("heartbeat");
+    });
   }
 
   finished(exchange: Exchange, previous: ExchangeState): void {
@@ -485,7 +508,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   }
 
   private sayHello(kind: "hello" | "heartbeat"): void {
-    const { identity, concurrency, heartbeatMs, batch } = this;
-    this.writer.hello(kind, identity, concurrency, this.inflight, heartbeatMs, batch, AGENT);
+    const { identity, declaredCapacity, heartbeatMs, batch } = this;
+    this.writer.hello(kind, identity, declaredCapacity, this.inflight, heartbeatMs, batch, AGENT);
   }
 }

@@ -30,13 +30,13 @@ function topicOk(group: FerryGroup, topic: Buffer): boolean {
 
 export function applyMessage(group: FerryGroup, frames: readonly Buffer[]): void {
   const n = frames.length;
-  if (n < 2 || n > Limits.maxBatch + 1 || !topicOk(group, frames[0]!)) {
-    group.malformed(
-      "ERR_FRAMES",
-      n < 2 || n > Limits.maxBatch + 1 ? `message with ${n} frames` : "unexpected topic",
-    );
+  if (n < 2 || n > Limits.maxBatch + 1) {
+    group.malformed("ERR_FRAMES", `message with ${n} frames`);
     return;
   }
+  // SUB matches prefixes: "web-1" also receives what is published for "web-10". Another peer's
+  // topic is not an error: it is ignored, uncounted.
+  if (!topicOk(group, frames[0]!)) return;
   const now = performance.now();
   for (let i = 1; i < n; i++) applyPayload(group, frames[i]!, frames[0]!, now);
 }
@@ -78,6 +78,8 @@ function applyPayload(group: FerryGroup, payload: Buffer, topic: Buffer, now: nu
           group.flush(now);
           return;
         case "known":
+          // Its capacity may have grown: queued requests may go now.
+          group.flush(now);
           return;
         case "spoofed":
           group.spoofed(msg.hid, msg.kind);
@@ -220,7 +222,29 @@ function deliver(group: FerryGroup, msg: Reply, to: readonly Target[]): boolean 
         group.ctx.counters.badReplies++;
         break;
     }
+    if ((msg.kind === "head" || msg.kind === "data") && ex.window > 0)
+      checkWindow(group, ex, msg.hid);
     if (ex.done) group.forget(ex);
   }
   return accepted;
+}
+
+/** Exchanges whose handler already sent past their window (counted once each). */
+const overran = new WeakSet<Exchange>();
+
+/**
+ * A handler may send `window` + the credit it was granted in response body bytes. Past that the
+ * bytes are still written (the per-connection queue limit, limits.connectionQueueBytes, is what
+ * bounds the frontend's memory: past it the connection is closed), but the response is counted
+ * once and the handler is warned about, at most once a minute.
+ */
+function checkWindow(group: FerryGroup, ex: Exchange, hid: string): void {
+  if (ex.bytes <= ex.window + ex.credited || overran.has(ex)) return;
+  overran.add(ex);
+  group.ctx.counters.windowOverruns++;
+  group.warn(
+    `window:${hid}`,
+    `handler ${hid} sent response bytes past the request's window without credit (${ex.bytes} > ${ex.window} + ${ex.credited})`,
+    { hid },
+  );
 }

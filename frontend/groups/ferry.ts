@@ -8,6 +8,11 @@
  * live handlers' smallest `batch` requests: whatever is ready in one turn, never waiting to fill
  * a batch. The tick walks `awaiting` for due entries (a reload can shorten the timeout, so
  * insertion order is not deadline order). No timer or closure per request.
+ *
+ * Capacity: requests handed to the socket and not finished (`outstanding`) never exceed the sum
+ * of the live handlers' declared `capacity`; past it they wait in the queue (queue.length,
+ * queue.wait), and go out as requests finish or handlers arrive. The `inflight` a handler reports
+ * is advisory and not used: it is stale by up to one heartbeat.
  */
 import { encodeToHandler } from "../../protocol/index.js";
 import type { GroupConfig } from "../config/schema.js";
@@ -50,6 +55,8 @@ export class FerryGroup implements HandlerGroup {
   readonly awaiting = new Map<number, Exchange>();
   /** Waiting for a handler to have room (FIFO, bounded by queue.length). */
   private queue: Exchange[] = [];
+  /** Handed to the requests socket and not finished: what counts against the handlers' capacity. */
+  readonly outstanding = new Set<Exchange>();
   readonly registry: HandlerRegistry;
   /** This frontend's id as the topic frame replies carry. */
   readonly fidTopic: Buffer;
@@ -81,6 +88,7 @@ export class FerryGroup implements HandlerGroup {
       // Done, re-sent or answered meanwhile: this payload no longer stands for a wait.
       if (ex.done || ex.payload !== payloads[i] || !this.awaiting.has(ex.id)) continue;
       this.awaiting.delete(ex.id);
+      this.outstanding.delete(ex);
       this.enqueue(ex, now);
     }
   };
@@ -136,6 +144,11 @@ export class FerryGroup implements HandlerGroup {
     };
   }
 
+  /** How many more requests the live handlers take now (0 or less: none). */
+  private get room(): number {
+    return this.registry.capacity - this.outstanding.size;
+  }
+
   dispatch(ex: Exchange): void {
     ex.window = this.config.responseWindow;
     ex.token = newToken();
@@ -157,16 +170,12 @@ export class FerryGroup implements HandlerGroup {
     if (list.length === 0) return;
     this.outbox = [];
     const batch = this.registry.batch;
-    let i = 0;
-    while (i < list.length) {
-      const chunk: Exchange[] = [];
-      while (i < list.length && chunk.length < batch) {
-        const ex = list[i++]!;
-        // Its client left or the frontend answered it while it waited for this turn to end.
-        if (!ex.done && this.pending.has(ex.id)) chunk.push(ex);
-      }
-      if (chunk.length > 0) this.send(chunk, now);
-    }
+    // Its client left or the frontend answered it while it waited for this turn to end.
+    const live = list.filter((ex) => !ex.done && this.pending.has(ex.id));
+    const fits = this.queue.length === 0 ? Math.max(0, Math.min(live.length, this.room)) : 0;
+    for (let i = 0; i < fits; i += batch) this.send(live.slice(i, Math.min(i + batch, fits)), now);
+    // Past the handlers' capacity: these wait in the queue, behind anything already there.
+    for (let i = fits; i < live.length; i++) this.enqueue(live[i]!, now);
   }
 
   /**
@@ -188,6 +197,7 @@ export class FerryGroup implements HandlerGroup {
       for (const ex of chunk) {
         ex.deadline = now + this.config.timeout;
         this.awaiting.set(ex.id, ex);
+        this.outstanding.add(ex);
       }
       return;
     }
@@ -206,29 +216,40 @@ export class FerryGroup implements HandlerGroup {
     this.flushTimer ??= setTimeout(this.flushQueue, 1);
   }
 
-  /** Hand queued exchanges to handlers, `registry.batch` per message, while the socket takes them. */
+  /**
+   * Hand queued exchanges to handlers, `registry.batch` per message, while the handlers have room
+   * and the socket takes them. Stopped by capacity, it waits to be called again (a request
+   * finishing, a handler arriving); stopped by the socket, it retries in 1 ms.
+   */
   flush(now: number): void {
     let sent = 0;
     const queue = this.queue;
     const batch = this.registry.batch;
-    while (sent < queue.length) {
+    let room = this.room;
+    let refused = false;
+    while (sent < queue.length && room > 0) {
       const chunk: Exchange[] = [];
       let next = sent;
-      while (next < queue.length && chunk.length < batch) {
+      while (next < queue.length && chunk.length < Math.min(batch, room)) {
         const ex = queue[next++]!;
         if (!ex.done) chunk.push(ex);
       }
       if (chunk.length > 0) {
-        if (!this.sockets!.trySend(chunk.map((ex) => ex.payload!))) break;
+        if (!this.sockets!.trySend(chunk.map((ex) => ex.payload!))) {
+          refused = true;
+          break;
+        }
         for (const ex of chunk) {
           ex.deadline = now + this.config.timeout;
           this.awaiting.set(ex.id, ex);
+          this.outstanding.add(ex);
         }
+        room -= chunk.length;
       }
       sent = next;
     }
     if (sent > 0) this.queue = queue.slice(sent);
-    if (this.queue.length > 0) this.flushTimer ??= setTimeout(this.flushQueue, 1);
+    if (this.queue.length > 0 && refused) this.flushTimer ??= setTimeout(this.flushQueue, 1);
     else if (sent > 0) this.refusing = false;
   }
 
@@ -262,6 +283,9 @@ export class FerryGroup implements HandlerGroup {
 
   /** Drop every reference to an exchange that is done. */
   forget(ex: Exchange): void {
+    // A finished request frees room for the next queued one.
+    if (this.outstanding.delete(ex) && this.queue.length > 0)
+      this.flushTimer ??= setTimeout(this.flushQueue, 0);
     this.pending.delete(ex.id);
     this.awaiting.delete(ex.id);
     if (ex.claimer !== undefined) this.registry.get(ex.claimer)?.claimed.delete(ex);
@@ -398,6 +422,8 @@ export class FerryGroup implements HandlerGroup {
     ex.upload?.resetCredit();
     ex.attempt++;
     this.awaiting.delete(ex.id);
+    // Back in the outbox: it takes room again when it goes out.
+    this.outstanding.delete(ex);
     // Same token: the request is the same, whichever handler answers it.
     ex.payload = encodeRequest(ex, this.ctx.fid, this.name, this.config.timeout);
     this.post(ex);

@@ -48,8 +48,9 @@ function sameSecret(a: Uint8Array, b: Uint8Array): boolean {
 export class HandlerRegistry {
   private readonly byHid = new Map<string, HandlerEntry>();
   private live = 0;
-  /** Smallest `batch` among live handlers; recomputed lazily after a change. */
+  /** Smallest `batch` and summed `capacity` of live handlers; recomputed lazily after a change. */
   private smallestBatch = 1;
+  private totalCapacity = 0;
   private batchStale = false;
 
   constructor(
@@ -67,7 +68,10 @@ export class HandlerRegistry {
       if (!sameSecret(entry.secret, msg.secret)) return { outcome: "spoofed" };
       entry.lastSeen = now;
       entry.interval = interval;
-      entry.capacity = msg.capacity;
+      if (entry.capacity !== msg.capacity) {
+        entry.capacity = msg.capacity;
+        this.batchStale = true;
+      }
       entry.inflight = msg.inflight;
       if (entry.batch !== batch) {
         entry.batch = batch;
@@ -160,14 +164,30 @@ export class HandlerRegistry {
    * live handler declared (1 when none is live).
    */
   get batch(): number {
-    if (this.batchStale) {
-      let min = Infinity;
-      for (const entry of this.byHid.values())
-        if (!entry.draining) min = Math.min(min, entry.batch);
-      this.smallestBatch = min === Infinity ? 1 : min;
-      this.batchStale = false;
-    }
+    if (this.batchStale) this.recompute();
     return this.smallestBatch;
+  }
+
+  /**
+   * Requests the live handlers take at once: the sum of their declared `capacity` (0 when none is
+   * live). Draining handlers take nothing new, so they add nothing.
+   */
+  get capacity(): number {
+    if (this.batchStale) this.recompute();
+    return this.totalCapacity;
+  }
+
+  private recompute(): void {
+    let min = Infinity;
+    let sum = 0;
+    for (const entry of this.byHid.values()) {
+      if (entry.draining) continue;
+      min = Math.min(min, entry.batch);
+      sum += entry.capacity;
+    }
+    this.smallestBatch = min === Infinity ? 1 : min;
+    this.totalCapacity = sum;
+    this.batchStale = false;
   }
 
   /** Shortest heartbeat window, to size the housekeeping tick. */

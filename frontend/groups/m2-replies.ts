@@ -142,7 +142,7 @@ function close(group: Mongrel2Group, conn: number, cancel: boolean): void {
       ex.aborted = true;
       ex.conn.socket.destroy();
     }
-    responder.close(ex);
+    responder.close(ex, whole);
     group.forget(ex);
   }
 }

@@ -202,11 +202,18 @@ export class Responder {
     this.finish(ex);
   }
 
-  /** A reply `close`: end what was sent, then close the connection (nothing sent: just close). */
-  close(ex: Exchange): void {
-    if (ex.headSent && ex.declared >= 0 && ex.method !== "HEAD" && ex.bytes < ex.declared) {
-      return this.cut(ex, undefined);
-    }
+  /**
+   * A reply `close` before the response's `end`. Nothing sent yet: the connection just closes.
+   * After the head, the body is incomplete, so the response is cut like an `error` (what was
+   * written goes, then a reset): never a terminating chunk nor a clean close that a client could
+   * take for a whole body. A bodiless response (HEAD, 204, 304) is whole once its head is out: it
+   * ends, then the connection closes. `closeDelimited`: the close is the body's end (a Mongrel2
+   * handler's close-delimited response), so it ends cleanly unless a Content-Length is unmet.
+   */
+  close(ex: Exchange, closeDelimited = false): void {
+    const bodiless = ex.method === "HEAD" || ex.status === 204 || ex.status === 304;
+    const short = ex.declared >= 0 && ex.method !== "HEAD" && ex.bytes < ex.declared;
+    if (ex.headSent && !bodiless && (!closeDelimited || short)) return this.cut(ex, undefined);
     if (ex.headSent) ex.res.end();
     else ex.aborted = true;
     ex.conn.socket.destroySoon();

@@ -586,6 +586,10 @@ bad(
 bad("empty to list", "to-frontend", { v: 2, kind: "end", hid: HID, to: [] }, "ERR_FIELD_TYPE");
 bad("hid is the broadcast topic *", "to-frontend", { ...claimWire, hid: "*" }, "ERR_FIELD_TYPE");
 bad("hid empty", "to-frontend", { ...claimWire, hid: "" }, "ERR_FIELD_TYPE");
+bad("hid with NUL", "to-frontend", { ...claimWire, hid: "py\u00001" }, "ERR_FIELD_TYPE");
+bad("fid empty", "to-handler", { ...getWire, fid: "" }, "ERR_FIELD_TYPE");
+bad("fid is the broadcast topic *", "to-handler", { ...getWire, fid: "*" }, "ERR_FIELD_TYPE");
+bad("fid with NUL", "to-handler", { ...getWire, fid: "web\u00001" }, "ERR_FIELD_TYPE");
 bad(
   "fid of 129 bytes (past limit)",
   "to-handler",

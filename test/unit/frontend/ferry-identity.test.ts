@@ -185,8 +185,9 @@ describe("ferry group: request tokens", () => {
 
   it("tokens are random per request, within 0 .. 2^53-1, and kept on a re-send", async () => {
     const r = await rig({ timeout: 5000 });
-    r.send(hello("b", "hello", 60_000));
-    r.send(hello("a", "hello", 60_000));
+    // Room for all 20 at once (the frontend sends no more than the handlers' summed capacity).
+    r.send(hello("b", "hello", 60_000, { capacity: 10 }));
+    r.send(hello("a", "hello", 60_000, { capacity: 10 }));
     const pending = Array.from({ length: 20 }, (_, i) => get(`${r.url}/${i}`));
     const reqs = await r.requests(20);
     const tokens = reqs.map((m) => m.token);

@@ -159,6 +159,12 @@ describe("HandlerConnection", () => {
     expect(h.connection.inflight).toBe(0);
     expect(h.connection.deferredRequests).toBe(3);
     expect(h.messages.filter((m) => m.kind === "claim")).toHaveLength(3);
+    // The frontend counts deferred requests against the declared capacity: it grows with them
+    // (the concurrency + twice the deferred), and a heartbeat says so at once.
+    await new Promise((r) => setImmediate(r));
+    const beat = h.messages.filter((m) => m.kind === "heartbeat").at(-1);
+    expect(beat?.kind === "heartbeat" ? beat.capacity : undefined).toBe(7);
+    expect(h.connection.declaredCapacity).toBe(7);
     h.connection.reply(
       FID,
       waiting.map((c) => [c.connectionId, c.requestId, c.address.token]),
@@ -170,6 +176,7 @@ describe("HandlerConnection", () => {
     expect(heads).toHaveLength(1);
     expect(heads[0]!.kind === "head" && heads[0]!.to).toEqual(reqs.map(targetOf));
     expect(h.connection.deferredRequests).toBe(0);
+    expect(h.connection.declaredCapacity).toBe(1);
   });
 
   it("holds back body bytes beyond the request's window until credit arrives", async () => {
