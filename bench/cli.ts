@@ -7,6 +7,7 @@ export const SCENARIOS = [
   "latency",
   "connections",
   "scaling",
+  "handler-loss",
   "streaming",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -20,6 +21,8 @@ scenarios (default: all, in this order):
   latency      p50/p99/p99.9 at 50% of each stack's peak
   connections  frontend RSS with N idle keep-alive clients; one broadcast to N long-polls
   scaling      I/O-bound handler (20 ms) with 1, 2, 4, 8 handler processes
+  handler-loss 3 handler processes under load, one SIGKILLed at 1/3 of the run, vs no kill:
+               req/s, p99, max latency, errors
   streaming    bench/streaming.ts: 1 GiB up and down, peak RSS of the serving process
 
 options:

@@ -18,6 +18,7 @@ import type { RunResult, ScenarioResult } from "./report/types.js";
 import { RESULTS, rewriteReport, writeResults } from "./report/write.js";
 import { connections } from "./scenarios/connections.js";
 import { flask } from "./scenarios/flask.js";
+import { handlerLoss } from "./scenarios/handler-loss.js";
 import { hello } from "./scenarios/hello.js";
 import { latency } from "./scenarios/latency.js";
 import { scaling } from "./scenarios/scaling.js";
@@ -74,6 +75,9 @@ async function runScenarios(cli: Cli, opts: BenchOptions): Promise<Record<string
         break;
       case "scaling":
         r = await scaling(opts);
+        break;
+      case "handler-loss":
+        r = await handlerLoss(opts);
         break;
       case "streaming":
         r = await streaming(opts);

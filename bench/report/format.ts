@@ -2,7 +2,7 @@
 
 export function fmt(value: number, unit: string): string {
   if (!Number.isFinite(value)) return "n/a";
-  if (unit.startsWith("req/s")) return Math.round(value).toLocaleString("en");
+  if (unit.startsWith("req/s") || unit === "errors") return Math.round(value).toLocaleString("en");
   if (unit === "linear" || unit.endsWith("x")) return value.toFixed(2);
   const abs = Math.abs(value);
   if (abs >= 1000) return Math.round(value).toLocaleString("en");

@@ -80,3 +80,8 @@ export function scalingStacks(opts: BenchOptions): Candidate[] {
     { stack: gunicorn({ workers: 1 }), id: "gunicorn-sync", label: "gunicorn sync workers" },
   ];
 }
+
+/** Three handler processes of one kind, one of which the handler-loss scenario kills. */
+export function handlerLossStacks(_opts: BenchOptions): Candidate[] {
+  return [{ stack: ferry("ts") }, { stack: ferry("node") }];
+}

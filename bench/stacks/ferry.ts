@@ -139,6 +139,11 @@ export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
       return {
         url,
         frontendPid: frontend.pid,
+        killHandler(index) {
+          const proc = handler.forks ? undefined : procs[index];
+          if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return false;
+          return proc.child.kill("SIGKILL");
+        },
         async stop() {
           await Promise.all(procs.map((p) => p.stop()));
           await frontend.stop();

@@ -15,6 +15,11 @@ export interface RunningStack {
   url: string;
   /** The process that holds the client connections (its RSS is the frontend's memory). */
   frontendPid: number;
+  /**
+   * SIGKILL handler process `index` (as a crash would end it), where the stack runs its handlers
+   * as separate processes; false when there is no such process or it already exited.
+   */
+  killHandler?(index: number): boolean;
   stop(): Promise<void>;
 }
 
