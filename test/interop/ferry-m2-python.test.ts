@@ -188,11 +188,16 @@ for (const headers of ["json", "tnetstring"] as const) {
       expect(res.status).toBe(504);
       expect(res.headers.connection).toBe("close");
       // The handler still holds the connection and answers it now: nobody receives that.
-      const sent = await getWithHost(ferry.port, "short.test", "/broadcast");
-      expect(sent.body).toMatch(/^sent to [01]$/);
-      expect((await getWithHost(ferry.port, "short.test", "/disconnected?tag=late")).body).toBe(
-        "yes",
-      );
+      // The probes go through the same 300 ms group: on a loaded machine one can time out too,
+      // and then it is simply asked again.
+      const probe = async (path: string) => {
+        let res = await getWithHost(ferry.port, "short.test", path);
+        for (let i = 0; i < 5 && res.status === 504; i++)
+          res = await getWithHost(ferry.port, "short.test", path);
+        return res.body;
+      };
+      expect(await probe("/broadcast")).toMatch(/^sent to [01]$/);
+      expect(await probe("/disconnected?tag=late")).toBe("yes");
     });
   });
 }
