@@ -7,7 +7,10 @@
 
 const HELLO = "Hello, World!";
 const TEXT = { "content-type": "text/plain" };
-/** Held long-polls per frontend id: [conn, req] targets. @type {Map<string, [number, number][]>} */
+/**
+ * Held long-polls per frontend id: [conn, req, token] targets (the token lets a reply through).
+ * @type {Map<string, [number, number, number][]>}
+ */
 const held = new Map();
 
 /** @param {string} url */
@@ -30,7 +33,8 @@ function app(request, ctx) {
       );
     case "/poll": {
       const list = held.get(ctx.frontendId) ?? [];
-      list.push([ctx.connectionId, ctx.requestId]);
+      const a = ctx.address;
+      list.push([a.conn, a.req, a.token]);
       held.set(ctx.frontendId, list);
       return ctx.defer();
     }
