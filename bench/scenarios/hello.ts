@@ -62,6 +62,12 @@ export async function hello(opts: BenchOptions): Promise<ScenarioResult> {
     "ferry-node",
     "mongrel2-node",
   );
+  ratioOf(
+    result,
+    "batches on the wire: minimal Ferry handler with batch 64 / the same with batch 1",
+    "ferry-node",
+    "ferry-node-b1",
+  );
   ratioOf(result, "Mongrel2: zeromq.js handler / Python handler", "mongrel2-node", "mongrel2-py");
   return result;
 }

@@ -29,6 +29,7 @@ export function helloStacks(opts: BenchOptions): Candidate[] {
     { stack: ferry("ts") },
     { stack: ferry("ts", 2) },
     { stack: ferry("node") },
+    { stack: ferry("node-b1") },
     { stack: mongrel2(m2Sdk) },
     { stack: ferry("m2-ts") },
     { stack: mongrel2(m2Node) },

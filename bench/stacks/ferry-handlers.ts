@@ -8,7 +8,7 @@ import type { FerryEndpoints } from "./ferry.js";
 import type { StackOptions } from "./types.js";
 
 export interface FerryHandler {
-  kind: "ts" | "node" | "wsgi" | "m2-node" | "m2-ts";
+  kind: "ts" | "node" | "node-b1" | "wsgi" | "m2-node" | "m2-ts";
   label: string;
   protocol: "ferry" | "mongrel2";
   /** Extra keys for the group in the frontend config. */
@@ -93,6 +93,20 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
       const [node, ...pre] = NODE_TS as [string, ...string[]];
       const app = join(BENCH, "apps", "ferry-handler.ts");
       return start(`ferry-node-${i}`, node, [...pre, app, ends.requests, ends.replies]);
+    },
+  },
+  // The same handler declaring `batch: 1`: every request travels in a message of its own, as
+  // in protocol v1, so the two rows side by side show what batches on the wire buy.
+  "node-b1": {
+    kind: "node-b1",
+    label: "minimal zeromq.js Ferry handler, batch 1",
+    protocol: "ferry",
+    tools: [],
+    unavailable: () => undefined,
+    start: (ends, i) => {
+      const [node, ...pre] = NODE_TS as [string, ...string[]];
+      const app = join(BENCH, "apps", "ferry-handler.ts");
+      return start(`ferry-node-b1-${i}`, node, [...pre, app, ends.requests, ends.replies, "1"]);
     },
   },
   "m2-ts": {
