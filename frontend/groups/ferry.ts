@@ -19,6 +19,7 @@ import type { GroupConfig } from "../config/schema.js";
 import type { Exchange } from "../exchange.js";
 import { Throttle } from "../throttle.js";
 import type { GroupSockets } from "../transport/types.js";
+import { FerryLoss } from "./ferry-loss.js";
 import { applyMessage } from "./ferry-replies.js";
 import { newToken } from "./ferry-token.js";
 import { HandlerRegistry, type HandlerEntry } from "./handler-registry.js";
@@ -26,17 +27,6 @@ import { encodeRequest } from "./request-message.js";
 import { sendUpload } from "./ferry-upload.js";
 import type { GroupContext, GroupStatus, HandlerGroup } from "./types.js";
 
-/**
- * Re-sends of one request because a requests-socket peer disconnected. Bounded, so a peer that
- * connects and drops over and over cannot make the frontend send a request without end.
- */
-const MAX_FAST_RESENDS = 2;
-/**
- * ZeroMQ reports a disconnect on the monitor before the requests socket has dropped that peer's
- * pipe (and before a new peer's pipe is up), so the first re-send can still go down the dead pipe.
- * What the first pass re-sent and nobody has claimed this long after is re-sent once more.
- */
-const FAST_RESEND_RECHECK_MS = 100;
 /** A warning about one peer is logged at most once per this many ms (with a count held back). */
 const WARN_EVERY_MS = 60_000;
 
@@ -62,8 +52,8 @@ export class FerryGroup implements HandlerGroup {
   readonly fidTopic: Buffer;
   sockets: GroupSockets | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
-  /** The second pass of a fast re-send (FAST_RESEND_RECHECK_MS after a peer disconnected). */
-  private recheck: NodeJS.Timeout | undefined;
+  /** What happens when a handler goes: re-sends and failures. */
+  private readonly loss = new FerryLoss(this);
   private readonly reported = new Set<string>();
   private readonly warnings = new Throttle(WARN_EVERY_MS);
   /** Exchanges dispatched (or re-sent) in this turn of the event loop, in order. */
@@ -159,7 +149,7 @@ export class FerryGroup implements HandlerGroup {
   }
 
   /** Into the outbox, which leaves at the end of this turn of the event loop. */
-  private post(ex: Exchange): void {
+  post(ex: Exchange): void {
     this.outbox.push(ex);
     this.outboxImmediate ??= setImmediate(this.sendOutbox);
   }
@@ -344,89 +334,14 @@ export class FerryGroup implements HandlerGroup {
     }
   }
 
-  /**
-   * A peer of the requests socket disconnected. PUSH does not say which requests sat in its pipe,
-   * so every one that may have (dispatched, unclaimed) is re-sent at once when that is safe
-   * (idempotent, nothing sent to its client). A copy another handler already has is harmless:
-   * the first claim wins and the other handler gets cancel.
-   */
+  /** A peer of the requests socket disconnected (see FerryLoss.peerGone). */
   peerGone(): void {
-    const resent = this.fastResend(this.awaiting.values());
-    if (resent.length === 0) return;
-    this.ctx.events.emit("handler-disconnected", { group: this.name, resent: resent.length });
-    if (this.recheck) clearTimeout(this.recheck);
-    this.recheck = setTimeout(() => {
-      this.recheck = undefined;
-      this.fastResend(resent);
-    }, FAST_RESEND_RECHECK_MS).unref();
+    this.loss.peerGone();
   }
 
-  /** Re-sends those of `candidates` that may sit in a lost pipe and are safe to send again. */
-  private fastResend(candidates: Iterable<Exchange>): Exchange[] {
-    const resent: Exchange[] = [];
-    if (this.registry.liveCount === 0) return resent; // nobody to take them: the heartbeat window decides
-    for (const ex of [...candidates]) {
-      if (ex.claimer !== undefined || ex.done || ex.fastResends >= MAX_FAST_RESENDS) continue;
-      if (!ex.idempotent || ex.headSent || (ex.upload?.sent ?? 0) > 0) continue;
-      ex.fastResends++;
-      this.resend(ex);
-      resent.push(ex);
-    }
-    return resent;
-  }
-
-  /**
-   * A handler is gone. What it claimed, and what nobody claimed yet, is re-sent when that is
-   * safe (idempotent, nothing sent to the client, some handler left to take it); else 502.
-   * `reason` "left": it said goodbye and finished its work (logged at info, not counted as lost).
-   */
+  /** A handler is gone (see FerryLoss.lose). */
   lose(entry: HandlerEntry, reason: string): void {
-    const { counters, responder } = this.ctx;
-    const left = reason === "left";
-    if (!left) counters.handlersLost++;
-    const sockets = this.ctx.websockets.lose(entry.hid);
-    const canResend = this.registry.liveCount > 0;
-    let resent = 0;
-    let failed = 0;
-    const orphans = [...entry.claimed];
-    for (const ex of this.awaiting.values()) if (ex.claimer === undefined) orphans.push(ex);
-    for (const ex of orphans) {
-      if (ex.done) continue;
-      const claimedByLost = ex.claimer === entry.hid;
-      // A handler that got part of a streamed body took bytes nobody can send again.
-      const resendable = ex.idempotent && !ex.headSent && (ex.upload?.sent ?? 0) === 0;
-      if (resendable && canResend) {
-        this.resend(ex);
-        resent++;
-      } else if (claimedByLost || !canResend) {
-        counters.handlerLost++;
-        responder.fail(ex, "FERRY_HANDLER_LOST", `handler ${entry.hid} was lost (${reason})`);
-        this.forget(ex);
-        failed++;
-      }
-    }
-    this.ctx.events.emit(left ? "handler-left" : "handler-lost", {
-      group: this.name,
-      hid: entry.hid,
-      reason,
-      resent,
-      failed,
-      sockets,
-    });
-  }
-
-  private resend(ex: Exchange): void {
-    this.ctx.counters.resent++;
-    if (ex.claimer !== undefined) this.registry.get(ex.claimer)?.claimed.delete(ex);
-    ex.claimer = undefined;
-    ex.upload?.resetCredit();
-    ex.attempt++;
-    this.awaiting.delete(ex.id);
-    // Back in the outbox: it takes room again when it goes out.
-    this.outstanding.delete(ex);
-    // Same token: the request is the same, whichever handler answers it.
-    ex.payload = encodeRequest(ex, this.ctx.fid, this.name, this.config.timeout);
-    this.post(ex);
+    this.loss.lose(entry, reason);
   }
 
   /**
@@ -466,7 +381,7 @@ export class FerryGroup implements HandlerGroup {
 
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.recheck) clearTimeout(this.recheck);
+    this.loss.close();
     if (this.outboxImmediate) clearImmediate(this.outboxImmediate);
     await this.sockets?.close();
   }
