@@ -22,6 +22,7 @@ import { ClaimTimer } from "./claim-timer.js";
 import { AGENT, resolveOptions, type ConnectionOptions } from "./connection-options.js";
 import { Exchange, type ExchangeState } from "./exchange.js";
 import type { ExchangeOwner } from "./exchange-owner.js";
+import { RequestSlots } from "./request-slots.js";
 import { ReplyWriter, toBytes, type BodyInit, type HandlerIdentity } from "./reply-writer.js";
 import type { Transport } from "./transport/types.js";
 import { VersionWarnings, type VersionMismatch } from "./version-warnings.js";
@@ -75,18 +76,13 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   private readonly claims: ClaimTimer;
   /** fid -> req -> exchange, for every exchange not done (active or deferred). */
   private readonly table = new Map<string, Map<number, Exchange>>();
-  private active = 0;
-  /** Requests received past the concurrency limit (a batch), started in order as slots free. */
-  private backlog: RequestMsg[] = [];
-  private startingBacklog = false;
+  private readonly slots: RequestSlots;
   private readonly versionWarnings = new VersionWarnings();
   private deferredCount = 0;
-  private paused = false;
   private draining = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private dirty: Exchange[] = [];
   private flushScheduled = false;
-  private idleWaiters: Array<() => void> = [];
   private started = false;
   private readonly goneTimers = new Map<string, NodeJS.Timeout>();
 
@@ -101,11 +97,16 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     this.heartbeatMs = resolved.heartbeatMs;
     this.writer = new ReplyWriter((topic, payload) => this.transport.publish(topic, payload));
     this.claims = new ClaimTimer(resolved.claimAfterMs);
+    this.slots = new RequestSlots(this.concurrency, {
+      start: (msg) => this.begin(msg),
+      pause: () => this.transport.pauseRequests(),
+      resume: () => this.transport.resumeRequests(),
+    });
   }
 
   /** Requests being worked on, or received and waiting for a slot (deferred ones not counted). */
   get inflight(): number {
-    return this.active + this.backlog.length;
+    return this.slots.inflight;
   }
 
   /** Requests held for a later answer. */
@@ -188,7 +189,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     for (const byReq of this.table.values()) for (const ex of byReq.values()) ex.claim();
     // Open WebSockets would keep the handler forever: they close "going away" (1001).
     this.websockets.closeAll(1001, "handler stopping");
-    await this.whenIdle(options.timeoutMs ?? 30_000);
+    await this.slots.whenIdle(options.timeoutMs ?? 30_000);
     await this.websockets.whenEmpty(Math.min(5000, options.timeoutMs ?? 30_000));
     this.writer.goodbye(this.identity, 0);
     await this.close();
@@ -217,7 +218,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   deferred(exchange: Exchange): void {
     exchange.state = "deferred";
     this.deferredCount++;
-    this.releaseSlot();
+    this.slots.release();
     this.announceCapacity();
   }
 
@@ -250,7 +251,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
       if (byReq.size === 0) this.table.delete(exchange.fid);
     }
     if (previous === "deferred") this.deferredCount--;
-    else if (previous === "active") this.releaseSlot();
+    else if (previous === "active") this.slots.release();
   }
 
   // ------------------------------------------------------------ receiving
@@ -284,11 +285,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
       return;
     }
     // A message may hold several requests: past the limit they wait here for a slot.
-    if (this.active >= this.concurrency || this.backlog.length > 0) {
-      this.backlog.push(msg);
-      return;
-    }
-    this.begin(msg);
+    this.slots.offer(msg);
   }
 
   private begin(msg: RequestMsg): void {
@@ -296,11 +293,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     let byReq = this.table.get(msg.fid);
     if (!byReq) this.table.set(msg.fid, (byReq = new Map()));
     byReq.set(msg.req, exchange);
-    this.active++;
-    if (this.active >= this.concurrency && !this.paused) {
-      this.paused = true;
-      this.transport.pauseRequests();
-    }
+    this.slots.take();
     // Streamed bodies and requests arriving while draining are claimed at once.
     if (msg.stream || this.draining) exchange.claim();
     else this.claims.add(exchange);
@@ -387,42 +380,6 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     const dirty = this.dirty;
     this.dirty = [];
     for (const ex of dirty) ex.flush();
-  }
-
-  private releaseSlot(): void {
-    this.active--;
-    this.startBacklog();
-    // (While the backlog is being started, a request that ends at once lands here with the
-    // backlog not yet empty: then the outer call decides.)
-    if (this.backlog.length > 0) return;
-    if (this.paused && this.active < this.concurrency) {
-      this.paused = false;
-      this.transport.resumeRequests();
-    }
-    if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
-  }
-
-  /** Start waiting requests while slots are free (not re-entered: begin() may free a slot). */
-  private startBacklog(): void {
-    if (this.startingBacklog) return;
-    this.startingBacklog = true;
-    try {
-      while (this.backlog.length > 0 && this.active < this.concurrency)
-        this.begin(this.backlog.shift()!);
-    } finally {
-      this.startingBacklog = false;
-    }
-  }
-
-  private whenIdle(timeoutMs: number): Promise<void> {
-    if (this.active === 0 && this.backlog.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   private sayHello(kind: "hello" | "heartbeat"): void {
