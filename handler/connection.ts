@@ -6,12 +6,10 @@
  */
 import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import {
   decodeToHandler,
   isProtocolError,
   Limits,
-  PROTOCOL_VERSION,
   ProtocolErrorCode,
   type CancelMsg,
   type DisconnectMsg,
@@ -21,44 +19,18 @@ import {
   type WsEventMsg,
 } from "../protocol/index.js";
 import { ClaimTimer } from "./claim-timer.js";
-import { HandlerError } from "./errors.js";
+import { AGENT, resolveOptions, type ConnectionOptions } from "./connection-options.js";
 import { Exchange, type ExchangeState } from "./exchange.js";
 import type { ExchangeOwner } from "./exchange-owner.js";
+import { RequestSlots } from "./request-slots.js";
 import { ReplyWriter, toBytes, type BodyInit, type HandlerIdentity } from "./reply-writer.js";
-import { Throttle } from "./throttle.js";
-import type { FrontendEndpoints, Transport } from "./transport/types.js";
+import type { Transport } from "./transport/types.js";
+import { VersionWarnings, type VersionMismatch } from "./version-warnings.js";
 import { WebSocketTable } from "./websocket/table.js";
 
-export const DEFAULT_ENDPOINTS: FrontendEndpoints = Object.freeze({
-  requests: "tcp://127.0.0.1:9997",
-  replies: "tcp://127.0.0.1:9996",
-  events: "tcp://127.0.0.1:9998",
-});
-
-export const AGENT = "ferry-ts/0.1";
-
-export interface ConnectionOptions {
-  /** Frontends to connect to (default: one, on the frontend's built-in endpoints). */
-  frontends?: FrontendEndpoints[];
-  /** Use this transport instead of ZeroMQ (tests). */
-  transport?: Transport;
-  /**
-   * Requests worked on at once (1..65,536); at the limit the handler stops taking requests.
-   * Default 64. Sent to the frontends as `capacity`.
-   */
-  concurrency?: number;
-  /**
-   * Most requests taken from one frontend message (1..1,024; default: the concurrency, at most
-   * 1,024). Requests of a message past the concurrency limit wait here, in order, for a slot.
-   */
-  batch?: number;
-  /** Milliseconds between heartbeats (100..60,000). Default 1000. */
-  heartbeatMs?: number;
-  /** An explicit claim goes out when the app has not replied within this many ms. Default 10. */
-  claimAfterMs?: number;
-  /** Handler id; default `<host>-<pid>-<random>`. */
-  hid?: string;
-}
+// Importers of the connection find its options and warning types here too.
+export { DEFAULT_ENDPOINTS, newHandlerId, type ConnectionOptions } from "./connection-options.js";
+export type { VersionMismatch } from "./version-warnings.js";
 
 export interface ConnectionEvents {
   /** A new request: answer it through the Exchange. */
@@ -83,45 +55,9 @@ export interface ConnectionEvents {
   appError: [err: unknown, exchange: Exchange];
 }
 
-export interface VersionMismatch {
-  /** The frontend's id, when its message had one. */
-  fid: string | undefined;
-  /** The version it speaks. */
-  version: number;
-  /** Messages like it dropped since the last report. */
-  held: number;
-  /** One line for a log, saying what to upgrade. */
-  message: string;
-}
-
-/** What a frontend of an older version does not send, for the warning. */
-const LACKS: Readonly<Record<number, string>> = { 1: "token, port, v:2" };
-
-function versionMessage(fid: string | undefined, version: number): string {
-  const who = fid === undefined ? "a frontend" : `frontend ${fid}`;
-  return (
-    `${who} speaks Ferry protocol v${version}; this handler speaks v${PROTOCOL_VERSION} ` +
-    `(needs ${LACKS[version] ?? `v:${PROTOCOL_VERSION}`}): upgrade the frontend`
-  );
-}
-
-/** An integer option within what the protocol carries. */
-function inRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new HandlerError(
-      "ERR_OPTIONS",
-      `${name} must be an integer ${min}..${max}, got ${value}`,
-    );
-  return value;
-}
-
 interface DrainOptions {
   /** Give up waiting for active requests after this long. Default 30 s. */
   timeoutMs?: number;
-}
-
-export function newHandlerId(): string {
-  return `${hostname().slice(0, 60)}-${process.pid}-${randomBytes(4).toString("hex")}`;
 }
 
 export class HandlerConnection extends EventEmitter<ConnectionEvents> implements ExchangeOwner {
@@ -140,51 +76,37 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   private readonly claims: ClaimTimer;
   /** fid -> req -> exchange, for every exchange not done (active or deferred). */
   private readonly table = new Map<string, Map<number, Exchange>>();
-  private active = 0;
-  /** Requests received past the concurrency limit (a batch), started in order as slots free. */
-  private backlog: RequestMsg[] = [];
-  private startingBacklog = false;
-  private readonly versionWarnings = new Throttle(60_000);
+  private readonly slots: RequestSlots;
+  private readonly versionWarnings = new VersionWarnings();
   private deferredCount = 0;
-  private paused = false;
   private draining = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private dirty: Exchange[] = [];
   private flushScheduled = false;
-  private idleWaiters: Array<() => void> = [];
   private started = false;
   private readonly goneTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(options: ConnectionOptions & { transport: Transport }) {
     super();
-    this.hid = options.hid ?? newHandlerId();
+    const resolved = resolveOptions(options);
+    this.hid = resolved.hid;
     this.identity = { hid: this.hid, secret: randomBytes(32) };
     this.transport = options.transport;
-    this.concurrency = inRange(
-      "concurrency",
-      options.concurrency ?? 64,
-      Limits.minCapacity,
-      Limits.maxCapacity,
-    );
-    this.batch = inRange(
-      "batch",
-      options.batch ?? Math.min(this.concurrency, Limits.maxBatch),
-      1,
-      Limits.maxBatch,
-    );
-    this.heartbeatMs = inRange(
-      "heartbeatMs",
-      options.heartbeatMs ?? 1000,
-      Limits.minInterval,
-      Limits.maxInterval,
-    );
+    this.concurrency = resolved.concurrency;
+    this.batch = resolved.batch;
+    this.heartbeatMs = resolved.heartbeatMs;
     this.writer = new ReplyWriter((topic, payload) => this.transport.publish(topic, payload));
-    this.claims = new ClaimTimer(options.claimAfterMs ?? 10);
+    this.claims = new ClaimTimer(resolved.claimAfterMs);
+    this.slots = new RequestSlots(this.concurrency, {
+      start: (msg) => this.begin(msg),
+      pause: () => this.transport.pauseRequests(),
+      resume: () => this.transport.resumeRequests(),
+    });
   }
 
   /** Requests being worked on, or received and waiting for a slot (deferred ones not counted). */
   get inflight(): number {
-    return this.active + this.backlog.length;
+    return this.slots.inflight;
   }
 
   /** Requests held for a later answer. */
@@ -267,7 +189,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     for (const byReq of this.table.values()) for (const ex of byReq.values()) ex.claim();
     // Open WebSockets would keep the handler forever: they close "going away" (1001).
     this.websockets.closeAll(1001, "handler stopping");
-    await this.whenIdle(options.timeoutMs ?? 30_000);
+    await this.slots.whenIdle(options.timeoutMs ?? 30_000);
     await this.websockets.whenEmpty(Math.min(5000, options.timeoutMs ?? 30_000));
     this.writer.goodbye(this.identity, 0);
     await this.close();
@@ -296,7 +218,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   deferred(exchange: Exchange): void {
     exchange.state = "deferred";
     this.deferredCount++;
-    this.releaseSlot();
+    this.slots.release();
     this.announceCapacity();
   }
 
@@ -329,7 +251,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
       if (byReq.size === 0) this.table.delete(exchange.fid);
     }
     if (previous === "deferred") this.deferredCount--;
-    else if (previous === "active") this.releaseSlot();
+    else if (previous === "active") this.slots.release();
   }
 
   // ------------------------------------------------------------ receiving
@@ -338,11 +260,8 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   private rejected(source: "requests" | "events", err: unknown): void {
     this.malformedCount++;
     if (isProtocolError(err) && err.code === ProtocolErrorCode.Version && err.peer) {
-      const fid = err.peer.id;
-      const held = this.versionWarnings.pass(`${fid ?? ""}\n${err.peer.version}`);
-      if (held < 0) return;
-      const version = err.peer.version;
-      this.emit("versionMismatch", { fid, version, held, message: versionMessage(fid, version) });
+      const warning = this.versionWarnings.next(err.peer.id, err.peer.version);
+      if (warning !== undefined) this.emit("versionMismatch", warning);
       return;
     }
     this.emit(
@@ -366,11 +285,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
       return;
     }
     // A message may hold several requests: past the limit they wait here for a slot.
-    if (this.active >= this.concurrency || this.backlog.length > 0) {
-      this.backlog.push(msg);
-      return;
-    }
-    this.begin(msg);
+    this.slots.offer(msg);
   }
 
   private begin(msg: RequestMsg): void {
@@ -378,11 +293,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     let byReq = this.table.get(msg.fid);
     if (!byReq) this.table.set(msg.fid, (byReq = new Map()));
     byReq.set(msg.req, exchange);
-    this.active++;
-    if (this.active >= this.concurrency && !this.paused) {
-      this.paused = true;
-      this.transport.pauseRequests();
-    }
+    this.slots.take();
     // Streamed bodies and requests arriving while draining are claimed at once.
     if (msg.stream || this.draining) exchange.claim();
     else this.claims.add(exchange);
@@ -469,42 +380,6 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     const dirty = this.dirty;
     this.dirty = [];
     for (const ex of dirty) ex.flush();
-  }
-
-  private releaseSlot(): void {
-    this.active--;
-    this.startBacklog();
-    // (While the backlog is being started, a request that ends at once lands here with the
-    // backlog not yet empty: then the outer call decides.)
-    if (this.backlog.length > 0) return;
-    if (this.paused && this.active < this.concurrency) {
-      this.paused = false;
-      this.transport.resumeRequests();
-    }
-    if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
-  }
-
-  /** Start waiting requests while slots are free (not re-entered: begin() may free a slot). */
-  private startBacklog(): void {
-    if (this.startingBacklog) return;
-    this.startingBacklog = true;
-    try {
-      while (this.backlog.length > 0 && this.active < this.concurrency)
-        this.begin(this.backlog.shift()!);
-    } finally {
-      this.startingBacklog = false;
-    }
-  }
-
-  private whenIdle(timeoutMs: number): Promise<void> {
-    if (this.active === 0 && this.backlog.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   private sayHello(kind: "hello" | "heartbeat"): void {

@@ -1,13 +1,8 @@
 /** The Ferry TypeScript handler SDK. */
 export { serve, type ServeOptions } from "./serve.js";
-export {
-  HandlerConnection,
-  DEFAULT_ENDPOINTS,
-  newHandlerId,
-  type ConnectionOptions,
-  type ConnectionEvents,
-  type VersionMismatch,
-} from "./connection.js";
+export { HandlerConnection, type ConnectionEvents } from "./connection.js";
+export { DEFAULT_ENDPOINTS, newHandlerId, type ConnectionOptions } from "./connection-options.js";
+export type { VersionMismatch } from "./version-warnings.js";
 export { Exchange, type ReplyAddress } from "./exchange.js";
 export { Deferred, isDeferred, type HandlerContext } from "./context.js";
 export { Replier, type ReplierOptions, type SimpleResponse } from "./replier.js";
