@@ -6,7 +6,7 @@ import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BodyMsg, CreditEventMsg, ToHandlerMsg } from "../../../protocol/index.js";
 import { get } from "../../integration/frontend/harness.js";
-import { hello, rig, stopRigs, type Rig } from "./group-rig.js";
+import { answer, hello, rig, stopRigs, type Rig } from "./group-rig.js";
 
 afterEach(stopRigs);
 
@@ -65,15 +65,7 @@ describe("streamed request bodies", () => {
     });
     await until("the end", () => (bodies(r).some((b) => b.end) ? true : undefined));
     expect(Buffer.concat(bodies(r).map((b) => b.data))).toEqual(payload);
-    r.send({
-      kind: "head",
-      hid: "a",
-      to: [[req!.conn, req!.req, req!.token]],
-      status: 200,
-      headers: [],
-      body: Buffer.from("got it"),
-      end: true,
-    });
+    r.send(answer("a", req!, "got it"));
     expect((await reply).body).toBe("got it");
   });
 
