@@ -125,3 +125,13 @@ export const answer = (
   body: Buffer.from(body),
   end: true,
 });
+
+/** Credit of `bytes` more body bytes from `hid` for one request. */
+export const credit = (hid: string, m: RequestMsg, bytes: number): Draft<ToFrontendMsg> => ({
+  kind: "credit",
+  hid,
+  conn: m.conn,
+  req: m.req,
+  token: m.token,
+  bytes,
+});
