@@ -5,11 +5,12 @@
  * frontend writes beside it. Exit 0: in force; 1: refused (every problem listed) or no answer;
  * 2: usage.
  */
-import { FerryError, isFerryError } from "../errors.js";
+import { FerryError } from "../errors.js";
 import {
-  callControl,
+  callControlJson,
+  errorLine,
   locate,
-  takeCommonOption,
+  parseCommand,
   type CommonOptions,
   type Located,
 } from "../status/control-client.js";
@@ -27,43 +28,16 @@ interface ReloadOptions extends CommonOptions {
   timeout: number;
 }
 
-function parse(args: string[]): ReloadOptions {
-  const o: ReloadOptions = {
-    config: undefined,
-    control: undefined,
-    pidFile: undefined,
-    timeout: 30_000,
-  };
-  for (let i = 0; i < args.length; i++) {
-    const taken = takeCommonOption(args, i, o);
-    if (taken !== undefined) {
-      i = taken;
-      continue;
-    }
-    const arg = args[i]!;
-    if (arg === "--timeout" && args[i + 1] !== undefined && /^\d+$/.test(args[i + 1]!)) {
-      o.timeout = Number(args[++i]);
-    } else if (arg === "--help" || arg === "-h") {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    } else throw new FerryError("FERRY_USAGE", `unknown option ${arg}`);
+function takeReloadOption(args: string[], i: number, o: ReloadOptions): number | undefined {
+  if (args[i] === "--timeout" && args[i + 1] !== undefined && /^\d+$/.test(args[i + 1]!)) {
+    o.timeout = Number(args[i + 1]);
+    return i + 1;
   }
-  return o;
+  return undefined;
 }
 
-async function viaControl(at: Located, timeout: number): Promise<ReloadResult> {
-  const answer = await callControl(at, "POST", "/reload", timeout);
-  if (answer.status === 401)
-    throw new FerryError(
-      "FERRY_CONTROL_TOKEN",
-      "the control listener needs its token: set FERRY_CONTROL_TOKEN",
-    );
-  if (answer.status !== 200 && answer.status !== 422)
-    throw new FerryError(
-      "FERRY_CONTROL_UNREACHABLE",
-      `POST /reload answered ${answer.status}: ${answer.body.slice(0, 200)}`,
-    );
-  return JSON.parse(answer.body) as ReloadResult;
+function viaControl(at: Located, timeout: number): Promise<ReloadResult> {
+  return callControlJson<ReloadResult>(at, "POST", "/reload", timeout, [200, 422]);
 }
 
 async function viaSignal(pidFile: string, timeout: number): Promise<ReloadResult> {
@@ -97,13 +71,12 @@ async function viaSignal(pidFile: string, timeout: number): Promise<ReloadResult
 }
 
 export async function main(argv: string[]): Promise<void> {
-  let o: ReloadOptions;
-  try {
-    o = parse(argv.slice(1));
-  } catch (err) {
-    process.stderr.write(`ferry: ${(err as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
+  const o = parseCommand<ReloadOptions>(
+    argv.slice(1),
+    USAGE,
+    { timeout: 30_000 },
+    takeReloadOption,
+  );
   try {
     const at = locate(o, process.env);
     const viaPid = o.pidFile !== undefined || at.control === undefined;
@@ -130,9 +103,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`  ${p.path || "(config)"}: ${p.message}\n`);
     process.exit(1);
   } catch (err) {
-    process.stderr.write(
-      `ferry: ${isFerryError(err) ? `${err.code}: ` : ""}${(err as Error).message}\n`,
-    );
+    process.stderr.write(errorLine(err));
     process.exit(1);
   }
 }

@@ -3,8 +3,13 @@
  * running frontend's status, from its control listener. Exit 0 when every group has a live
  * handler, 1 when one has none, 2 on a usage error, 3 when the frontend cannot be reached.
  */
-import { FerryError, isFerryError } from "../errors.js";
-import { callControl, locate, takeCommonOption, type CommonOptions } from "./control-client.js";
+import {
+  callControlJson,
+  errorLine,
+  locate,
+  parseCommand,
+  type CommonOptions,
+} from "./control-client.js";
 import type { StatusDoc } from "./snapshot.js";
 import { renderStatus, statusExitCode } from "./table.js";
 
@@ -21,52 +26,23 @@ interface StatusOptions extends CommonOptions {
   all: boolean;
 }
 
-function parse(args: string[]): StatusOptions {
-  const o: StatusOptions = {
-    config: undefined,
-    control: undefined,
-    pidFile: undefined,
-    json: false,
-    watch: undefined,
-    all: false,
-  };
-  for (let i = 0; i < args.length; i++) {
-    const taken = takeCommonOption(args, i, o);
-    if (taken !== undefined) {
-      i = taken;
-      continue;
+function takeStatusOption(args: string[], i: number, o: StatusOptions): number | undefined {
+  const arg = args[i];
+  if (arg === "--json") o.json = true;
+  else if (arg === "--all") o.all = true;
+  else if (arg === "--watch" || arg === "-w") {
+    const next = args[i + 1];
+    if (next !== undefined && /^\d+(\.\d+)?$/.test(next)) {
+      o.watch = Number(next);
+      return i + 1;
     }
-    const arg = args[i]!;
-    if (arg === "--json") o.json = true;
-    else if (arg === "--all") o.all = true;
-    else if (arg === "--watch" || arg === "-w") {
-      const next = args[i + 1];
-      if (next !== undefined && /^\d+(\.\d+)?$/.test(next)) {
-        o.watch = Number(next);
-        i++;
-      } else o.watch = 2;
-    } else if (arg === "--help" || arg === "-h") {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    } else throw new FerryError("FERRY_USAGE", `unknown option ${arg}`);
-  }
-  return o;
+    o.watch = 2;
+  } else return undefined;
+  return i;
 }
 
-async function fetchStatus(o: StatusOptions): Promise<StatusDoc> {
-  const at = locate(o, process.env);
-  const answer = await callControl(at, "GET", "/status", 10_000);
-  if (answer.status === 401)
-    throw new FerryError(
-      "FERRY_CONTROL_TOKEN",
-      "the control listener needs its token: set FERRY_CONTROL_TOKEN",
-    );
-  if (answer.status !== 200)
-    throw new FerryError(
-      "FERRY_CONTROL_UNREACHABLE",
-      `GET /status answered ${answer.status}: ${answer.body.slice(0, 200)}`,
-    );
-  return JSON.parse(answer.body) as StatusDoc;
+function fetchStatus(o: StatusOptions): Promise<StatusDoc> {
+  return callControlJson<StatusDoc>(locate(o, process.env), "GET", "/status", 10_000);
 }
 
 function show(doc: StatusDoc, o: StatusOptions): void {
@@ -75,13 +51,12 @@ function show(doc: StatusDoc, o: StatusOptions): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  let o: StatusOptions;
-  try {
-    o = parse(argv.slice(1));
-  } catch (err) {
-    process.stderr.write(`ferry: ${(err as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
+  const o = parseCommand<StatusOptions>(
+    argv.slice(1),
+    USAGE,
+    { json: false, watch: undefined, all: false },
+    takeStatusOption,
+  );
   if (o.watch === undefined) {
     try {
       const doc = await fetchStatus(o);
@@ -101,7 +76,7 @@ export async function main(argv: string[]): Promise<void> {
       text = o.json ? JSON.stringify(doc) + "\n" : renderStatus(doc, o.all ? Infinity : 10);
     } catch (err) {
       code = 3;
-      text = `ferry: ${isFerryError(err) ? `${err.code}: ` : ""}${(err as Error).message}\n`;
+      text = errorLine(err);
     }
     // Clear and redraw, as `top` does (JSON lines simply follow each other).
     process.stdout.write(
@@ -112,7 +87,6 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function fail(err: unknown): never {
-  const e = err as Error;
-  process.stderr.write(`ferry: ${isFerryError(err) ? `${err.code}: ` : ""}${e.message}\n`);
+  process.stderr.write(errorLine(err));
   process.exit(3);
 }

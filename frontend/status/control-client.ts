@@ -6,7 +6,7 @@
  */
 import { request } from "node:http";
 import { readConfigFile, type Env } from "../config/load.js";
-import { FerryError } from "../errors.js";
+import { FerryError, isFerryError } from "../errors.js";
 import { defaultPidFile } from "../reload/pid-file.js";
 
 export interface CommonOptions {
@@ -100,6 +100,69 @@ export function callControl(
     );
     req.end();
   });
+}
+
+/**
+ * One request to the control listener whose answer is JSON: 401 becomes FERRY_CONTROL_TOKEN, a
+ * status outside `accepted` FERRY_CONTROL_UNREACHABLE.
+ */
+export async function callControlJson<T>(
+  at: Located,
+  method: "GET" | "POST",
+  path: string,
+  timeoutMs: number,
+  accepted: readonly number[] = [200],
+): Promise<T> {
+  const answer = await callControl(at, method, path, timeoutMs);
+  if (answer.status === 401)
+    throw new FerryError(
+      "FERRY_CONTROL_TOKEN",
+      "the control listener needs its token: set FERRY_CONTROL_TOKEN",
+    );
+  if (!accepted.includes(answer.status))
+    throw new FerryError(
+      "FERRY_CONTROL_UNREACHABLE",
+      `${method} ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`,
+    );
+  return JSON.parse(answer.body) as T;
+}
+
+/** The line a command prints for an error: `ferry: CODE: message`. */
+export function errorLine(err: unknown): string {
+  return `ferry: ${isFerryError(err) ? `${err.code}: ` : ""}${(err as Error).message}\n`;
+}
+
+/**
+ * A command's arguments: the common options, `--help`, then the command's own through `takeOwn`
+ * (the index of the last argument it used, or undefined when the argument is not its own). On a
+ * usage error, prints it with `usage` and exits 2.
+ */
+export function parseCommand<T extends CommonOptions>(
+  args: string[],
+  usage: string,
+  own: Omit<T, keyof CommonOptions>,
+  takeOwn: (args: string[], i: number, o: T) => number | undefined,
+): T {
+  const o = { config: undefined, control: undefined, pidFile: undefined, ...own } as T;
+  try {
+    for (let i = 0; i < args.length; i++) {
+      const taken = takeCommonOption(args, i, o) ?? takeOwn(args, i, o);
+      if (taken !== undefined) {
+        i = taken;
+        continue;
+      }
+      const arg = args[i]!;
+      if (arg === "--help" || arg === "-h") {
+        process.stdout.write(usage);
+        process.exit(0);
+      }
+      throw new FerryError("FERRY_USAGE", `unknown option ${arg}`);
+    }
+  } catch (err) {
+    process.stderr.write(`ferry: ${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  return o;
 }
 
 /** Options both commands take; the rest is left for the command. */

@@ -7,7 +7,7 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HandlerGroup } from "../../frontend/groups/types.js";
-import { hello, rig, stopRigs, type Rig } from "../unit/frontend/group-rig.js";
+import { answer, hello, rig, stopRigs, type Rig } from "../unit/frontend/group-rig.js";
 import { responses } from "./harness.js";
 
 function raw(url: string, bytes: string): Promise<string> {
@@ -73,15 +73,7 @@ describe("defects stay inside their exchange", () => {
       restore();
       const next = raw(r.url, "GET /y HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
       const [req] = await r.requests(1);
-      r.send({
-        kind: "head",
-        hid: "a",
-        to: [[req!.conn, req!.req, req!.token]],
-        status: 200,
-        headers: [],
-        body: Buffer.from("ok"),
-        end: true,
-      });
+      r.send(answer("a", req!, "ok"));
       expect(responses(await next)[0]?.body).toBe("ok");
     });
   }

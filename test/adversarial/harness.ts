@@ -7,10 +7,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import { Publisher, Pull, Subscriber } from "zeromq";
 import { decodeToHandler, type RequestMsg } from "../../protocol/index.js";
+import { rawEnding, type RawEnding } from "../integration/frontend/raw.js";
 import { freePort, freePorts } from "../support/ports.js";
 import { startFerry, type Proc } from "../support/processes.js";
 import { serialPublisher, type SerialPublisher } from "../support/serial-publisher.js";
@@ -262,55 +263,15 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
   };
 }
 
-export interface RawResult {
-  data: string;
-  /** How the connection ended: "eof" (FIN), "reset" (RST), "open" (still open at idle). */
-  end: "eof" | "reset" | "open";
-}
+export type { RawEnding as RawResult } from "../integration/frontend/raw.js";
 
-/**
- * Send bytes, collect everything until the server closes the connection or `idleMs` passes
- * without data; says whether the end was a clean FIN or a reset.
- */
+/** Raw bytes in, everything until the server closes or 1.5 s of silence out (see rawEnding). */
 export function rawRequest(
   port: number,
   payload: string | Buffer,
   options: { idleMs?: number; socket?: (s: Socket) => void } = {},
-): Promise<RawResult> {
-  const idleMs = options.idleMs ?? 1500;
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let data = "";
-    let timer: NodeJS.Timeout | undefined;
-    let done = false;
-    const finish = (end: RawResult["end"]) => {
-      if (done) return;
-      done = true;
-      if (timer) clearTimeout(timer);
-      socket.destroy();
-      resolve({ data, end });
-    };
-    const arm = () => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => finish("open"), idleMs);
-    };
-    socket.on("connect", () => {
-      options.socket?.(socket);
-      socket.write(payload);
-      arm();
-    });
-    socket.on("data", (c: Buffer) => {
-      data += c.toString("latin1");
-      arm();
-    });
-    socket.on("end", () => finish("eof"));
-    socket.on("close", () => finish("eof"));
-    socket.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "ECONNRESET") finish("reset");
-      else if (err.code === "EPIPE") finish("eof");
-      else reject(err);
-    });
-  });
+): Promise<RawEnding> {
+  return rawEnding(port, payload, { ...options, idleMs: options.idleMs ?? 1500 });
 }
 
 /** Parse consecutive HTTP/1.1 responses (Content-Length or chunked bodies). */

@@ -7,40 +7,74 @@ export interface RawResult {
   closed: boolean;
 }
 
-export function rawExchange(
+export interface RawEnding {
+  data: string;
+  /** How the connection ended: "eof" (FIN), "reset" (RST), "open" (still open at idle). */
+  end: "eof" | "reset" | "open";
+}
+
+export interface RawOptions {
+  idleMs?: number;
+  /** Stop (as "open") once the data received so far satisfies this. */
+  until?: (data: string) => boolean;
+  /** Called with the socket once connected, before the payload is written. */
+  socket?: (s: Socket) => void;
+}
+
+/**
+ * Send bytes, collect everything until the server closes the connection or `idleMs` passes
+ * without data; says whether the end was a clean FIN or a reset.
+ */
+export function rawEnding(
   port: number,
   payload: string | Buffer,
-  options: { idleMs?: number; until?: (data: string) => boolean } = {},
-): Promise<RawResult> {
+  options: RawOptions = {},
+): Promise<RawEnding> {
   const idleMs = options.idleMs ?? 500;
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(port, "127.0.0.1");
     let data = "";
     let timer: NodeJS.Timeout | undefined;
-    const finish = (closed: boolean) => {
+    let done = false;
+    const finish = (end: RawEnding["end"]) => {
+      if (done) return;
+      done = true;
       if (timer) clearTimeout(timer);
       socket.destroy();
-      resolve({ data, closed });
+      resolve({ data, end });
     };
     const arm = () => {
       if (timer) clearTimeout(timer);
-      timer = setTimeout(() => finish(false), idleMs);
+      timer = setTimeout(() => finish("open"), idleMs);
     };
     socket.on("connect", () => {
+      options.socket?.(socket);
       socket.write(payload);
       arm();
     });
     socket.on("data", (chunk: Buffer) => {
       data += chunk.toString("latin1");
-      if (options.until?.(data)) finish(false);
+      if (options.until?.(data)) finish("open");
       else arm();
     });
-    socket.on("close", () => finish(true));
+    socket.on("end", () => finish("eof"));
+    socket.on("close", () => finish("eof"));
     socket.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "ECONNRESET" || err.code === "EPIPE") finish(true);
+      if (err.code === "ECONNRESET") finish("reset");
+      else if (err.code === "EPIPE") finish("eof");
       else reject(err);
     });
   });
+}
+
+/** As rawEnding, saying only whether the server closed the connection. */
+export async function rawExchange(
+  port: number,
+  payload: string | Buffer,
+  options: RawOptions = {},
+): Promise<RawResult> {
+  const { data, end } = await rawEnding(port, payload, options);
+  return { data, closed: end !== "open" };
 }
 
 /** Split a stream of HTTP/1.1 responses with Content-Length bodies into [status, body] pairs. */

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { freePort } from "../../support/ports.js";
 import { start, startFerry, type Proc } from "../../support/processes.js";
 import type { Endpoints } from "../frontend/harness.js";
+import type { ReloadResult as ReloadAnswer } from "../../../frontend/reload/reloader.js";
+import type { StatusDoc as StatusAnswer } from "../../../frontend/status/snapshot.js";
 
 export interface OpsFrontend {
   proc: Proc;
@@ -21,55 +23,8 @@ export interface OpsFrontend {
   status(): Promise<StatusAnswer>;
 }
 
-export interface ReloadAnswer {
-  ok: boolean;
-  seq: number;
-  problems: Array<{ path: string; message: string }>;
-  changes: string[];
-  atRestart: string[];
-}
-
-export interface HandlerRow {
-  hid: string;
-  agent: string | null;
-  inflight: number;
-  capacity: number;
-  lastHeartbeat: number;
-  draining: boolean;
-}
-
-export interface GroupRow {
-  name: string;
-  protocol: string;
-  state: string;
-  live: number;
-  handlers: HandlerRow[] | null;
-  queued: number;
-  inflight: number;
-  requests: number;
-  errors: number;
-  rate: number;
-  errorRate: number;
-  oldest: Array<{ id: number; path: string; age: number; handler: string | null }>;
-}
-
-export interface StatusAnswer {
-  fid: string;
-  uptime: number;
-  config: {
-    source: string;
-    lastReload: ReloadAnswer | null;
-    reloads: { ok: number; failed: number };
-  };
-  listeners: Array<{ address: string; tls: boolean }>;
-  connections: number;
-  websockets: number;
-  inflight: number;
-  requests: number;
-  errors: number;
-  history: { seconds: number; requests: number[]; errors: number[] };
-  groups: GroupRow[];
-}
+/** The document `GET /status` answers, as the frontend types it. */
+export type { StatusAnswer };
 
 /** `ferry frontend --config FILE` with FILE written from `config` plus a control listener. */
 export async function startOpsFrontend(

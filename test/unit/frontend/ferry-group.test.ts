@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { get } from "../../integration/frontend/harness.js";
 import { rawExchange } from "../../integration/frontend/raw.js";
-import { hello, rig, stopRigs } from "./group-rig.js";
+import { answer, hello, rig, stopRigs } from "./group-rig.js";
 
 afterEach(stopRigs);
 
@@ -16,26 +16,9 @@ describe("ferry group", () => {
     r.send(hello("b"));
     const reply = get(`${r.url}/x`);
     const [req] = await r.requests(1);
-    const to: [number, number, number][] = [[req!.conn, req!.req, req!.token]];
     r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
-    r.send({
-      kind: "head",
-      hid: "b",
-      to,
-      status: 200,
-      headers: [],
-      body: Buffer.from("from-b"),
-      end: true,
-    });
-    r.send({
-      kind: "head",
-      hid: "a",
-      to,
-      status: 200,
-      headers: [],
-      body: Buffer.from("from-a"),
-      end: true,
-    });
+    r.send(answer("b", req!, "from-b"));
+    r.send(answer("a", req!, "from-a"));
     expect((await reply).body).toBe("from-a");
     expect(r.events()).toContainEqual(
       expect.objectContaining({
@@ -101,15 +84,7 @@ describe("ferry group", () => {
     r.mem.capacity = 10;
     const [req] = await r.requests(1);
     expect(req!.path).toBe("/1");
-    r.send({
-      kind: "head",
-      hid: "a",
-      to: [[req!.conn, req!.req, req!.token]],
-      status: 200,
-      headers: [],
-      body: Buffer.from("ok"),
-      end: true,
-    });
+    r.send(answer("a", req!, "ok"));
     expect((await first).body).toBe("ok");
   });
 
@@ -139,15 +114,7 @@ describe("ferry group", () => {
     const all = await r.requests(3);
     const resent = all[2]!;
     expect(resent).toMatchObject({ method: "GET", path: "/get", attempt: 1 });
-    r.send({
-      kind: "head",
-      hid: "b",
-      to: [[resent.conn, resent.req, resent.token]],
-      status: 200,
-      headers: [],
-      body: Buffer.from("b"),
-      end: true,
-    });
+    r.send(answer("b", resent, "b"));
     expect((await getReq).body).toBe("b");
   });
 
@@ -180,15 +147,7 @@ describe("ferry group", () => {
     r.send(hello("a"));
     const replies = [get(`${r.url}/1`), get(`${r.url}/2`), get(`${r.url}/3`)];
     const reqs = await r.requests(3);
-    r.send({
-      kind: "head",
-      hid: "a",
-      to: reqs.map((m) => [m.conn, m.req, m.token] as [number, number, number]),
-      status: 200,
-      headers: [],
-      body: Buffer.from("all"),
-      end: true,
-    });
+    r.send(answer("a", reqs, "all"));
     for (const res of await Promise.all(replies)) expect(res.body).toBe("all");
   });
 

@@ -8,7 +8,7 @@ import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { Limits } from "../../../protocol/index.js";
 import { get } from "../../integration/frontend/harness.js";
-import { goodbye, hello, rig, secretOf, stopRigs, type Rig } from "./group-rig.js";
+import { answer, goodbye, hello, rig, secretOf, stopRigs, type Rig } from "./group-rig.js";
 
 afterEach(stopRigs);
 
@@ -40,15 +40,7 @@ describe("ferry group: handler secrets", () => {
     // Still live and not draining: a request goes to it and its reply reaches the client.
     const reply = get(`${r.url}/x`);
     const [req] = await r.requests(1);
-    r.send({
-      kind: "head",
-      hid: "a",
-      to: [[req!.conn, req!.req, req!.token]],
-      status: 200,
-      headers: [],
-      body: Buffer.from("still here"),
-      end: true,
-    });
+    r.send(answer("a", req!, "still here"));
     expect(await reply).toMatchObject({ status: 200, body: "still here" });
   });
 
@@ -171,15 +163,7 @@ describe("ferry group: request tokens", () => {
     });
     expect(await replies[1]).toMatchObject({ status: 200, body: "two" });
     expect(r.fe.counters.badTokens).toBe(1);
-    r.send({
-      kind: "head",
-      hid: "a",
-      to: [[one!.conn, one!.req, one!.token]],
-      status: 200,
-      headers: [],
-      body: Buffer.from("one"),
-      end: true,
-    });
+    r.send(answer("a", one!, "one"));
     expect(await replies[0]).toMatchObject({ status: 200, body: "one" });
   });
 

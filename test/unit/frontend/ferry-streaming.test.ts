@@ -6,7 +6,7 @@ import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BodyMsg, CreditEventMsg, ToHandlerMsg } from "../../../protocol/index.js";
 import { get } from "../../integration/frontend/harness.js";
-import { hello, rig, stopRigs, type Rig } from "./group-rig.js";
+import { answer, credit, hello, rig, stopRigs, type Rig } from "./group-rig.js";
 
 afterEach(stopRigs);
 
@@ -43,37 +43,15 @@ describe("streamed request bodies", () => {
     r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
     await settle();
     expect(bodies(r)).toEqual([]);
-    r.send({
-      kind: "credit",
-      hid: "a",
-      conn: req!.conn,
-      req: req!.req,
-      token: req!.token,
-      bytes: 3000,
-    });
+    r.send(credit("a", req!, 3000));
     await until("3000 bytes", () => (bodyBytes(r) === 3000 ? true : undefined));
     await settle();
     expect(bodyBytes(r)).toBe(3000);
     expect(bodies(r).every((b) => b.topic === "a" && !b.end)).toBe(true);
-    r.send({
-      kind: "credit",
-      hid: "a",
-      conn: req!.conn,
-      req: req!.req,
-      token: req!.token,
-      bytes: 1 << 20,
-    });
+    r.send(credit("a", req!, 1 << 20));
     await until("the end", () => (bodies(r).some((b) => b.end) ? true : undefined));
     expect(Buffer.concat(bodies(r).map((b) => b.data))).toEqual(payload);
-    r.send({
-      kind: "head",
-      hid: "a",
-      to: [[req!.conn, req!.req, req!.token]],
-      status: 200,
-      headers: [],
-      body: Buffer.from("got it"),
-      end: true,
-    });
+    r.send(answer("a", req!, "got it"));
     expect((await reply).body).toBe("got it");
   });
 
@@ -84,14 +62,7 @@ describe("streamed request bodies", () => {
     void get(`${r.url}/up`, { method: "POST", body: Buffer.alloc(5000) }).catch(() => {});
     const [req] = await r.requests(1);
     r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
-    r.send({
-      kind: "credit",
-      hid: "b",
-      conn: req!.conn,
-      req: req!.req,
-      token: req!.token,
-      bytes: 5000,
-    });
+    r.send(credit("b", req!, 5000));
     await settle();
     expect(bodies(r)).toEqual([]);
     expect(r.events()).toContainEqual(
@@ -108,14 +79,7 @@ describe("streamed request bodies", () => {
       const reply = get(`${r.url}/up`, { method: "PUT", body: Buffer.alloc(5000) });
       const [req] = await r.requests(1);
       r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
-      r.send({
-        kind: "credit",
-        hid: "a",
-        conn: req!.conn,
-        req: req!.req,
-        token: req!.token,
-        bytes: 100,
-      });
+      r.send(credit("a", req!, 100));
       // a goes silent; PUT is idempotent, but 100 bytes already went to a.
       const res = await reply;
       expect(res.status).toBe(502);
@@ -138,14 +102,7 @@ describe("streamed request bodies", () => {
       const again = all[1]!;
       expect(again).toMatchObject({ req: first!.req, attempt: 1, stream: true });
       r.send({ kind: "claim", hid: "b", conn: again.conn, req: again.req, token: again.token });
-      r.send({
-        kind: "credit",
-        hid: "b",
-        conn: again.conn,
-        req: again.req,
-        token: again.token,
-        bytes: 1 << 20,
-      });
+      r.send(credit("b", again, 1 << 20));
       await until("the end", () => (bodies(r).some((b) => b.end) ? true : undefined));
       expect(bodies(r).every((b) => b.topic === "b")).toBe(true);
       expect(bodyBytes(r)).toBe(5000);
@@ -183,14 +140,7 @@ describe("streamed request bodies", () => {
       client.write(Buffer.alloc(2000)); // past the inline limit: streamed
       void r.requests(1).then(([req]) => {
         r.send({ kind: "claim", hid: "a", conn: req!.conn, req: req!.req, token: req!.token });
-        r.send({
-          kind: "credit",
-          hid: "a",
-          conn: req!.conn,
-          req: req!.req,
-          token: req!.token,
-          bytes: 1 << 20,
-        });
+        r.send(credit("a", req!, 1 << 20));
         client.write(Buffer.alloc(3000)); // 5000 in all: past limits.bodyBytes
       });
     });

@@ -110,3 +110,28 @@ export const goodbye = (hid: string, secret: Uint8Array = secretOf(hid)): Draft<
   hid,
   secret,
 });
+
+/** A whole reply (200, no headers, `body`, end) from `hid` to one request or several. */
+export const answer = (
+  hid: string,
+  to: RequestMsg | readonly RequestMsg[],
+  body: string,
+): Draft<ToFrontendMsg> => ({
+  kind: "head",
+  hid,
+  to: (Array.isArray(to) ? to : [to]).map((m: RequestMsg) => [m.conn, m.req, m.token]),
+  status: 200,
+  headers: [],
+  body: Buffer.from(body),
+  end: true,
+});
+
+/** Credit of `bytes` more body bytes from `hid` for one request. */
+export const credit = (hid: string, m: RequestMsg, bytes: number): Draft<ToFrontendMsg> => ({
+  kind: "credit",
+  hid,
+  conn: m.conn,
+  req: m.req,
+  token: m.token,
+  bytes,
+});
