@@ -3,9 +3,10 @@
  * (/proc/stat) minus the CPU of this process and its descendants (/proc/PID/stat). On a shared
  * machine this is the figure that says whether a sample can be trusted; it is stored per sample.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { processTable, TICK_US, treeOf } from "./proc-stat.js";
 
-const HZ = 100; // USER_HZ on Linux
+const HZ = 1e6 / TICK_US; // USER_HZ
 
 interface Tick {
   at: number;
@@ -26,28 +27,8 @@ function machineBusy(): number {
 
 /** utime+stime (ticks) of this process and every descendant, by pid. */
 function ourCpu(): Map<number, number> {
-  const parent = new Map<number, number>();
-  const cpu = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parent.set(Number(name), Number(f[1]));
-      cpu.set(Number(name), Number(f[11]) + Number(f[12]));
-    } catch {
-      // gone meanwhile
-    }
-  }
   const ours = new Map<number, number>();
-  for (const [pid, ticks] of cpu) {
-    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parent.get(p)) {
-      if (p === process.pid) {
-        ours.set(pid, ticks);
-        break;
-      }
-    }
-  }
+  for (const [pid, s] of treeOf([process.pid], processTable())) ours.set(pid, s.ticks);
   return ours;
 }
 

@@ -139,6 +139,7 @@ export function ferry(kind: FerryHandler["kind"], handlers = 1): Stack {
       return {
         url,
         frontendPid: frontend.pid,
+        handlerPids: procs.map((p) => p.pid),
         killHandler(index) {
           const proc = handler.forks ? undefined : procs[index];
           if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return false;

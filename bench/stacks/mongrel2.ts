@@ -82,6 +82,7 @@ export function mongrel2(handler: M2Handler, handlers = 1): Stack {
       return {
         url,
         frontendPid: server.pid,
+        handlerPids: procs.map((p) => p.pid),
         async stop() {
           await Promise.all(procs.map((p) => p.stop()));
           await server.stop();

@@ -15,6 +15,8 @@ export interface RunningStack {
   url: string;
   /** The process that holds the client connections (its RSS is the frontend's memory). */
   frontendPid: number;
+  /** The handler processes it started (their children are found from /proc), if any. */
+  handlerPids?: number[];
   /**
    * SIGKILL handler process `index` (as a crash would end it), where the stack runs its handlers
    * as separate processes; false when there is no such process or it already exited.
