@@ -16,7 +16,8 @@ export const USAGE = `usage: npm run bench -- [scenario...] [options]
 
 scenarios (default: all, in this order):
   hello        req/s: bare node:http, Ferry + 1 and 2 TS handlers, Mongrel2 and Ferry with the
-               same handler in Mongrel2 mode, reference Mongrel2 handlers
+               same handler in Mongrel2 mode, reference Mongrel2 handlers; then CPU per request
+               of every process at --cpu-rate, and p50/p99 at 50% of each stack's own req/s
   flask        req/s: Ferry + Python handler vs gunicorn (sync, gthread) vs nginx -> gunicorn
   latency      p50/p99/p99.9 at 50% of each stack's peak
   connections  frontend RSS with N idle keep-alive clients; one broadcast to N long-polls
@@ -33,6 +34,7 @@ options:
   --warmup S       warm-up seconds per stack (2)
   --clients N      clients in the connections scenario (10000)
   --capacity N     requests one TS handler works on at once in the scaling scenario (4)
+  --cpu-rate N     fixed req/s of the hello scenario's CPU-per-request runs (3000; 0: none)
   --only ID,...    only stacks whose id contains one of these (e.g. ferry,mongrel2-py)
   --profile        CPU-profile every Ferry frontend and TS handler in the hello and flask scenarios
   --no-write       print results, write no files
@@ -58,6 +60,7 @@ export function parseCli(argv: string[]): Cli {
     warmupS: 2,
     clients: 10_000,
     capacity: 4,
+    cpuRate: 3000,
     only: [],
     profile: false,
   };
@@ -94,6 +97,9 @@ export function parseCli(argv: string[]): Cli {
         break;
       case "--capacity":
         options.capacity = Math.max(1, Math.round(num(a, next())));
+        break;
+      case "--cpu-rate":
+        options.cpuRate = Math.round(num(a, next()));
         break;
       case "--only":
         options.only = (next() ?? "").split(",").filter(Boolean);

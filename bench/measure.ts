@@ -154,23 +154,32 @@ export function throughputRow(id: string, label: string, rs: WrkResult[]): Row {
   return row;
 }
 
-/** value = a/b of two rows' medians, when both ran. */
+/** Whether a ratio meets its target ("at least" or "at most"). */
+export function meets(value: number, target: { op: ">=" | "<="; value: number }): boolean {
+  return target.op === ">=" ? value >= target.value : value <= target.value;
+}
+
+/**
+ * value = a/b of one figure of two rows (by default their medians), when both ran and the
+ * figure is there for both.
+ */
 export function ratioOf(
   result: ScenarioResult,
   name: string,
   a: string,
   b: string,
   target?: { op: ">=" | "<="; value: number },
+  figure: (row: Row) => number | undefined = (row) => row.median,
 ): void {
   const ra = result.rows.find((r) => r.id === a);
   const rb = result.rows.find((r) => r.id === b);
-  if (!ra || !rb || rb.median === 0) return;
-  const value = ra.median / rb.median;
-  const pass =
-    target === undefined
-      ? undefined
-      : target.op === ">="
-        ? value >= target.value
-        : value <= target.value;
-  result.ratios.push(target === undefined ? { name, value } : { name, value, target, pass });
+  if (!ra || !rb) return;
+  const va = figure(ra);
+  const vb = figure(rb);
+  if (va === undefined || vb === undefined || vb === 0) return;
+  const value = va / vb;
+  if (!Number.isFinite(value)) return;
+  result.ratios.push(
+    target === undefined ? { name, value } : { name, value, target, pass: meets(value, target) },
+  );
 }

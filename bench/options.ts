@@ -9,6 +9,10 @@ export interface BenchOptions {
   clients: number;
   /** Requests one TS handler process works on at once in the scaling scenario. */
   capacity: number;
+  /**
+   * The fixed rate (req/s) of the hello scenario's CPU-per-request runs; 0 leaves them out.
+   */
+  cpuRate: number;
   /** Run only stacks whose id contains one of these. */
   only: string[];
   /** Profile the Ferry frontends and TS handlers in the hello and flask scenarios (V8 .cpuprofile). */

@@ -1,4 +1,8 @@
-/** 1. Hello world: requests per second, Ferry against Mongrel2 and bare node:http. */
+/**
+ * 1. Hello world: requests per second, Ferry against Mongrel2 and bare node:http; then, on the
+ * same warm stacks, p50/p99 at half of each one's own req/s (hello-half-load.ts) and CPU per
+ * request at one fixed rate (hello-cpu.ts), in tables of their own.
+ */
 import {
   emptyResult,
   ratioOf,
@@ -10,6 +14,8 @@ import {
 import type { BenchOptions } from "../options.js";
 import type { ScenarioResult } from "../report/types.js";
 import { helloStacks } from "../stacks/catalog.js";
+import { helloCpu } from "./hello-cpu.js";
+import { HALF_LOAD_IDS, helloHalfLoad } from "./hello-half-load.js";
 
 export async function hello(opts: BenchOptions): Promise<ScenarioResult> {
   const result = emptyResult(
@@ -25,6 +31,10 @@ export async function hello(opts: BenchOptions): Promise<ScenarioResult> {
     const samples = await throughputRounds(started, "/", opts);
     for (const s of started)
       result.rows.push(throughputRow(s.id, s.label, samples.get(s.id) ?? []));
+    const compared = started.filter((s) => HALF_LOAD_IDS.includes(s.id));
+    result.tables = [];
+    if (compared.length > 0) result.tables.push(await helloHalfLoad(compared, result.rows, opts));
+    if (opts.cpuRate > 0) result.tables.push(await helloCpu(started, opts));
   } finally {
     await stopAllStarted(started);
   }
