@@ -93,12 +93,12 @@ export async function helloCpu(started: Started[], opts: BenchOptions): Promise<
     ],
   ];
   for (const [name, a, b] of pairs) {
-    ratioOf(result, `CPU per request, frontend: ${name}`, a, b, undefined, frontend);
-    ratioOf(result, `CPU per request, total: ${name}`, a, b);
+    ratioOf(result, `frontend CPU per request, ${name}`, a, b, undefined, frontend);
+    ratioOf(result, `total CPU per request, ${name}`, a, b);
   }
   ratioOf(
     result,
-    "batches on the wire, CPU per request, total: minimal Ferry handler with batch 64 / the same with batch 1",
+    "batches on the wire, total CPU per request: minimal Ferry handler with batch 64 / the same with batch 1",
     "ferry-node",
     "ferry-node-b1",
     { op: "<=", value: 1 },
