@@ -19,6 +19,17 @@ export function headerPairs(raw: readonly string[]): HeaderPair[] {
 
 /** The request as a protocol message; both group protocols start from it. */
 export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestMsg {
+  const msg = baseMsg(ex, fid, group);
+  msg.body = ex.body ?? EMPTY;
+  if (ex.req.headers.upgrade?.toLowerCase() === "websocket") msg.upgrade = "websocket";
+  return msg;
+}
+
+/**
+ * The fields every request has, in one object literal: optional fields are added by the caller,
+ * never deleted (a deleted property turns the object into a slow dictionary for the encoder).
+ */
+function baseMsg(ex: Exchange, fid: string, group: string): RequestMsg {
   const req = ex.req;
   const url = req.url ?? "/";
   // A fragment is the client's own: it never goes to a handler, in `target` or elsewhere.
@@ -26,7 +37,6 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
   const originForm = hash === -1 ? url : url.slice(0, hash);
   const q = originForm.indexOf("?");
   const socket = ex.conn.socket;
-  const upgrade = req.headers.upgrade?.toLowerCase() === "websocket" ? "websocket" : undefined;
   return {
     v: PROTOCOL_VERSION,
     kind: "request",
@@ -47,23 +57,20 @@ export function requestMsgOf(ex: Exchange, fid: string, group: string): RequestM
     host: req.headers.host ?? "",
     route: ex.route?.pattern ?? ex.route?.prefix ?? "",
     group,
-    body: ex.body ?? EMPTY,
-    ...(upgrade !== undefined && { upgrade }),
   };
 }
 
 export function encodeRequest(ex: Exchange, fid: string, group: string, timeout: number): Buffer {
-  const msg = requestMsgOf(ex, fid, group);
-  // Only handshakes the frontend checked and can complete are offered as upgrades.
-  if (ex.upgrade === undefined) delete msg.upgrade;
+  const msg = baseMsg(ex, fid, group);
   const upload = ex.upload;
   if (upload !== undefined) {
-    delete msg.body;
     msg.stream = true;
     if (upload.length !== undefined) msg.length = upload.length;
-  }
+  } else msg.body = ex.body ?? EMPTY;
   if (ex.window > 0) msg.window = ex.window;
   msg.timeout = timeout;
   if (ex.attempt > 0) msg.attempt = ex.attempt;
+  // Only handshakes the frontend checked and can complete are offered as upgrades.
+  if (ex.upgrade !== undefined) msg.upgrade = "websocket";
   return encodeToHandler(msg);
 }
