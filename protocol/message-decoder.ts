@@ -16,6 +16,7 @@ import { PROTOCOL_VERSION } from "./kinds.js";
 import { Limits } from "./limits.js";
 import {
   KEY_COUNT,
+  TypeCode as T,
   KEY_KIND,
   KEY_V,
   keyNumbers,
@@ -49,42 +50,44 @@ class KeySet {
 /** The value of one field on its happy path, or FAIL. */
 function readTyped(field: FieldLayout): unknown {
   const r = reader;
-  switch (field.type) {
-    case "str":
+  switch (field.code) {
+    case T.str:
       return r.str(Limits.maxString);
-    case "reason":
+    case T.reason:
       return r.str(Limits.maxReason);
-    case "hid": {
+    case T.hid: {
       const s = r.str(Limits.maxId);
       return s === FAIL || s.length === 0 || s === "*" || s.includes("\0") ? FAIL : s;
     }
-    case "id":
-    case "uint":
+    case T.id:
+    case T.uint:
       return r.uint();
-    case "status": {
+    case T.status: {
       const n = r.uint();
       return n !== FAIL && n >= 100 && n <= 999 ? n : FAIL;
     }
-    case "interval":
+    case T.interval:
       return inRange(r.uint(), Limits.minInterval, Limits.maxInterval);
-    case "capacity":
+    case T.capacity:
       return inRange(r.uint(), Limits.minCapacity, Limits.maxCapacity);
-    case "batch":
+    case T.batch:
       return inRange(r.uint(), 1, Limits.maxBatch);
-    case "bin":
+    case T.bin:
       return r.bin(0, Limits.maxBinary);
-    case "secret":
+    case T.secret:
       return r.bin(Limits.minSecret, Limits.maxSecret);
-    case "bool":
+    case T.bool:
       return r.bool();
-    case "scheme": {
+    case T.scheme: {
       const s = r.str(5);
       return s === "http" || s === "https" ? s : FAIL;
     }
-    case "headers":
+    case T.headers:
       return r.headers();
-    case "targets":
+    case T.targets:
       return r.targets();
+    default:
+      return FAIL; // not a field type
   }
 }
 
@@ -161,6 +164,21 @@ function matchKey(bytes: Uint8Array, pos: number, layout: KindLayout, from: numb
   return -1;
 }
 
+/** KEY_V or KEY_KIND when the key at `pos` is `v` or `kind` as a fixstr, else -1. */
+function commonKeyAt(bytes: Uint8Array, pos: number): number {
+  const h = bytes[pos];
+  if (h === 0xa1 && bytes[pos + 1] === 0x76) return KEY_V;
+  if (
+    h === 0xa4 &&
+    bytes[pos + 1] === 0x6b &&
+    bytes[pos + 2] === 0x69 &&
+    bytes[pos + 3] === 0x6e &&
+    bytes[pos + 4] === 0x64
+  )
+    return KEY_KIND;
+  return -1;
+}
+
 /** The value at a recorded position, as the reference would see it (after the walk: no throw). */
 function looseAt(key: number): unknown {
   reader.pos = valueAt[key]!;
@@ -228,7 +246,11 @@ export function decodeMessage(dir: DirectionLayout, bytes: Uint8Array): unknown 
     let field = -1;
     let key: number;
     let name: string;
-    if (layout !== undefined && (field = matchKey(bytes, pos, layout, next)) >= 0) {
+    if (i < 2 && (key = commonKeyAt(bytes, pos)) >= 0) {
+      // `v` and `kind` come first in canonical order.
+      name = key === KEY_V ? "v" : "kind";
+      pos += key === KEY_V ? 2 : 5;
+    } else if (layout !== undefined && (field = matchKey(bytes, pos, layout, next)) >= 0) {
       const f = layout.fields[field]!;
       key = f.keyNumber;
       name = f.name;
@@ -291,15 +313,11 @@ export function decodeMessage(dir: DirectionLayout, bytes: Uint8Array): unknown 
       if (at >= 0 && at < kindAt) readField(fields[i]!, i, at, values, errors);
     }
   }
-  const out: Record<string, unknown> = { v: PROTOCOL_VERSION, kind };
   for (let i = 0; i < fields.length; i++) {
     const value = values[i];
-    const f = fields[i]!;
     if (value === undefined) {
-      if (f.required) throw new ProtocolError(E.MissingField, "required", f.name);
-    } else if (value === INVALID) {
-      throw errors[i]!;
-    } else out[f.name] = value;
+      if (fields[i]!.required) throw new ProtocolError(E.MissingField, "required", fields[i]!.name);
+    } else if (value === INVALID) throw errors[i]!;
   }
-  return out;
+  return layout.build(PROTOCOL_VERSION, layout.kind, values);
 }

@@ -9,10 +9,12 @@ import { ProtocolError, ProtocolErrorCode as E } from "./errors.js";
 import { checkField } from "./fields.js";
 import { PROTOCOL_VERSION } from "./kinds.js";
 import { Limits } from "./limits.js";
-import type { DirectionLayout, FieldLayout } from "./schema-layout.js";
+import { TypeCode as T, type DirectionLayout, type FieldLayout } from "./schema-layout.js";
 import { WireWriter } from "./wire-writer.js";
 
 const writer = new WireWriter();
+/** The fields of the message being encoded (encoding never calls out: one array serves all). */
+const picked: unknown[] = [];
 const V_KEY = Uint8Array.from([0xa1, 0x76]);
 const KIND_KEY = Uint8Array.from([0xa4, 0x6b, 0x69, 0x6e, 0x64]);
 
@@ -59,12 +61,12 @@ function writeTargets(value: unknown): boolean {
 /** Writes one present field's value; false when it is invalid (then nothing counts). */
 function writeValue(field: FieldLayout, value: unknown): boolean {
   const w = writer;
-  switch (field.type) {
-    case "str":
+  switch (field.code) {
+    case T.str:
       return typeof value === "string" && w.str(value, Limits.maxString);
-    case "reason":
+    case T.reason:
       return typeof value === "string" && w.str(value, Limits.maxReason);
-    case "hid":
+    case T.hid:
       // Ids are ZeroMQ topics: "*" is every peer's topic, never one peer's.
       return (
         typeof value === "string" &&
@@ -73,41 +75,43 @@ function writeValue(field: FieldLayout, value: unknown): boolean {
         !value.includes("\0") &&
         w.str(value, Limits.maxId)
       );
-    case "scheme":
+    case T.scheme:
       return (value === "http" || value === "https") && w.str(value, 5);
-    case "id":
-    case "uint":
+    case T.id:
+    case T.uint:
       if (!isUint(value)) return false;
       w.uint(value);
       return true;
-    case "status":
+    case T.status:
       if (typeof value !== "number" || !Number.isInteger(value) || value < 100 || value > 999)
         return false;
       w.uint(value);
       return true;
-    case "interval":
+    case T.interval:
       return inRange(value, Limits.minInterval, Limits.maxInterval) && (w.uint(value), true);
-    case "capacity":
+    case T.capacity:
       return inRange(value, Limits.minCapacity, Limits.maxCapacity) && (w.uint(value), true);
-    case "batch":
+    case T.batch:
       return inRange(value, 1, Limits.maxBatch) && (w.uint(value), true);
-    case "bin":
+    case T.bin:
       if (!(value instanceof Uint8Array) || value.length > Limits.maxBinary) return false;
       w.bin(value);
       return true;
-    case "secret":
+    case T.secret:
       if (!(value instanceof Uint8Array)) return false;
       if (value.length < Limits.minSecret || value.length > Limits.maxSecret) return false;
       w.bin(value);
       return true;
-    case "bool":
+    case T.bool:
       if (typeof value !== "boolean") return false;
       w.bool(value);
       return true;
-    case "headers":
+    case T.headers:
       return writeHeaders(value);
-    case "targets":
+    case T.targets:
       return writeTargets(value);
+    default:
+      return false; // not a field type
   }
 }
 
@@ -127,11 +131,14 @@ export function encodeMessage(dir: DirectionLayout, msg: object): Buffer {
     throw new ProtocolError(E.UnknownKind, `cannot encode kind ${String(kind)}`);
   }
   const fields = layout.fields;
+  const values = picked;
+  layout.pick(source, values);
   let headerSize = layout.mapHeaderSize;
   let present = 2;
   if (headerSize === 0) {
     // The kind's map may take either header: count first.
-    for (const f of fields) if (source[f.name] !== undefined && source[f.name] !== null) present++;
+    for (let i = 0; i < fields.length; i++)
+      if (values[i] !== undefined && values[i] !== null) present++;
     headerSize = present < 16 ? 1 : 3;
   }
   const w = writer;
@@ -145,8 +152,9 @@ export function encodeMessage(dir: DirectionLayout, msg: object): Buffer {
     w.raw(KIND_KEY);
     w.str(kind as string, Infinity);
     present = 2;
-    for (const f of fields) {
-      const value = source[f.name];
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const value = values[i];
       if (value === undefined || value === null) {
         if (f.required) throw new ProtocolError(E.MissingField, "required", f.name);
         continue;

@@ -3,6 +3,12 @@
  * of the protocol numbered once, each kind's fields with their key bytes, and the map from a key
  * number to a field of the kind. Built once at load; nothing here is per message.
  */
+import {
+  fieldPicker,
+  messageBuilder,
+  type FieldPicker,
+  type MessageBuilder,
+} from "./message-builder.js";
 import { ToFrontendSchema, ToHandlerSchema, type FieldSpec, type FieldType } from "./schema.js";
 
 /** Key numbers of the two keys every message has. */
@@ -22,9 +28,33 @@ export const keyNumbers: ReadonlyMap<string, number> = (() => {
 })();
 export const KEY_COUNT = keyNumbers.size;
 
+/**
+ * Field types as small integers: a `switch` over them is a jump table, where one over the type
+ * names compares strings one case after another (on every field of every message).
+ */
+export const TypeCode = {
+  str: 0,
+  hid: 1,
+  id: 2,
+  uint: 3,
+  status: 4,
+  bin: 5,
+  bool: 6,
+  scheme: 7,
+  headers: 8,
+  targets: 9,
+  secret: 10,
+  interval: 11,
+  capacity: 12,
+  batch: 13,
+  reason: 14,
+} as const satisfies Record<FieldType, number>;
+
 export interface FieldLayout {
   readonly name: string;
   readonly type: FieldType;
+  /** TypeCode of `type`. */
+  readonly code: number;
   readonly required: boolean;
   /** The key's msgpack str header and UTF-8 bytes (field names are short ASCII: a fixstr). */
   readonly key: Uint8Array;
@@ -39,6 +69,10 @@ export interface KindLayout {
   readonly fieldOfKey: Int16Array;
   /** Map header bytes an encoder writes: 1 (fixmap) or 3 (map16), or 0 when it depends. */
   readonly mapHeaderSize: number;
+  /** Makes a decoded message of this kind from its field values. */
+  readonly build: MessageBuilder;
+  /** Reads the fields of a message of this kind to encode. */
+  readonly pick: FieldPicker;
 }
 
 export interface DirectionLayout {
@@ -58,13 +92,28 @@ function kindLayout(kind: string, specs: readonly FieldSpec[]): KindLayout {
   const fields = specs.map((f, i): FieldLayout => {
     const keyNumber = keyNumbers.get(f.name)!;
     fieldOfKey[keyNumber] = i;
-    return { name: f.name, type: f.type, required: f.required, key: keyBytes(f.name), keyNumber };
+    const code = TypeCode[f.type];
+    return {
+      name: f.name,
+      type: f.type,
+      code,
+      required: f.required,
+      key: keyBytes(f.name),
+      keyNumber,
+    };
   });
   // v and kind, then the fields: the fewest and most entries a message of this kind has.
   const least = 2 + specs.filter((f) => f.required).length;
   const most = 2 + specs.length;
   const mapHeaderSize = most < 16 ? 1 : least >= 16 && most < 0x10000 ? 3 : 0;
-  return { kind, fields, fieldOfKey, mapHeaderSize };
+  return {
+    kind,
+    fields,
+    fieldOfKey,
+    mapHeaderSize,
+    build: messageBuilder(specs),
+    pick: fieldPicker(specs),
+  };
 }
 
 function directionLayout(
