@@ -28,8 +28,25 @@ import { FAIL, WireReader, type Fail } from "./wire-reader.js";
 
 /** Decoding never calls out while it runs, so one reader and one scratch table serve every call. */
 const reader = new WireReader();
-/** Where each key's value starts in the message being decoded, or -1 (also finds duplicates). */
-const valueAt = new Int32Array(KEY_COUNT);
+/**
+ * Where each key's value starts in the message being decoded (also finds duplicates). An entry
+ * counts only when its stamp is the current decode's: no clearing per message.
+ */
+const valueAtTable = new Int32Array(KEY_COUNT);
+const stamps = new Int32Array(KEY_COUNT);
+let stamp = 0;
+
+/** Where the value of key number `key` starts, or -1 when the message has no such key. */
+function valueAt(key: number): number {
+  return stamps[key] === stamp ? valueAtTable[key]! : -1;
+}
+
+function newStamp(): void {
+  if (++stamp === 0x7fff_ffff) {
+    stamps.fill(0);
+    stamp = 1;
+  }
+}
 
 /** Marks a field slot whose error waits in `errors`. */
 const INVALID: unique symbol = Symbol("invalid");
@@ -181,14 +198,14 @@ function commonKeyAt(bytes: Uint8Array, pos: number): number {
 
 /** The value at a recorded position, as the reference would see it (after the walk: no throw). */
 function looseAt(key: number): unknown {
-  reader.pos = valueAt[key]!;
+  reader.pos = valueAt(key);
   return reader.any(1);
 }
 
 /** ERR_VERSION, with the sender's version, id and kind when the map holds them. */
 function versionError(): ProtocolError {
   const r = reader;
-  const hasV = valueAt[KEY_V]! >= 0;
+  const hasV = valueAt(KEY_V) >= 0;
   r.sawFloat = false;
   const raw = hasV ? looseAt(KEY_V) : undefined;
   const v = r.sawFloat ? undefined : raw;
@@ -197,9 +214,9 @@ function versionError(): ProtocolError {
   if (typeof v === "number" && Number.isSafeInteger(v)) {
     const hid = keyNumbers.get("hid")!;
     const fid = keyNumbers.get("fid")!;
-    const idKey = valueAt[hid]! >= 0 ? hid : valueAt[fid]! >= 0 ? fid : -1;
+    const idKey = valueAt(hid) >= 0 ? hid : valueAt(fid) >= 0 ? fid : -1;
     const id = idKey >= 0 ? looseAt(idKey) : undefined;
-    const kind = valueAt[KEY_KIND]! >= 0 ? looseAt(KEY_KIND) : undefined;
+    const kind = valueAt(KEY_KIND) >= 0 ? looseAt(KEY_KIND) : undefined;
     peer = {
       version: v,
       ...(typeof id === "string" ? { id: id.slice(0, 128) } : {}),
@@ -229,7 +246,7 @@ export function decodeMessage(dir: DirectionLayout, bytes: Uint8Array): unknown 
     throw new ProtocolError(E.NotMap, "message is not a map");
   }
   const count = mapCount(bytes);
-  valueAt.fill(-1);
+  newStamp();
   let others: KeySet | undefined;
   let versionOk = false;
   let kind: string | undefined;
@@ -271,10 +288,11 @@ export function decodeMessage(dir: DirectionLayout, bytes: Uint8Array): unknown 
       }
     }
     if (key >= 0) {
-      if (valueAt[key]! >= 0) {
+      if (stamps[key] === stamp) {
         throw new ProtocolError(E.Decode, `duplicate key ${name.slice(0, 64)}`);
       }
-      valueAt[key] = pos;
+      stamps[key] = stamp;
+      valueAtTable[key] = pos;
     }
 
     if (field >= 0) {
@@ -309,7 +327,7 @@ export function decodeMessage(dir: DirectionLayout, bytes: Uint8Array): unknown 
   if (fieldsBeforeKind) {
     // Some fields came before `kind` (not in canonical order): read them now.
     for (let i = 0; i < fields.length; i++) {
-      const at = valueAt[fields[i]!.keyNumber]!;
+      const at = valueAt(fields[i]!.keyNumber);
       if (at >= 0 && at < kindAt) readField(fields[i]!, i, at, values, errors);
     }
   }

@@ -20,6 +20,15 @@ const TWO_32 = 0x1_0000_0000;
 /** ES2024 String method, in Node since 20. */
 type WellFormed = string & { isWellFormed(): boolean };
 
+/** Writes a 32-bit big-endian word (plain stores: Buffer#writeUInt32BE checks its arguments). */
+function word(buf: Uint8Array, pos: number, n: number): number {
+  buf[pos] = n >>> 24;
+  buf[pos + 1] = (n >>> 16) & 0xff;
+  buf[pos + 2] = (n >>> 8) & 0xff;
+  buf[pos + 3] = n & 0xff;
+  return pos + 4;
+}
+
 export class WireWriter {
   private slab = Buffer.allocUnsafeSlow(SLAB_SIZE) as WritingBuffer;
   /** Where the slab's free space starts. */
@@ -119,13 +128,11 @@ export class WireWriter {
       buf[pos++] = n & 0xff;
     } else if (n < TWO_32) {
       buf[pos++] = 0xce;
-      buf.writeUInt32BE(n, pos);
-      pos += 4;
+      pos = word(buf, pos, n);
     } else {
       buf[pos++] = 0xcf;
-      buf.writeUInt32BE(Math.floor(n / TWO_32), pos);
-      buf.writeUInt32BE(n >>> 0, pos + 4);
-      pos += 8;
+      pos = word(buf, pos, Math.floor(n / TWO_32));
+      pos = word(buf, pos, n >>> 0);
     }
     this.pos = pos;
   }
@@ -150,8 +157,7 @@ export class WireWriter {
       buf[pos++] = n & 0xff;
     } else {
       buf[pos++] = c32;
-      buf.writeUInt32BE(n, pos);
-      pos += 4;
+      pos = word(buf, pos, n);
     }
     this.pos = pos;
   }
