@@ -318,19 +318,10 @@ export class WireReader {
 
   // ------------------------------------------------------------ text
 
-  /** Decodes validated UTF-8; short ASCII (keys, methods, most headers) without a native call. */
+  /** Decodes validated UTF-8. */
   private text(start: number, end: number): string {
-    const b = this.bytes;
-    if (end - start <= 16) {
-      let s = "";
-      for (let i = start; i < end; i++) {
-        const c = b[i]!;
-        if (c >= 0x80) return utf8.decode(b.subarray(start, end));
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return this.asBuffer().utf8Slice(start, end);
+    const s = this.strAt(start, end - start);
+    return s === FAIL ? utf8.decode(this.bytes.subarray(start, end)) : s;
   }
 
   /** The payload as a Buffer, for Node's native string slicing (a view: no copy). */
