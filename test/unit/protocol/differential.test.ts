@@ -303,6 +303,37 @@ describe("one-pass codec and reference codec agree", () => {
     }
   });
 
+  it("encode and decode: every size boundary of ints, str, bin, arrays and maps", () => {
+    const ints = [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
+    const sizes = [0, 15, 16, 31, 32, 255, 256, 65_535, 65_536];
+    const messages: [string, Record<string, unknown>][] = [];
+    for (const n of ints) {
+      messages.push(["to-frontend", { kind: "claim", hid: "h", conn: n, req: n, token: n }]);
+    }
+    for (const n of sizes) {
+      const text = "a".repeat(n);
+      const bin = new Uint8Array(n).fill(7);
+      const headers = Array.from({ length: Math.min(n, 1000) }, () => ["a", "b"]);
+      // Arrays past 65,535 entries (array32) are in limits.test.ts; here up to array16.
+      const to = Array.from({ length: Math.min(Math.max(n, 1), 256) }, (_, i) => [i, i, i]);
+      messages.push(["to-frontend", { kind: "data", hid: "h", to: [[1, 2, 3]], data: bin }]);
+      messages.push(["to-frontend", { kind: "head", hid: "h", to, status: 200, headers }]);
+      messages.push([
+        "to-frontend",
+        { kind: "error", hid: "h", to: [[1, 2, 3]], code: text, message: "é" },
+      ]);
+      messages.push(["to-handler", { kind: "cancel", fid: "f", conn: 1, req: 2, reason: text }]);
+    }
+    for (const [direction, msg] of messages) {
+      expectSameEncode(direction, msg, `${direction} ${String(msg.kind)}`);
+      const bytes =
+        direction === "to-handler"
+          ? encodeToHandler(msg as Draft<ToHandlerMsg>)
+          : encodeToFrontend(msg as Draft<ToFrontendMsg>);
+      expectSameDecode(bytes, `${direction} ${String(msg.kind)}`);
+    }
+  });
+
   it("encode: large messages that outgrow the write buffer, then small ones", () => {
     const big = new Uint8Array(300_000).map((_, i) => i & 0xff);
     const head = {
