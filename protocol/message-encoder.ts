@@ -12,9 +12,11 @@ import { Limits } from "./limits.js";
 import { TypeCode as T, type DirectionLayout, type FieldLayout } from "./schema-layout.js";
 import { WireWriter } from "./wire-writer.js";
 
+/**
+ * One writer serves every call: fields are read (which may run getters) before writing starts,
+ * and writing runs no code of the caller's, bar accessors on header or target arrays.
+ */
 const writer = new WireWriter();
-/** The fields of the message being encoded (encoding never calls out: one array serves all). */
-const picked: unknown[] = [];
 const V_KEY = Uint8Array.from([0xa1, 0x76]);
 const KIND_KEY = Uint8Array.from([0xa4, 0x6b, 0x69, 0x6e, 0x64]);
 
@@ -131,7 +133,7 @@ export function encodeMessage(dir: DirectionLayout, msg: object): Buffer {
     throw new ProtocolError(E.UnknownKind, `cannot encode kind ${String(kind)}`);
   }
   const fields = layout.fields;
-  const values = picked;
+  const values = new Array<unknown>(fields.length);
   layout.pick(source, values);
   let headerSize = layout.mapHeaderSize;
   let present = 2;

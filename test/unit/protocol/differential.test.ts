@@ -306,7 +306,7 @@ describe("one-pass codec and reference codec agree", () => {
   it("encode and decode: every size boundary of ints, str, bin, arrays and maps", () => {
     const ints = [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
     const sizes = [0, 15, 16, 31, 32, 255, 256, 65_535, 65_536];
-    const messages: [string, Record<string, unknown>][] = [];
+    const messages: ["to-handler" | "to-frontend", Record<string, unknown>][] = [];
     for (const n of ints) {
       messages.push(["to-frontend", { kind: "claim", hid: "h", conn: n, req: n, token: n }]);
     }
