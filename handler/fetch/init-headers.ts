@@ -89,7 +89,7 @@ export function sortAndCombine(
   if (sorted) {
     // Names unique and in order already (the common case): only the skipped ones go.
     const out: HeaderPair[] = [];
-    for (const p of pairs) if (!skip.has(p[0])) out.push([p[0], p[1]]);
+    for (const p of pairs) if (!skip.has(p[0])) out.push(p);
     return out;
   }
   const byName = new Map<string, string[]>();
