@@ -245,11 +245,10 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   }
 
   finished(exchange: Exchange, previous: ExchangeState): void {
+    // A frontend's map stays when it empties (the next request would make it again); it goes
+    // with the frontend (abortFrontend).
     const byReq = this.table.get(exchange.fid);
-    if (byReq?.get(exchange.req) === exchange) {
-      byReq.delete(exchange.req);
-      if (byReq.size === 0) this.table.delete(exchange.fid);
-    }
+    if (byReq?.get(exchange.req) === exchange) byReq.delete(exchange.req);
     if (previous === "deferred") this.deferredCount--;
     else if (previous === "active") this.slots.release();
   }
@@ -355,6 +354,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     const byReq = this.table.get(fid);
     const exchanges = byReq ? [...byReq.values()] : [];
     for (const ex of exchanges) ex.abort("frontend gone");
+    if (byReq?.size === 0) this.table.delete(fid);
     this.websockets.frontendGone(fid);
     this.emit("peerGone", fid, exchanges.length);
   }

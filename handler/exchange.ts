@@ -52,7 +52,6 @@ export class Exchange {
   aborted = false;
   /** Response body bytes we may still send (flow control); Infinity without a window. */
   credit: number;
-  readonly body: RequestBody;
   /** Called once when the exchange is aborted (adapters tear down the app's view of it). */
   onAbort: ((reason: string) => void) | undefined;
   private pendingHead: PendingHead | undefined;
@@ -61,6 +60,8 @@ export class Exchange {
   private pendingEnd = false;
   private scheduled = false;
   private controller: AbortController | undefined;
+  private requestBody: RequestBody | undefined;
+  private abortReason: string | undefined;
   private creditWaiters: Array<() => void> = [];
   /** This request's reply address as the wire has it: [[conn, req, token]]. */
   private readonly to: Target[];
@@ -77,7 +78,6 @@ export class Exchange {
     this.to = [[request.conn, request.req, request.token]];
     this.receivedAt = Date.now();
     this.credit = request.window ?? Infinity;
-    this.body = new RequestBody(request, (bytes) => this.grantBody(bytes));
   }
 
   get address(): ReplyAddress {
@@ -95,6 +95,15 @@ export class Exchange {
     return this.to[0]!;
   }
 
+  /** The request's body (made on first use: most requests never read it). */
+  get body(): RequestBody {
+    if (this.requestBody === undefined) {
+      this.requestBody = new RequestBody(this.request, (bytes) => this.grantBody(bytes));
+      if (this.abortReason !== undefined) this.requestBody.abort(this.abortReason);
+    }
+    return this.requestBody;
+  }
+
   /** Aborted when the client disconnects or the frontend cancels this request. */
   get signal(): AbortSignal {
     this.controller ??= new AbortController();
@@ -106,11 +115,39 @@ export class Exchange {
     return this.state === "done";
   }
 
-  /** A complete response in one message; `reason`: a reason phrase other than the standard one. */
-  respond(status: number, headers: HeaderPair[], body?: BodyInit, reason?: string): void {
-    this.writeHead(status, headers, false, reason);
-    if (body !== undefined) this.write(body);
-    this.end();
+  /**
+   * A complete response in one message; `reason`: a reason phrase other than the standard one;
+   * `lengthless`: as for writeHead().
+   */
+  respond(
+    status: number,
+    headers: HeaderPair[],
+    body?: BodyInit,
+    reason?: string,
+    lengthless = false,
+  ): void {
+    const bytes = body === undefined ? undefined : toBytes(body);
+    if (
+      this.state === "done" ||
+      this.headSent ||
+      this.pendingHead ||
+      this.pendingEnd ||
+      this.chunkBytes > 0 ||
+      (bytes !== undefined && bytes.length >= MAX_CHUNK)
+    ) {
+      this.writeHead(status, headers, lengthless, reason);
+      if (bytes !== undefined) this.write(bytes);
+      this.end();
+      return;
+    }
+    // Head, body and end at once: they leave now, with no flush to schedule for later.
+    this.pendingHead = { status, headers, lengthless, reason };
+    if (bytes !== undefined && bytes.length > 0) {
+      this.chunks.push(bytes);
+      this.chunkBytes = bytes.length;
+    }
+    this.pendingEnd = true;
+    this.flush();
   }
 
   /**
@@ -213,9 +250,10 @@ export class Exchange {
   abort(reason: string): void {
     if (this.aborted) return;
     this.aborted = true;
+    this.abortReason = reason;
     this.chunks = [];
     this.chunkBytes = 0;
-    this.body.abort(reason);
+    this.requestBody?.abort(reason);
     this.controller?.abort(new Error(reason));
     this.onAbort?.(reason);
     this.wakeCreditWaiters();

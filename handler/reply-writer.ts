@@ -14,13 +14,13 @@ import {
 export type PublishFn = (topic: string, payload: Buffer) => void;
 
 const EMPTY = new Uint8Array(0);
-const utf8 = new TextEncoder();
 
 export type BodyInit = Uint8Array | string;
 
+/** A string's UTF-8 bytes (a small one lands in Node's shared pool: no allocation of its own). */
 export function toBytes(body: BodyInit | undefined): Uint8Array {
   if (body === undefined) return EMPTY;
-  return typeof body === "string" ? utf8.encode(body) : body;
+  return typeof body === "string" ? Buffer.from(body, "utf8") : body;
 }
 
 /**

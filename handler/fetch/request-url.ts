@@ -65,13 +65,39 @@ function hostOf(msg: RequestMsg): string {
   }
 }
 
+/**
+ * Origins (`scheme://host`) already judged, and the answer. A request's URL parses when its
+ * origin does: what follows it always starts with `/`, and no path or query makes the URL
+ * parser fail. Clients send the same few Hosts, so this spares a parse per request; the map is
+ * emptied when full, so Hosts made up by a client cannot grow it.
+ */
+const judged = new Map<string, boolean>();
+const JUDGED_MAX = 256;
+
+/** The last origin judged: most requests repeat it, and comparing is cheaper than hashing. */
+let lastScheme = "";
+let lastHost = "";
+let lastOk = false;
+
+function usableOrigin(scheme: string, host: string): boolean {
+  if (host === lastHost && scheme === lastScheme) return lastOk;
+  const origin = `${scheme}://${host}`;
+  let ok = judged.get(origin);
+  if (ok === undefined) {
+    // The URL parser is stricter still (an IP literal that is no address): then, no Host.
+    ok = validHost(host) && URL.canParse(`${origin}/`);
+    if (judged.size >= JUDGED_MAX) judged.clear();
+    judged.set(origin, ok);
+  }
+  lastScheme = scheme;
+  lastHost = host;
+  lastOk = ok;
+  return ok;
+}
+
 export function requestUrl(msg: RequestMsg): string {
   const rest = pathAndQuery(msg);
   const host = hostOf(msg);
-  if (host !== "" && validHost(host)) {
-    const url = `${msg.scheme}://${host}${rest}`;
-    // The URL parser is stricter still (an IP literal that is no address): then, no Host.
-    if (URL.canParse(url)) return url;
-  }
+  if (host !== "" && usableOrigin(msg.scheme, host)) return `${msg.scheme}://${host}${rest}`;
   return `${msg.scheme}://${localhost(msg)}${rest}`;
 }

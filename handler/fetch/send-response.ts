@@ -7,7 +7,8 @@
 import type { HeaderPair } from "../../protocol/index.js";
 import type { Exchange } from "../exchange.js";
 import { open, upgradeOf } from "../websocket/upgrade.js";
-import { bodyHolder, NativeResponse, takeFastBody } from "./fast-response.js";
+import { bodyHolder, NativeResponse, takeWhole, type WholeResponse } from "./fast-response.js";
+import { sortAndCombine } from "./init-headers.js";
 import { chunkReader, headerEntries, type ResponseLike } from "./response-like.js";
 
 /** Connection-level headers the frontend owns. */
@@ -80,18 +81,46 @@ async function bodyOf(response: ResponseLike): Promise<StreamBody | Uint8Array |
   return null;
 }
 
-export async function sendResponse(ex: Exchange, response: ResponseLike): Promise<void> {
-  const real = response instanceof Response ? response : undefined;
-  const socket = real && upgradeOf(real);
-  if (socket !== undefined) return open(ex, socket, responseHeaders(response.headers));
-  const status = response.status;
-  const fast = real && takeFastBody(real);
-  if (fast !== undefined) {
-    // A body given whole to the substitute Response: its bytes, with no stream in between.
-    ex.writeHead(status, withLength(status, responseHeaders(response.headers), byteLength(fast)));
-    ex.end(fast);
+/**
+ * Sends `response`. A substitute Response that the app never read the body of leaves at once,
+ * with no promise: then this returns undefined; else a promise of the rest of the work.
+ */
+export function sendResponse(ex: Exchange, response: ResponseLike): Promise<void> | undefined {
+  if (response instanceof Response) {
+    const socket = upgradeOf(response);
+    if (socket !== undefined) {
+      open(ex, socket, responseHeaders(response.headers));
+      return undefined;
+    }
+    const whole = takeWhole(response);
+    if (whole !== undefined) {
+      sendWhole(ex, whole);
+      return undefined;
+    }
+  }
+  return sendAny(ex, response);
+}
+
+/** A substitute Response as it was given: its headers as they are, its body as it is. */
+function sendWhole(ex: Exchange, whole: WholeResponse): void {
+  const { status, body } = whole;
+  const headers = Array.isArray(whole.headers)
+    ? sortAndCombine(whole.headers, HOP_BY_HOP)
+    : responseHeaders(whole.headers as Headers);
+  if (body === null) {
+    ex.respond(status, headers, undefined, undefined, !hasLength(headers));
     return;
   }
+  ex.respond(status, withLength(status, headers, byteLength(body)), body);
+}
+
+function hasLength(headers: HeaderPair[]): boolean {
+  return headers.some(([n]) => n.toLowerCase() === "content-length");
+}
+
+async function sendAny(ex: Exchange, response: ResponseLike): Promise<void> {
+  const real = response instanceof Response ? response : undefined;
+  const status = response.status;
   const holder = real ? bodyHolder(real) : response;
   if (bodyKnownInFull(holder)) {
     const bytes = new Uint8Array(await holder.arrayBuffer!());
@@ -103,11 +132,9 @@ export async function sendResponse(ex: Exchange, response: ResponseLike): Promis
   const body = await bodyOf(response);
   const headers = responseHeaders(response.headers);
   if (body === null || body instanceof Uint8Array) {
-    // A null body with no declared length: Node's http server would frame it chunked.
-    const lengthless =
-      body === null && !headers.some(([n]) => n.toLowerCase() === "content-length");
     if (body === null) {
-      ex.writeHead(status, headers, lengthless);
+      // A null body with no declared length: Node's http server would frame it chunked.
+      ex.writeHead(status, headers, !hasLength(headers));
       ex.end();
     } else {
       ex.writeHead(status, withLength(status, headers, body.length));

@@ -46,7 +46,7 @@ function settleOrThrow(ex: Exchange, connection: HandlerConnection, result: unkn
     );
     return;
   }
-  sendResponse(ex, result).catch((err: unknown) => failExchange(ex, connection, err));
+  sendResponse(ex, result)?.catch((err: unknown) => failExchange(ex, connection, err));
 }
 
 /** True for a promise or any thenable (reading `then` may throw: the caller catches). */

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import type { ToFrontendMsg } from "../../../protocol/index.js";
 import {
@@ -127,6 +128,61 @@ describe("the substitute Response on the wire", () => {
     expect(bytesOf(msgs).toString()).toBe("peeked");
   });
 
+  it("sends headers as Node's own would: sorted, one name's values joined, blanks trimmed", async () => {
+    const record = {
+      "X-B": " 1 ",
+      "x-a": "2",
+      "x-b": "3\t",
+      Connection: "close",
+      "Set-Cookie": "c=1",
+      "set-cookie": "d=2",
+    };
+    const msgs = await sent((R) => new R("x", { headers: record }));
+    const head = msgs[0] as Extract<ToFrontendMsg, { kind: "head" }>;
+    expect(head.headers).toEqual([
+      ["content-type", "text/plain;charset=UTF-8"],
+      ["set-cookie", "c=1"],
+      ["set-cookie", "d=2"],
+      ["x-a", "2"],
+      ["x-b", "1, 3"],
+    ]);
+    await sent((R) => new R("x", { headers: [...COOKIES, ["X-Extra", "again"]] }));
+    await sent((R) => new R("x", { headers: new Headers(COOKIES) }));
+    await sent((R) => new R(new Uint8Array([1]), { headers: { "content-type": "a/b" } }));
+  });
+
+  it("sends what the app changed in the headers after making the Response", async () => {
+    await sent((R) => {
+      const res = new R("x", { headers: COOKIES });
+      res.headers.set("x-extra", "changed");
+      res.headers.append("x-late", "1");
+      res.headers.delete("content-type");
+      return res;
+    });
+  });
+
+  it("sends a null body with headers as a null body, its length as the app gave it", async () => {
+    let msgs = await sent((R) => new R(null, { status: 302, headers: { location: "/there" } }));
+    expect(msgs.map((m) => m.kind)).toEqual(["head", "end"]);
+    msgs = await sent((R) => new R(undefined, { headers: { "content-length": "0" } }));
+    expect(msgs.map((m) => m.kind)).toEqual(["head"]);
+  });
+
+  it("takes status, reason and headers from another Response given as the init", async () => {
+    const msgs = await sent(
+      (R) => new R("x", new R("y", { status: 203, statusText: "Made", headers: COOKIES })),
+    );
+    expect(msgs[0]).toMatchObject({ kind: "head", status: 203 });
+  });
+
+  it("leaves what Node converts to Node: numbers, control characters, other kinds of init", async () => {
+    await sent((R) => new R("x", { headers: { "x-n": 5 as unknown as string } }));
+    await sent((R) => new R("x", { headers: { "x-c": "a\u0001b" } }));
+    await sent((R) => new R("x", { status: 201.7 }));
+    await sent((R) => new R("x", { status: "202" as unknown as number }));
+    await sent((R) => new R("x", { headers: new Map([["x-m", "1"]]) as unknown as HeadersInit }));
+  });
+
   it("answers 500 when the same Response is returned twice (its body is used up)", async () => {
     const one = new FastResponse("once");
     const h = harness({ fetch: () => one });
@@ -199,6 +255,48 @@ describe("the substitute Response as an object", () => {
     expect(message(() => FastResponse.json(undefined))).toBe(
       message(() => NativeResponse.json(undefined)),
     );
+    const bad: unknown[] = [
+      { headers: { "a b": "1" } },
+      { headers: { a: "\u0100" } },
+      { headers: { [Symbol("s")]: "1" } },
+      { headers: [["a", "1", "2"]] },
+      { headers: 5 },
+      { statusText: "\u0100" },
+      5,
+      "init",
+    ];
+    for (const init of bad as ResponseInit[]) {
+      expect(message(() => new FastResponse("x", init))).toBe(
+        message(() => new NativeResponse("x", init)),
+      );
+    }
+  });
+
+  it("answers status, ok, statusText, type, url, redirected and headers like Node's own", () => {
+    for (const init of [undefined, { status: 404, statusText: "Gone Away", headers: COOKIES }]) {
+      const fast = new FastResponse("x", init);
+      const native = new NativeResponse("x", init);
+      for (const key of ["status", "ok", "statusText", "type", "url", "redirected", "bodyUsed"])
+        expect(fast[key as keyof Response], key).toBe(native[key as keyof Response]);
+      expect([...fast.headers]).toEqual([...native.headers]);
+      expect(fast.headers).toBe(fast.headers);
+      expect(fast.headers).toBeInstanceOf(Headers);
+    }
+    expect(new FastResponse(null).body).toBe(null);
+    expect(inspect(new FastResponse("x", { status: 201 }))).toContain("status: 201");
+    class Mine extends FastResponse {
+      readonly mine = true;
+    }
+    const mine = new Mine("x", { status: 202 });
+    expect(mine).toBeInstanceOf(Mine);
+    expect(mine.mine).toBe(true);
+    expect(mine.status).toBe(202);
+  });
+
+  it("gives a body with no type once the app removed the content type", async () => {
+    const res = new FastResponse("x");
+    res.headers.delete("content-type");
+    expect((await res.blob()).type).toBe("");
   });
 
   it("keeps a content type the app removed out of a clone", async () => {

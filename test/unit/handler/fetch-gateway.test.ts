@@ -316,6 +316,20 @@ describe("requestUrl: built from validated parts", () => {
     expect(url({ host: "", port: 6767 })).toBe("http://localhost:6767/a/b?x=1");
   });
 
+  it("judges a Host the same every time, however many Hosts came before", () => {
+    // Well-formed to the Host grammar, refused by the URL parser (an IPv4 part past 255).
+    for (let i = 0; i < 2; i++) {
+      expect(url({ host: "1.2.3.999", port: 6767 })).toBe("http://localhost:6767/a/b?x=1");
+      expect(url({ host: "ok.test", path: `/p${i}`, query: "" })).toBe(`http://ok.test/p${i}`);
+    }
+    for (let i = 0; i < 600; i++) {
+      const host = i % 2 === 0 ? `h${i}.test` : `1.2.3.${300 + i}`;
+      const expected = i % 2 === 0 ? `http://${host}/a/b?x=1` : "http://localhost/a/b?x=1";
+      expect(url({ host }), host).toBe(expected);
+    }
+    expect(url({ host: "1.2.3.999" })).toBe("http://localhost/a/b?x=1");
+  });
+
   it("takes an absolute-form target's authority and path, and the asterisk form as /", () => {
     expect(
       url({ target: "http://other.test:9/p?q=1#f", path: "http://other.test:9/p", query: "q=1#f" }),
