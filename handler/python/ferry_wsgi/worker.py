@@ -72,7 +72,7 @@ class Worker:
         self.stderr = stderr or sys.stderr
         self.drain_timeout = drain_timeout
         self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(REQUEST_HWM, self.threads))
-        self.channel = ReplyChannel(self.hid, self.transport.publish)
+        self.channel = ReplyChannel(self.hid, self.transport.publish, publish_many=self.transport.publish_many)
         self.environ = EnvironBuilder(self.threads > 1, multiprocess, self.stderr)
         self.inflight = {}  # (fid, conn, req) -> Exchange
         self.taken = 0  # requests taken so far

@@ -1,0 +1,138 @@
+"""Replies that are ready at the same time leave as one `[topic, payload, ...]` message per
+frontend (protocol v2 batches), in the order they were made, and a lone reply leaves at once as
+a plain two-frame message."""
+
+import threading
+import time
+import unittest
+
+from ferry_wsgi.exchange import Exchange
+from ferry_wsgi.fields import MAX_PAYLOADS
+from ferry_wsgi.protocol import decode_to_frontend
+from ferry_wsgi.replies import ReplyChannel
+
+from test_protocol_v2 import Running, echo_app
+
+
+class Socket:
+    """What the channel publishes: one entry per ZeroMQ message, (topic, [decoded payloads])."""
+
+    def __init__(self):
+        self.messages = []
+
+    def publish(self, topic, payload):
+        self.messages.append((topic, [decode_to_frontend(payload)]))
+
+    def publish_many(self, topic, payloads):
+        self.messages.append((topic, [decode_to_frontend(p) for p in payloads]))
+
+
+def exchange(fid, n):
+    return Exchange(fid, n, n, None, 1000 + n)
+
+
+class Combining(unittest.TestCase):
+    def setUp(self):
+        self.socket = Socket()
+        self.channel = ReplyChannel("py-1", self.socket.publish, publish_many=self.socket.publish_many)
+
+    def send_while_busy(self, *sends):
+        """Run each send on its own thread while another sender holds the socket; returns once
+        all of them are queued, after the socket was let go."""
+        self.channel.lock.acquire()
+        threads = [threading.Thread(target=send) for send in sends]
+        for i, thread in enumerate(threads):
+            thread.start()
+            deadline = time.monotonic() + 5
+            while len(self.channel._queue) <= i and time.monotonic() < deadline:
+                time.sleep(0.001)  # in order: each sender queued before the next starts
+        self.assertEqual(len(self.channel._queue), len(sends))
+        self.channel.lock.release()
+        for thread in threads:
+            thread.join(5)
+
+    def test_a_lone_reply_is_one_message_of_one_payload(self):
+        ex = exchange("web-1", 1)
+        self.channel.head(ex, 200, [], b"hi", True)
+        self.assertEqual(len(self.socket.messages), 1)
+        topic, payloads = self.socket.messages[0]
+        self.assertEqual((topic, [p["kind"] for p in payloads]), (b"web-1", ["head"]))
+        self.assertTrue(ex.sent)
+
+    def test_replies_ready_together_leave_in_one_message_in_order(self):
+        exs = [exchange("web-1", n) for n in (1, 2, 3)]
+        self.send_while_busy(*(lambda ex=ex: self.channel.head(ex, 200, [], b"x", True) for ex in exs))
+        self.assertEqual(len(self.socket.messages), 1)
+        topic, payloads = self.socket.messages[0]
+        self.assertEqual(topic, b"web-1")
+        self.assertEqual([p["to"] for p in payloads], [ex.to for ex in exs])
+
+    def test_each_frontend_gets_its_own_message(self):
+        a1, b1, a2 = exchange("web-a", 1), exchange("web-b", 2), exchange("web-a", 3)
+        self.send_while_busy(*(lambda ex=ex: self.channel.end(ex) for ex in (a1, b1, a2)))
+        got = {topic: [p["to"][0][0] for p in payloads] for topic, payloads in self.socket.messages}
+        self.assertEqual(got, {b"web-a": [1, 3], b"web-b": [2]})
+        self.assertEqual(len(self.socket.messages), 2)
+
+    def test_a_claim_never_follows_the_reply_it_would_announce(self):
+        ex = exchange("web-1", 1)
+        self.send_while_busy(lambda: self.channel.head(ex, 200, [], b"x", True))
+        self.assertFalse(self.channel.claim(ex))  # the reply claimed it
+        ex2 = exchange("web-1", 2)
+        self.send_while_busy(lambda: self.channel.claim(ex2), lambda: self.channel.head(ex2, 200, [], None, True))
+        kinds = [p["kind"] for _, payloads in self.socket.messages for p in payloads]
+        self.assertEqual(kinds, ["head", "claim", "head"])
+
+    def test_no_message_holds_more_than_the_protocol_allows(self):
+        sizes = []
+        channel = ReplyChannel(
+            "py-1", lambda topic, payload: sizes.append(1), publish_many=lambda topic, ps: sizes.append(len(ps))
+        )
+        exs = [exchange("web-1", n) for n in range(MAX_PAYLOADS + 5)]
+        with channel._queue_lock:  # queued while another thread was sending
+            for ex in exs[1:]:
+                channel._queue.append((ex.topic, b"\x80"))
+        channel.end(exs[0])
+        self.assertEqual(sizes, [MAX_PAYLOADS, 5])
+
+    def test_without_publish_many_each_payload_goes_alone(self):
+        sent = []
+        channel = ReplyChannel("py-1", lambda topic, payload: sent.append(topic))
+        channel.lock.acquire()
+        ex1, ex2 = exchange("web-1", 1), exchange("web-1", 2)
+        threads = [threading.Thread(target=channel.end, args=(ex,)) for ex in (ex1, ex2)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 5
+        while len(channel._queue) < 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        channel.lock.release()
+        for thread in threads:
+            thread.join(5)
+        self.assertEqual(sent, [b"web-1", b"web-1"])
+
+
+class ThreadedWorkerReplies(unittest.TestCase):
+    def test_replies_made_while_the_socket_is_busy_leave_as_one_message(self):
+        run = Running(echo_app, threads=4)
+        channel = run.worker.channel
+        try:
+            channel.lock.acquire()  # as if a long send were under way
+            try:
+                targets = run.frontend.send_batch(*({"path": f"/t{i}"} for i in range(4)))
+                deadline = time.monotonic() + 5
+                while len(channel._queue) < 4 and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                self.assertEqual(len(channel._queue), 4)
+            finally:
+                channel.lock.release()
+            first = run.frontend.receive(5, kinds=("head",))
+            together = [first] + [run.frontend.pending.pop(0) for _ in range(len(run.frontend.pending))]
+            self.assertEqual(sorted(m["to"][0][0] for _, m in together), sorted(t[0] for t in targets))
+            self.assertEqual({m["kind"] for _, m in together}, {"head"})
+        finally:
+            run.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
