@@ -1,16 +1,20 @@
 """Replies that are ready at the same time leave as one `[topic, payload, ...]` message per
 frontend (protocol v2 batches), in the order they were made, and a lone reply leaves at once as
-a plain two-frame message."""
+a plain two-frame message; `--prefetch` raises the capacity a worker declares."""
 
+import io
 import threading
 import time
 import unittest
 
+from ferry_wsgi.config import UsageError, parse_args
 from ferry_wsgi.exchange import Exchange
-from ferry_wsgi.fields import MAX_PAYLOADS
+from ferry_wsgi.fields import MAX_CAPACITY, MAX_PAYLOADS
 from ferry_wsgi.protocol import decode_to_frontend
 from ferry_wsgi.replies import ReplyChannel
+from ferry_wsgi.worker import Worker
 
+from fake_frontend import FakeFrontend
 from test_protocol_v2 import Running, echo_app
 
 
@@ -132,6 +136,48 @@ class ThreadedWorkerReplies(unittest.TestCase):
             self.assertEqual({m["kind"] for _, m in together}, {"head"})
         finally:
             run.close()
+
+
+class Prefetch(unittest.TestCase):
+    def test_capacity_is_threads_plus_prefetch_and_batch_stays_one_per_thread(self):
+        for threads, prefetch in ((1, 0), (1, 2), (3, 1)):
+            frontend = FakeFrontend()
+            worker = Worker(echo_app, [frontend.endpoints], threads=threads, prefetch=prefetch, stderr=io.StringIO())
+            try:
+                self.assertEqual((worker.capacity, worker.batch), (threads + prefetch, threads))
+            finally:
+                worker.control.close()
+                worker.transport.close(0)
+                frontend.close()
+
+    def test_hello_declares_it(self):
+        frontend = FakeFrontend()
+        worker = Worker(echo_app, [frontend.endpoints], prefetch=2, heartbeat_ms=150, stderr=io.StringIO())
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        try:
+            hello = frontend.wait_hello()
+            self.assertEqual((hello["capacity"], hello["batch"]), (3, 1))
+            targets = [frontend.send(path=f"/p{i}") for i in range(3)]  # one runs, two wait
+            for i, to in enumerate(targets):
+                self.assertEqual(frontend.response(to)[2], f"/p{i}".encode())
+        finally:
+            worker.drain()
+            thread.join(10)
+            frontend.close()
+        self.assertFalse(thread.is_alive())
+
+    def test_option_and_environment(self):
+        self.assertEqual(parse_args(["app:app"], env={}).prefetch, 0)
+        self.assertEqual(parse_args(["app:app", "--prefetch", "2"], env={}).prefetch, 2)
+        self.assertEqual(parse_args(["app:app"], env={"FERRY_PREFETCH": "3"}).prefetch, 3)
+        self.assertEqual(parse_args(["app:app", "--prefetch", "0"], env={"FERRY_PREFETCH": "3"}).prefetch, 0)
+        for bad in ("-1", "x", "", str(MAX_CAPACITY)):
+            with self.assertRaises(UsageError, msg=bad):
+                parse_args(["app:app", "--prefetch", bad], env={})
+        # threads + prefetch is hello's capacity: at most what the protocol carries.
+        cfg = parse_args(["app:app", "--threads", "4", "--prefetch", str(MAX_CAPACITY - 4)], env={})
+        self.assertEqual(cfg.threads + cfg.prefetch, MAX_CAPACITY)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class Worker:
         app,
         frontends,
         threads=1,
+        prefetch=0,
         multiprocess=False,
         heartbeat_ms=1000,
         claim_after_ms=10,
@@ -60,7 +61,10 @@ class Worker:
         self.app_name = app_name(app)
         self.frontends = list(frontends)
         self.threads = max(1, int(threads))
-        self.capacity = min(self.threads, MAX_CAPACITY)
+        #: Requests the frontends may hand this worker at once (hello's `capacity`): one per
+        #: thread, plus `prefetch` that wait for a free thread, so that one is there as soon as a
+        #: thread is done instead of a round trip to the frontend later.
+        self.capacity = min(self.threads + max(0, int(prefetch)), MAX_CAPACITY)
         #: Requests this worker takes from one PUSH message (declared in hello): one per thread,
         #: since each of them has a thread ready for it.
         self.batch = min(self.threads, MAX_BATCH)
@@ -71,7 +75,7 @@ class Worker:
         self.label = label
         self.stderr = stderr or sys.stderr
         self.drain_timeout = drain_timeout
-        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(REQUEST_HWM, self.threads))
+        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(REQUEST_HWM, self.capacity))
         self.channel = ReplyChannel(self.hid, self.transport.publish, publish_many=self.transport.publish_many)
         self.environ = EnvironBuilder(self.threads > 1, multiprocess, self.stderr)
         self.inflight = {}  # (fid, conn, req) -> Exchange
