@@ -60,6 +60,25 @@ def threads_cpu(pid):
     return out
 
 
+def sleeps(pid):
+    """Voluntary context switches of every thread of one process: how often it went to sleep
+    waiting for something (each one is later a wake-up, a cross-thread hand-off)."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return 0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
 def children(pid):
     found = []
     for tid in os.listdir(f"/proc/{pid}/task"):
@@ -156,12 +175,14 @@ def one_round(args):
                 watched.append((name, proc.pid))
                 watched += [(f"worker{i}", pid) for i, pid in enumerate(children(proc.pid))]
             before = {name: threads_cpu(pid) for name, pid in watched}
+            slept0 = {name: sleeps(pid) for name, pid in watched}
             busy0, all0 = machine_busy()
             wrk0 = os.times()
             n = wrk(url, args.duration, args.rate)
             wrk1 = os.times()
             busy1, all1 = machine_busy()
             after = {name: threads_cpu(pid) for name, pid in watched}
+            slept1 = {name: sleeps(pid) for name, pid in watched}
         finally:
             for _, proc in reversed(procs):
                 proc.terminate()
@@ -185,6 +206,10 @@ def one_round(args):
     row["workers"] = sum(v for k, v in row.items() if k.startswith("worker") and k[6:7].isdigit())
     row["stack share of machine"] = row["total"] * n / 1e6 / (all1 - all0)
     row["machine busy"] = (busy1 - busy0) / (all1 - all0)
+    row["stack sleeps (wake-ups)"] = sum(slept1.values()) - sum(slept0.values())
+    row["stack sleeps (wake-ups)"] /= n
+    row["frontend sleeps"] = (slept1.get("frontend", 0) - slept0.get("frontend", 0)) / n
+    row["workers sleeps"] = sum(slept1[k] - slept0[k] for k in slept1 if k.startswith("worker")) / n
     return row
 
 
@@ -206,6 +231,10 @@ def main():
         value = statistics.median(r.get(key, 0.0) for r in rows)
         if key == "req/s":
             print(f"  {key:28s} {value:8.0f}")
+        elif key in ("frontend sleeps", "workers sleeps"):
+            print(f"  {key:28s} {value:8.1f} per request")
+        elif key == "stack sleeps (wake-ups)":
+            print(f"  {key:28s} {value:8.1f} per request (every thread of the stack, wrk excluded)")
         elif key in ("stack share of machine", "machine busy"):
             print(f"  {key:28s} {value * 100:7.0f}%")
         else:
