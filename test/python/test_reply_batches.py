@@ -167,6 +167,38 @@ class Prefetch(unittest.TestCase):
             frontend.close()
         self.assertFalse(thread.is_alive())
 
+    def test_a_draining_worker_serves_the_requests_it_prefetched(self):
+        import ferry_wsgi.worker as worker_module
+
+        started = threading.Event()
+
+        def slow(environ, start_response):
+            started.set()
+            time.sleep(0.2)
+            return echo_app(environ, start_response)
+
+        frontend = FakeFrontend()
+        worker = Worker(slow, [frontend.endpoints], prefetch=2, heartbeat_ms=150, stderr=io.StringIO())
+        thread = threading.Thread(target=worker.run, daemon=True)
+        window = worker_module.LATE_REQUESTS_WINDOW
+        worker_module.LATE_REQUESTS_WINDOW = 0.05  # shorter than one request: only the rule keeps them
+        try:
+            thread.start()
+            frontend.wait_hello()
+            targets = [frontend.send(path=f"/d{i}") for i in range(3)]
+            self.assertTrue(started.wait(5))
+            time.sleep(0.05)  # the other two reached the worker's queue
+            worker.drain()
+            for i, to in enumerate(targets):
+                self.assertEqual(frontend.response(to)[2], f"/d{i}".encode())
+            thread.join(10)
+        finally:
+            worker_module.LATE_REQUESTS_WINDOW = window
+            worker.drain()
+            thread.join(10)
+            frontend.close()
+        self.assertFalse(thread.is_alive())
+
     def test_option_and_environment(self):
         self.assertEqual(parse_args(["app:app"], env={}).prefetch, 0)
         self.assertEqual(parse_args(["app:app", "--prefetch", "2"], env={}).prefetch, 2)

@@ -192,12 +192,18 @@ class Worker:
     def _stop_taking(self, take):
         """Drain: say goodbye, take what already reached this worker, then disconnect (requests
         still queued toward a disconnected PULL are dropped by ZeroMQ; the frontend re-sends the
-        idempotent ones when this handler goes silent)."""
+        idempotent ones when this handler goes silent).
+
+        Up to `capacity` requests are always taken, however long they run: the frontend hands a
+        worker no more than that, so with `prefetch` they are the ones waiting here for a thread.
+        Past them, what arrives meanwhile is taken for LATE_REQUESTS_WINDOW."""
         self.channel.goodbye(len(self.inflight))
         receive = self.transport.receive_request
         deadline = time.monotonic() + LATE_REQUESTS_WINDOW
-        while time.monotonic() < deadline and (frames := receive(False)) is not None:
+        taken = 0
+        while (taken < self.capacity or time.monotonic() < deadline) and (frames := receive(False)) is not None:
             take(frames)
+            taken += len(frames)
         self.transport.stop_requests()
 
     def serve_inline(self):
