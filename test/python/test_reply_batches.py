@@ -1,6 +1,6 @@
 """Replies that are ready at the same time leave as one `[topic, payload, ...]` message per
 frontend (protocol v2 batches), in the order they were made, and a lone reply leaves at once as
-a plain two-frame message; `--prefetch` raises the capacity a worker declares."""
+a plain two-frame message; `--prefetch` raises the capacity and batch a worker declares."""
 
 import io
 import threading
@@ -139,12 +139,12 @@ class ThreadedWorkerReplies(unittest.TestCase):
 
 
 class Prefetch(unittest.TestCase):
-    def test_capacity_is_threads_plus_prefetch_and_batch_stays_one_per_thread(self):
+    def test_capacity_and_batch_are_threads_plus_prefetch(self):
         for threads, prefetch in ((1, 0), (1, 2), (3, 1)):
             frontend = FakeFrontend()
             worker = Worker(echo_app, [frontend.endpoints], threads=threads, prefetch=prefetch, stderr=io.StringIO())
             try:
-                self.assertEqual((worker.capacity, worker.batch), (threads + prefetch, threads))
+                self.assertEqual((worker.capacity, worker.batch), (threads + prefetch, threads + prefetch))
             finally:
                 worker.control.close()
                 worker.transport.close(0)
@@ -157,10 +157,13 @@ class Prefetch(unittest.TestCase):
         thread.start()
         try:
             hello = frontend.wait_hello()
-            self.assertEqual((hello["capacity"], hello["batch"]), (3, 1))
+            self.assertEqual((hello["capacity"], hello["batch"]), (3, 3))
             targets = [frontend.send(path=f"/p{i}") for i in range(3)]  # one runs, two wait
+            targets += frontend.send_batch(*({"path": f"/p{i}"} for i in range(3, 6)))  # one message
             for i, to in enumerate(targets):
                 self.assertEqual(frontend.response(to)[2], f"/p{i}".encode())
+            heads = [m["to"][0] for _, m in frontend.received if m["kind"] == "head"]
+            self.assertEqual(heads, targets)  # one thread: in the order they came
         finally:
             worker.drain()
             thread.join(10)

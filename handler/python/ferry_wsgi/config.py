@@ -88,10 +88,10 @@ ports {DEFAULT_PORTS['requests']}, {DEFAULT_PORTS['replies']}, {DEFAULT_PORTS['e
 given as repeated --connect. Default: the frontend's built-in config,
 {default_endpoints()!r}.
 
---prefetch P: each worker takes up to P requests more than it has threads (its `capacity` is
-threads + P), so the next request is already there when a thread frees up; one waits behind
-the one running even if another worker is idle. Default 0: a worker is given a request only
-when a thread is free.
+--prefetch P: each worker takes up to P requests more than it has threads (its `capacity` and
+`batch` are threads + P), so the next request is already there when a thread frees up; one
+waits behind the one running even if another worker is idle. Default 0: a worker is given a
+request only when a thread is free.
 
 Environment: FERRY_CONNECT, FERRY_WORKERS, FERRY_THREADS, FERRY_PREFETCH, FERRY_HEARTBEAT (used
 when the option is not given). Signals: SIGTERM/SIGINT drain gracefully and exit 0; SIGHUP starts fresh workers

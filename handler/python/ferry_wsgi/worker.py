@@ -65,9 +65,10 @@ class Worker:
         #: thread, plus `prefetch` that wait for a free thread, so that one is there as soon as a
         #: thread is done instead of a round trip to the frontend later.
         self.capacity = min(self.threads + max(0, int(prefetch)), MAX_CAPACITY)
-        #: Requests this worker takes from one PUSH message (declared in hello): one per thread,
-        #: since each of them has a thread ready for it.
-        self.batch = min(self.threads, MAX_BATCH)
+        #: Requests this worker takes from one PUSH message (declared in hello): as many as it
+        #: may hold, one per thread and the prefetched ones, so that a frontend with several
+        #: waiting hands them over in one message (one wake-up here, not one per request).
+        self.batch = min(self.capacity, MAX_BATCH)
         self.heartbeat_ms = int(heartbeat_ms)
         self.claim_after = claim_after_ms / 1000.0
         self.hid = hid or new_handler_id()
