@@ -2,7 +2,8 @@
 
 With one thread the app runs on the main thread, right where the request is received: no
 hand-off, no queue. With M threads the main thread takes a request only when a thread is free,
-so a busy worker leaves requests to the others.
+so a busy worker leaves requests to the others. With `prefetch` P the worker declares M + P:
+the frontend hands it that many, and the P extra wait in its socket until a thread is free.
 """
 
 import os
