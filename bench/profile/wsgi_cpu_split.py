@@ -8,7 +8,10 @@ cores, no stack can serve more than C / (its CPU per request) requests per secon
 what throughput ratio between two stacks is reachable at all.
 
     /usr/bin/python3 bench/profile/wsgi_cpu_split.py ferry|sync|gthread [--workers W]
-        [--duration D] [--rounds R] [--tree TREE]
+        [--duration D] [--rounds R] [--tree TREE] [--prefetch P] [--rate N]
+
+--rate paces wrk to N requests/s (bench/lua/paced.lua): every stack then does the same work per
+second, so CPU per request compares stacks without the batching that saturation brings.
 
 Needs `npm run build` (dist/), wrk and, for sync/gthread, gunicorn. TREE's handler/python serves
 the ferry stack (default: this checkout), so two versions of the handler can be compared.
@@ -57,6 +60,25 @@ def threads_cpu(pid):
     return out
 
 
+def sleeps(pid):
+    """Voluntary context switches of every thread of one process: how often it went to sleep
+    waiting for something (each one is later a wake-up, a cross-thread hand-off)."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return 0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
 def children(pid):
     found = []
     for tid in os.listdir(f"/proc/{pid}/task"):
@@ -86,14 +108,16 @@ def wait_http(url, timeout=30.0):
     raise SystemExit(f"{url} did not answer within {timeout:.0f}s")
 
 
-def wrk(url, seconds):
-    out = subprocess.run(
-        ["wrk", "-t2", "-c64", f"-d{seconds}s", url], capture_output=True, text=True, check=True
-    ).stdout
+def wrk(url, seconds, rate=None):
+    paced = [] if rate is None else ["-s", os.path.join(ROOT, "bench", "lua", "paced.lua")]
+    args = ["wrk", "-t2", "-c64", f"-d{seconds}s", *paced, url]
+    if rate is not None:
+        args += ["--", str(rate), "2"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     return int(re.search(r"(\d+) requests in", out).group(1))
 
 
-def start_ferry(port, workers, tree, tmp):
+def start_ferry(port, workers, tree, tmp, prefetch=None):
     ends = [f"tcp://127.0.0.1:{free_port()}" for _ in range(3)]
     config = {
         "name": "cpu-split",
@@ -119,7 +143,8 @@ def start_ferry(port, workers, tree, tmp):
     env["PYTHONPATH"] = os.path.join(tree, "handler", "python")
     handler = subprocess.Popen(
         ["/usr/bin/python3", "-m", "ferry_wsgi", "flask_hello:app", "--connect", ",".join(ends)]
-        + ["--workers", str(workers), "--chdir", APPS],
+        + ["--workers", str(workers), "--chdir", APPS]
+        + ([] if prefetch is None else ["--prefetch", str(prefetch)]),
         env=env,
         stderr=subprocess.DEVNULL,
     )
@@ -138,7 +163,7 @@ def one_round(args):
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="ferry-cpu-split-") as tmp:
         if args.stack == "ferry":
-            procs = start_ferry(port, args.workers, os.path.abspath(args.tree), tmp)
+            procs = start_ferry(port, args.workers, os.path.abspath(args.tree), tmp, args.prefetch)
         else:
             procs = start_gunicorn(port, args.workers, args.stack == "gthread")
         try:
@@ -150,12 +175,14 @@ def one_round(args):
                 watched.append((name, proc.pid))
                 watched += [(f"worker{i}", pid) for i, pid in enumerate(children(proc.pid))]
             before = {name: threads_cpu(pid) for name, pid in watched}
+            slept0 = {name: sleeps(pid) for name, pid in watched}
             busy0, all0 = machine_busy()
             wrk0 = os.times()
-            n = wrk(url, args.duration)
+            n = wrk(url, args.duration, args.rate)
             wrk1 = os.times()
             busy1, all1 = machine_busy()
             after = {name: threads_cpu(pid) for name, pid in watched}
+            slept1 = {name: sleeps(pid) for name, pid in watched}
         finally:
             for _, proc in reversed(procs):
                 proc.terminate()
@@ -170,13 +197,19 @@ def one_round(args):
             spent = cpu - before[name].get(thread, 0.0)
             if name == "frontend":
                 row[f"frontend {thread}"] = spent / n * 1e6
+            elif name.startswith("worker"):  # summed over workers: app thread, ZeroMQ I/O, ...
+                row[f"workers {thread}"] = row.get(f"workers {thread}", 0.0) + spent / n * 1e6
             row[name] = row.get(name, 0.0) + spent / n * 1e6
     wrk_cpu = (wrk1.children_user - wrk0.children_user) + (wrk1.children_system - wrk0.children_system)
     row["wrk"] = wrk_cpu / n * 1e6
     row["total"] = sum(v for k, v in row.items() if k in dict(watched) or k == "wrk")
-    row["workers"] = sum(v for k, v in row.items() if k.startswith("worker"))
+    row["workers"] = sum(v for k, v in row.items() if k.startswith("worker") and k[6:7].isdigit())
     row["stack share of machine"] = row["total"] * n / 1e6 / (all1 - all0)
     row["machine busy"] = (busy1 - busy0) / (all1 - all0)
+    row["stack sleeps (wake-ups)"] = sum(slept1.values()) - sum(slept0.values())
+    row["stack sleeps (wake-ups)"] /= n
+    row["frontend sleeps"] = (slept1.get("frontend", 0) - slept0.get("frontend", 0)) / n
+    row["workers sleeps"] = sum(slept1[k] - slept0[k] for k in slept1 if k.startswith("worker")) / n
     return row
 
 
@@ -187,14 +220,21 @@ def main():
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--tree", default=ROOT)
+    parser.add_argument("--prefetch", type=int, help="ferry_wsgi --prefetch (ferry stack)")
+    parser.add_argument("--rate", type=int, help="pace wrk to this many requests/s")
     args = parser.parse_args()
     rows = [one_round(args) for _ in range(args.rounds)]
-    print(f"{args.stack}, {args.workers} workers, wrk -t2 -c64 -d{args.duration}s, ", end="")
+    paced = "" if args.rate is None else f" at {args.rate} req/s"
+    print(f"{args.stack}, {args.workers} workers, wrk -t2 -c64 -d{args.duration}s{paced}, ", end="")
     print(f"{args.rounds} round(s), medians")
     for key in rows[0]:
         value = statistics.median(r.get(key, 0.0) for r in rows)
         if key == "req/s":
             print(f"  {key:28s} {value:8.0f}")
+        elif key in ("frontend sleeps", "workers sleeps"):
+            print(f"  {key:28s} {value:8.1f} per request")
+        elif key == "stack sleeps (wake-ups)":
+            print(f"  {key:28s} {value:8.1f} per request (every thread of the stack, wrk excluded)")
         elif key in ("stack share of machine", "machine busy"):
             print(f"  {key:28s} {value * 100:7.0f}%")
         else:

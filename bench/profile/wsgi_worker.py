@@ -58,11 +58,12 @@ def free_port():
 def request(i):
     return msgpack.packb(
         {
-            "v": 1,
+            "v": 2,
             "kind": "request",
             "fid": FID,
             "conn": i,
             "req": i,
+            "token": 2**52 + i,
             "method": "GET",
             "target": "/",
             "path": "/",
@@ -71,6 +72,7 @@ def request(i):
             "headers": [["host", "127.0.0.1:8080"], ["user-agent", "wrk"]],
             "remote": "127.0.0.1",
             "rport": 40000 + i % 20000,
+            "port": 8080,
             "scheme": "http",
             "host": "127.0.0.1:8080",
             "route": "",
@@ -122,7 +124,7 @@ class Frontend:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and proc.poll() is None:
             if self.sub.poll(200):
-                _, payload = self.sub.recv_multipart()
+                payload = self.sub.recv_multipart()[1]
                 if msgpack.unpackb(payload)["kind"] == "hello":
                     return
         raise SystemExit("the worker sent no hello")
@@ -139,12 +141,13 @@ class Frontend:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"only {answered} of {n} answered")
                 continue
-            _, payload = self.sub.recv_multipart()
-            if msgpack.unpackb(payload)["kind"] in ("head", "error"):
-                answered += 1
-                if sent < n:
-                    self.push.send(self.payloads[sent % 2000])
-                    sent += 1
+            topic, *payloads = self.sub.recv_multipart()
+            for payload in payloads:  # [topic, payload, ...]: a batch of replies
+                if msgpack.unpackb(payload)["kind"] in ("head", "error"):
+                    answered += 1
+                    if sent < n:
+                        self.push.send(self.payloads[sent % 2000])
+                        sent += 1
 
     def close(self):
         self.ctx.destroy(0)

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 __all__ = ["FileWrapper", "WebSocket", "broadcast", "serve", "__version__"]
 
 
-def serve(app, connect=None, threads=1, heartbeat_ms=1000, claim_after_ms=10, websocket=None):
+def serve(app, connect=None, threads=1, heartbeat_ms=1000, claim_after_ms=10, websocket=None, prefetch=0):
     """Serve `app` in this process until SIGTERM/SIGINT; returns 0 once drained. `websocket`:
     an object (or module) with the WebSocket callbacks (docs/python.md, "WebSockets")."""
     from .config import default_endpoints, parse_frontends
@@ -26,6 +26,7 @@ def serve(app, connect=None, threads=1, heartbeat_ms=1000, claim_after_ms=10, we
         app,
         frontends,
         threads=threads,
+        prefetch=prefetch,
         heartbeat_ms=heartbeat_ms,
         claim_after_ms=claim_after_ms,
         websocket=websocket,

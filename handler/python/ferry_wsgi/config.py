@@ -61,6 +61,7 @@ class Config:
     frontends: tuple
     workers: int = 1
     threads: int = 1
+    prefetch: int = 0
     heartbeat_ms: int = 1000
     claim_after_ms: int = 10
     graceful_timeout: float = 30.0
@@ -87,8 +88,13 @@ ports {DEFAULT_PORTS['requests']}, {DEFAULT_PORTS['replies']}, {DEFAULT_PORTS['e
 given as repeated --connect. Default: the frontend's built-in config,
 {default_endpoints()!r}.
 
-Environment: FERRY_CONNECT, FERRY_WORKERS, FERRY_THREADS, FERRY_HEARTBEAT (used when the option is
-not given). Signals: SIGTERM/SIGINT drain gracefully and exit 0; SIGHUP starts fresh workers
+--prefetch P: each worker takes up to P requests more than it has threads (its `capacity` and
+`batch` are threads + P), so the next request is already there when a thread frees up; one
+waits behind the one running even if another worker is idle. Default 0: a worker is given a
+request only when a thread is free.
+
+Environment: FERRY_CONNECT, FERRY_WORKERS, FERRY_THREADS, FERRY_PREFETCH, FERRY_HEARTBEAT (used
+when the option is not given). Signals: SIGTERM/SIGINT drain gracefully and exit 0; SIGHUP starts fresh workers
 (re-importing the app) and then drains the old ones.
 """
 
@@ -111,6 +117,17 @@ def _in_range(name, text, low, high):
     return n
 
 
+def _count(name, text, high):
+    """A whole number 0..high."""
+    try:
+        n = int(text)
+    except (TypeError, ValueError):
+        n = -1
+    if n < 0 or n > high:
+        raise UsageError(f"{name} must be 0..{high}, got {text!r}")
+    return n
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog="python3 -m ferry_wsgi",
@@ -122,6 +139,11 @@ def build_parser():
     p.add_argument("--connect", action="append", metavar="FRONTENDS", help="frontends to serve")
     p.add_argument("--workers", "-w", metavar="N", help="worker processes (default 1)")
     p.add_argument("--threads", "-t", metavar="M", help="threads per worker (default 1)")
+    p.add_argument(
+        "--prefetch",
+        metavar="P",
+        help="requests a worker holds beyond its threads, waiting for a free one (default 0)",
+    )
     p.add_argument("--django-settings", metavar="MODULE", help="sets DJANGO_SETTINGS_MODULE")
     p.add_argument("--chdir", metavar="DIR", help="change to DIR (and import from it) first")
     p.add_argument(
@@ -155,11 +177,15 @@ def parse_args(argv, env=None):
         graceful = -1
     if graceful <= 0:
         raise UsageError(f"--graceful-timeout must be a positive number, got {timeout!r}")
+    threads = _in_range("--threads", args.threads or env.get("FERRY_THREADS") or "1", 1, MAX_CAPACITY)
+    prefetch = args.prefetch if args.prefetch is not None else env.get("FERRY_PREFETCH") or "0"
     return Config(
         app=args.app,
         frontends=tuple(frontends),
         workers=_positive("--workers", args.workers or env.get("FERRY_WORKERS") or "1"),
-        threads=_in_range("--threads", args.threads or env.get("FERRY_THREADS") or "1", 1, MAX_CAPACITY),
+        threads=threads,
+        # hello's `capacity` is threads + prefetch: it may not pass what the protocol carries.
+        prefetch=_count("--prefetch", prefetch, MAX_CAPACITY - threads),
         heartbeat_ms=_in_range(
             "--heartbeat", args.heartbeat or env.get("FERRY_HEARTBEAT") or "1000", MIN_INTERVAL, MAX_INTERVAL
         ),

@@ -270,6 +270,7 @@ def run_worker(config, slot, ready_fd, stderr):
         app,
         config.frontends,
         threads=config.threads,
+        prefetch=config.prefetch,
         multiprocess=config.workers > 1,
         heartbeat_ms=config.heartbeat_ms,
         claim_after_ms=config.claim_after_ms,

@@ -1,13 +1,17 @@
 """Messages a handler sends, built directly in canonical field order (protocol/schema.ts).
 
-All of them leave through one `publish(topic, payload)` under one lock, so the messages about a
-request keep their order (a claim never overtakes the reply it announces) and the socket is used
-by one thread at a time.
+Every message about a request joins one queue, in the order its sender made it; whoever holds
+the socket lock sends everything queued, so the messages about a request keep their order (a
+claim never overtakes the reply it announces) and the socket is used by one thread at a time.
+Replies that pile up while another thread is sending (threads answering at once) leave together
+as one `[topic, payload, payload, ...]` message per frontend: nothing waits to fill a batch, a
+batch is what is ready when the socket is free.
 """
 
 import os
 import threading
 
+from .fields import MAX_PAYLOADS
 from .protocol import PROTOCOL_VERSION, pack
 
 AGENT = "ferry-wsgi/0.1"
@@ -15,19 +19,51 @@ STAR = b"*"
 
 
 class ReplyChannel:
-    def __init__(self, hid, publish, lock=None, secret=None):
+    def __init__(self, hid, publish, lock=None, secret=None, publish_many=None):
         self.hid = hid
         self.publish = publish  # (topic: bytes, payload: bytes) -> None, called under the lock
+        #: (topic, [payload, ...]) -> None: one message of several payloads, under the lock.
+        #: Without it, each payload goes alone through `publish`.
+        self.publish_many = publish_many
         self.lock = lock or threading.Lock()
+        #: (topic, payload) made and not yet sent, oldest first; guarded by `_queue_lock`, which
+        #: is only ever held for a list operation (never while sending).
+        self._queue = []
+        self._queue_lock = threading.Lock()
         #: Proves to the frontends that a hello, heartbeat or goodbye for `hid` comes from this
         #: process: random per process, sent only to frontends (never where a handler reads).
         self.secret = secret if secret is not None else os.urandom(32)
 
     def _send(self, ex, msg):
         payload = pack(msg)
-        with self.lock:
-            self.publish(ex.topic, payload)
+        with self._queue_lock:
+            self._queue.append((ex.topic, payload))
             ex.sent = True
+        self._flush()
+
+    def _flush(self):
+        """Send everything queued. A sender that finds its payload already gone (taken by the
+        thread that held the lock meanwhile) has nothing left to do."""
+        with self.lock:
+            with self._queue_lock:
+                queue, self._queue = self._queue, []
+            if not queue:
+                return
+            if len(queue) == 1 or self.publish_many is None:
+                publish = self.publish
+                for topic, payload in queue:
+                    publish(topic, payload)
+                return
+            by_topic = {}  # a frontend's payloads in order; frontends are independent
+            for topic, payload in queue:
+                by_topic.setdefault(topic, []).append(payload)
+            for topic, payloads in by_topic.items():
+                for i in range(0, len(payloads), MAX_PAYLOADS):
+                    chunk = payloads[i : i + MAX_PAYLOADS]
+                    if len(chunk) == 1:
+                        self.publish(topic, chunk[0])
+                    else:
+                        self.publish_many(topic, chunk)
 
     def head(self, ex, status, headers, body=None, end=False, reason=None):
         """Status and headers; `reason`: the app's reason phrase (the frontend uses it when it is
@@ -65,8 +101,9 @@ class ReplyChannel:
         payload = pack(
             {"v": PROTOCOL_VERSION, "kind": "ws", "hid": self.hid, "to": to, "data": data, "binary": binary}
         )
-        with self.lock:
-            self.publish(topic, payload)
+        with self._queue_lock:
+            self._queue.append((topic, payload))
+        self._flush()
 
     def error(self, ex, code, message, status=None):
         msg = {
@@ -95,11 +132,12 @@ class ReplyChannel:
                 "token": ex.token,
             }
         )
-        with self.lock:
+        with self._queue_lock:
             if ex.sent or ex.done:
                 return False
-            self.publish(ex.topic, payload)
+            self._queue.append((ex.topic, payload))
             ex.sent = True
+        self._flush()
         return True
 
     def credit(self, ex, nbytes):
@@ -115,9 +153,10 @@ class ReplyChannel:
                 "bytes": nbytes,
             }
         )
-        with self.lock:
-            self.publish(ex.topic, payload)
+        with self._queue_lock:
+            self._queue.append((ex.topic, payload))
             ex.sent = True
+        self._flush()
 
     def hello(self, kind, capacity, inflight, interval, batch=1):
         """`hello` or `heartbeat`. `batch`: the most requests this worker takes from one PUSH

@@ -154,6 +154,20 @@ class ZmqTransport:
         # The second frame of a message that has begun always goes (HWM is checked per message).
         _send(pub, payload, 0, len(payload) < 65536, False)
 
+    def publish_many(self, topic, payloads):
+        """One message `[topic, payload, payload, ...]` (1 to MAX_PAYLOADS payloads)."""
+        if topic is not STAR and topic not in self.peers and topic not in self.gone:
+            self._await_peer(topic)
+        pub = self.pub
+        try:
+            _send(pub, topic, SNDMORE, True, False)
+        except zmq.Again:
+            self.dropped += len(payloads)
+            return
+        last = len(payloads) - 1
+        for i, payload in enumerate(payloads):
+            _send(pub, payload, SNDMORE if i < last else 0, len(payload) < 65536, False)
+
     def _await_peer(self, topic):
         # A request came from this frontend, so its subscription is on the way: a reply sent
         # before it arrives would be dropped by ZeroMQ.

@@ -2,7 +2,8 @@
 
 With one thread the app runs on the main thread, right where the request is received: no
 hand-off, no queue. With M threads the main thread takes a request only when a thread is free,
-so a busy worker leaves requests to the others.
+so a busy worker leaves requests to the others. With `prefetch` P the worker declares M + P:
+the frontend hands it that many, and the P extra wait in its socket until a thread is free.
 """
 
 import os
@@ -46,6 +47,7 @@ class Worker:
         app,
         frontends,
         threads=1,
+        prefetch=0,
         multiprocess=False,
         heartbeat_ms=1000,
         claim_after_ms=10,
@@ -60,10 +62,14 @@ class Worker:
         self.app_name = app_name(app)
         self.frontends = list(frontends)
         self.threads = max(1, int(threads))
-        self.capacity = min(self.threads, MAX_CAPACITY)
-        #: Requests this worker takes from one PUSH message (declared in hello): one per thread,
-        #: since each of them has a thread ready for it.
-        self.batch = min(self.threads, MAX_BATCH)
+        #: Requests the frontends may hand this worker at once (hello's `capacity`): one per
+        #: thread, plus `prefetch` that wait for a free thread, so that one is there as soon as a
+        #: thread is done instead of a round trip to the frontend later.
+        self.capacity = min(self.threads + max(0, int(prefetch)), MAX_CAPACITY)
+        #: Requests this worker takes from one PUSH message (declared in hello): as many as it
+        #: may hold, one per thread and the prefetched ones, so that a frontend with several
+        #: waiting hands them over in one message (one wake-up here, not one per request).
+        self.batch = min(self.capacity, MAX_BATCH)
         self.heartbeat_ms = int(heartbeat_ms)
         self.claim_after = claim_after_ms / 1000.0
         self.hid = hid or new_handler_id()
@@ -71,8 +77,8 @@ class Worker:
         self.label = label
         self.stderr = stderr or sys.stderr
         self.drain_timeout = drain_timeout
-        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(REQUEST_HWM, self.threads))
-        self.channel = ReplyChannel(self.hid, self.transport.publish)
+        self.transport = ZmqTransport(self.frontends, self.hid, receive_hwm=max(REQUEST_HWM, self.capacity))
+        self.channel = ReplyChannel(self.hid, self.transport.publish, publish_many=self.transport.publish_many)
         self.environ = EnvironBuilder(self.threads > 1, multiprocess, self.stderr)
         self.inflight = {}  # (fid, conn, req) -> Exchange
         self.taken = 0  # requests taken so far
@@ -188,12 +194,18 @@ class Worker:
     def _stop_taking(self, take):
         """Drain: say goodbye, take what already reached this worker, then disconnect (requests
         still queued toward a disconnected PULL are dropped by ZeroMQ; the frontend re-sends the
-        idempotent ones when this handler goes silent)."""
+        idempotent ones when this handler goes silent).
+
+        Up to `capacity` requests are always taken, however long they run: the frontend hands a
+        worker no more than that, so with `prefetch` they are the ones waiting here for a thread.
+        Past them, what arrives meanwhile is taken for LATE_REQUESTS_WINDOW."""
         self.channel.goodbye(len(self.inflight))
         receive = self.transport.receive_request
         deadline = time.monotonic() + LATE_REQUESTS_WINDOW
-        while time.monotonic() < deadline and (frames := receive(False)) is not None:
+        taken = 0
+        while (taken < self.capacity or time.monotonic() < deadline) and (frames := receive(False)) is not None:
             take(frames)
+            taken += len(frames)
         self.transport.stop_requests()
 
     def serve_inline(self):
