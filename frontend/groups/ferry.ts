@@ -87,6 +87,12 @@ export class FerryGroup implements HandlerGroup {
     this.flushTimer = undefined;
     this.flush(performance.now());
   };
+  /** A flush for room that was freed in this turn (a request finished): at the turn's end. */
+  private flushImmediate: NodeJS.Immediate | undefined;
+  private readonly flushFreed = (): void => {
+    this.flushImmediate = undefined;
+    this.flush(performance.now());
+  };
 
   constructor(
     readonly config: GroupConfig,
@@ -225,7 +231,11 @@ export class FerryGroup implements HandlerGroup {
         if (!ex.done) chunk.push(ex);
       }
       if (chunk.length > 0) {
-        if (!this.sockets!.trySend(chunk.map((ex) => ex.payload!))) {
+        const payloads = chunk.map((ex) => ex.payload!);
+        // As in send(): no question asked for room unless the socket refused lately.
+        if (!this.refusing) this.sockets!.send(payloads, { exchanges: chunk, payloads });
+        else if (this.sockets!.trySend(payloads)) this.refusing = false;
+        else {
           refused = true;
           break;
         }
@@ -274,8 +284,9 @@ export class FerryGroup implements HandlerGroup {
   /** Drop every reference to an exchange that is done. */
   forget(ex: Exchange): void {
     // A finished request frees room for the next queued one.
+    // Not a timer: a timer waits at least 1 ms, and a handler at its capacity would idle for it.
     if (this.outstanding.delete(ex) && this.queue.length > 0)
-      this.flushTimer ??= setTimeout(this.flushQueue, 0);
+      this.flushImmediate ??= setImmediate(this.flushFreed);
     this.pending.delete(ex.id);
     this.awaiting.delete(ex.id);
     if (ex.claimer !== undefined) this.registry.get(ex.claimer)?.claimed.delete(ex);
@@ -381,6 +392,7 @@ export class FerryGroup implements HandlerGroup {
 
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushImmediate) clearImmediate(this.flushImmediate);
     this.loss.close();
     if (this.outboxImmediate) clearImmediate(this.outboxImmediate);
     await this.sockets?.close();

@@ -54,6 +54,22 @@ describe("ferry group capacity", () => {
     expect(bodies).toEqual(["", "/2", "/3"]);
   });
 
+  it("room freed by a finished request is filled at the end of that turn, not after a timer", async () => {
+    const r = await rig({ timeout: 5000, queue: { length: 10, wait: 5000 } });
+    r.send(hello("a", "hello", 60_000, { capacity: 1 }));
+    const replies = ["/1", "/2"].map((p) => get(`${r.url}${p}`));
+    const [first] = await r.requests(1);
+    await pause(50);
+    expect(r.fe.groups.get("g")!.status().queued).toBe(1);
+    finish(r, "a", first!);
+    // The next check phase of the event loop: a handler at its capacity never idles for a timer.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.mem.sent.length).toBe(2);
+    const [, second] = await r.requests(2);
+    finish(r, "a", second!);
+    expect((await Promise.all(replies)).map((x) => x.body)).toEqual(["/1", "/2"]);
+  });
+
   it("the reported inflight is advisory: a heartbeat saying 0 does not open room, a larger capacity does", async () => {
     const r = await rig({ timeout: 5000, queue: { length: 10, wait: 5000 } });
     r.send(hello("a", "hello", 60_000, { capacity: 1 }));
