@@ -34,6 +34,13 @@ export async function flask(opts: BenchOptions): Promise<ScenarioResult> {
   });
   ratioOf(
     result,
+    "Ferry + Python handler with --prefetch 2 / gunicorn 2 sync",
+    "ferry-wsgi-p2",
+    "gunicorn-sync-2",
+    { op: ">=", value: 1.2 },
+  );
+  ratioOf(
+    result,
     "Ferry + Python handler / gunicorn gthread",
     "ferry-wsgi",
     "gunicorn-gthread-2x4",

@@ -41,6 +41,7 @@ export function helloStacks(opts: BenchOptions): Candidate[] {
 export function flaskStacks(opts: BenchOptions): Candidate[] {
   return profiled(opts, [
     { stack: ferry("wsgi"), options: { handlers: cpus().length } },
+    { stack: ferry("wsgi-p2"), options: { handlers: cpus().length } },
     { stack: gunicorn({ workers: 2 }) },
     { stack: gunicorn({ workers: 2, threads: 4 }) },
     { stack: nginxGunicorn({ workers: 2 }) },

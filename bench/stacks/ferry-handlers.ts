@@ -8,7 +8,7 @@ import type { FerryEndpoints } from "./ferry.js";
 import type { StackOptions } from "./types.js";
 
 export interface FerryHandler {
-  kind: "ts" | "node" | "node-b1" | "wsgi" | "m2-node" | "m2-ts";
+  kind: "ts" | "node" | "node-b1" | "wsgi" | "wsgi-p2" | "m2-node" | "m2-ts";
   label: string;
   protocol: "ferry" | "mongrel2";
   /** Extra keys for the group in the frontend config. */
@@ -134,9 +134,15 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
       return start(`ferry-m2-node-${i}`, node, [...pre, app, ends.requests, ends.replies]);
     },
   },
-  wsgi: {
-    kind: "wsgi",
-    label: "Python WSGI handler",
+  wsgi: wsgiHandler("wsgi", "Python WSGI handler", 0),
+  "wsgi-p2": wsgiHandler("wsgi-p2", "Python WSGI handler, --prefetch 2", 2),
+};
+
+/** ferry_wsgi forking `handlers` workers; `prefetch` requests held per worker beyond its threads. */
+function wsgiHandler(kind: "wsgi" | "wsgi-p2", label: string, prefetch: number): FerryHandler {
+  return {
+    kind,
+    label,
     protocol: "ferry",
     tools: ["python3-zmq", "python3-flask"],
     forks: true,
@@ -145,9 +151,10 @@ export const FERRY_HANDLERS: Record<FerryHandler["kind"], FerryHandler> = {
     start: (ends, i, options) => {
       const args = ["-m", "ferry_wsgi", "flask_hello:app", "--connect", connectOf(ends)];
       args.push("--workers", String(options.handlers ?? 1), "--chdir", join(BENCH, "apps"));
-      return start(`ferry-wsgi-${i}`, PYTHON, args, {
+      if (prefetch > 0) args.push("--prefetch", String(prefetch));
+      return start(`ferry-${kind}-${i}`, PYTHON, args, {
         env: { ...QUIET, PYTHONPATH: join(ferryRoot(), "handler", "python") },
       });
     },
-  },
-};
+  };
+}
