@@ -7,6 +7,7 @@ import { ferry } from "./ferry.js";
 import { gunicorn, nginxGunicorn } from "./gunicorn.js";
 import { m2Node, m2Python, m2Sdk } from "./m2-handlers.js";
 import { mongrel2 } from "./mongrel2.js";
+import { netFloor } from "./net-floor.js";
 import { nodeBare } from "./node-bare.js";
 
 /**
@@ -69,6 +70,7 @@ export function connectionStacks(_opts: BenchOptions): Candidate[] {
     { stack: ferry("ts") },
     { stack: mongrel2(m2Node) },
     { stack: mongrel2(m2Python) },
+    { stack: netFloor },
   ];
 }
 
