@@ -29,8 +29,16 @@ export interface ConnectionOptions {
    */
   concurrency?: number;
   /**
-   * Most requests taken from one frontend message (1..1,024; default: the concurrency, at most
-   * 1,024). Requests of a message past the concurrency limit wait here, in order, for a slot.
+   * Requests taken beyond the concurrency (default 0; concurrency + prefetch at most 65,536). They
+   * wait here, in order, for a slot, so a slot that frees starts the next request at once instead
+   * of a round trip through the frontend later. The price: a request held here waits behind the
+   * running ones even when another handler is free, so keep 0 when some requests are slow.
+   */
+  prefetch?: number;
+  /**
+   * Most requests taken from one frontend message (1..1,024; default: the concurrency plus the
+   * prefetch, at most 1,024). Requests of a message past the concurrency limit wait here, in
+   * order, for a slot.
    */
   batch?: number;
   /** Milliseconds between heartbeats (100..60,000). Default 1000. */
@@ -45,6 +53,7 @@ export interface ConnectionOptions {
 export interface ResolvedOptions {
   hid: string;
   concurrency: number;
+  prefetch: number;
   batch: number;
   heartbeatMs: number;
   claimAfterMs: number;
@@ -62,12 +71,14 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     Limits.minCapacity,
     Limits.maxCapacity,
   );
+  const prefetch = inRange("prefetch", options.prefetch ?? 0, 0, Limits.maxCapacity - concurrency);
   return {
     hid: options.hid ?? newHandlerId(),
     concurrency,
+    prefetch,
     batch: inRange(
       "batch",
-      options.batch ?? Math.min(concurrency, Limits.maxBatch),
+      options.batch ?? Math.min(concurrency + prefetch, Limits.maxBatch),
       1,
       Limits.maxBatch,
     ),

@@ -66,6 +66,8 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   /** WebSockets accepted through this connection (upgradeWebSocket / acceptWebSocket). */
   readonly websockets = new WebSocketTable();
   readonly concurrency: number;
+  /** Requests declared beyond the concurrency: they wait here for a slot (ConnectionOptions). */
+  readonly prefetch: number;
   /** Most requests taken from one frontend message (sent in hello). */
   readonly batch: number;
   /** Malformed payloads and messages dropped so far (also those of another version). */
@@ -93,6 +95,7 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
     this.identity = { hid: this.hid, secret: randomBytes(32) };
     this.transport = options.transport;
     this.concurrency = resolved.concurrency;
+    this.prefetch = resolved.prefetch;
     this.batch = resolved.batch;
     this.heartbeatMs = resolved.heartbeatMs;
     this.writer = new ReplyWriter((topic, payload) => this.transport.publish(topic, payload));
@@ -225,13 +228,13 @@ export class HandlerConnection extends EventEmitter<ConnectionEvents> implements
   /**
    * The frontend counts every request it gave this handler until its response ends, deferred ones
    * included, against the declared capacity. Deferred requests cost no slot here, so the declared
-   * capacity is the concurrency plus twice the requests deferred now: room for the parked ones
+   * capacity is the concurrency (plus the prefetch) plus twice the requests deferred now: room for the parked ones
    * and as many again, so that a burst of long-polls ramps up geometrically (each heartbeat can
    * double the room) instead of `concurrency` per round trip. A deferral is told at once (one
    * heartbeat per turn of the event loop).
    */
   get declaredCapacity(): number {
-    return Math.min(Limits.maxCapacity, this.concurrency + 2 * this.deferredCount);
+    return Math.min(Limits.maxCapacity, this.concurrency + this.prefetch + 2 * this.deferredCount);
   }
 
   private capacityAnnounced = false;

@@ -31,12 +31,14 @@ const USAGE = `usage: ferry handler MODULE [options]
   --connect FRONTENDS    "REQUESTS,REPLIES,EVENTS" or a host, several separated by ";"
                          (default ${DEFAULT_ENDPOINTS.requests},${DEFAULT_ENDPOINTS.replies},${DEFAULT_ENDPOINTS.events})
   --concurrency N        requests worked on at once, 1..65536 (default 64)
+  --prefetch N           requests taken beyond the concurrency, waiting here for a slot
+                         (default 0; see docs/handler.md)
   --kind fetch|node      how to call the app (default: detected)
   --heartbeat MS         heartbeat interval, 100..60000 (default 1000)
   --native-response      keep Node's own global Response (default: a subclass that sends
                          string and byte bodies without a stream; see docs/handler.md)
 ${MONGREL2_USAGE}
-environment: FERRY_CONNECT, FERRY_CONCURRENCY, FERRY_EXPORT, FERRY_KIND, FERRY_HEARTBEAT,
+environment: FERRY_CONNECT, FERRY_CONCURRENCY, FERRY_PREFETCH, FERRY_EXPORT, FERRY_KIND, FERRY_HEARTBEAT,
              FERRY_NATIVE_RESPONSE=1, FERRY_LOG_LEVEL (default info);
              CURVE: FERRY_CURVE_SECRET_KEY(_FILE), FERRY_CURVE_SERVER_KEY(_FILE)
 `;
@@ -78,6 +80,7 @@ async function run(argv: string[], log: Logger): Promise<void> {
       export: { type: "string" },
       connect: { type: "string", multiple: true },
       concurrency: { type: "string" },
+      prefetch: { type: "string" },
       kind: { type: "string" },
       heartbeat: { type: "string" },
       "native-response": { type: "boolean" },
@@ -103,6 +106,13 @@ async function run(argv: string[], log: Logger): Promise<void> {
     Limits.minCapacity,
     Limits.maxCapacity,
   );
+  const prefetch = intIn(
+    "--prefetch",
+    values.prefetch ?? env.FERRY_PREFETCH,
+    0,
+    0,
+    Limits.maxCapacity - concurrency,
+  );
   const heartbeatMs = intIn(
     "--heartbeat",
     values.heartbeat ?? env.FERRY_HEARTBEAT,
@@ -126,7 +136,7 @@ async function run(argv: string[], log: Logger): Promise<void> {
         nativeResponse,
         chroot: mongrel2Chroot(values, env),
       })
-    : serve(app, { frontends, concurrency, heartbeatMs, kind, curve, nativeResponse });
+    : serve(app, { frontends, concurrency, prefetch, heartbeatMs, kind, curve, nativeResponse });
   const malformedSeen = new Set<string>();
   connection.on("malformed", (source, reason) => {
     if (malformedSeen.has(source)) return; // logged once per source

@@ -98,6 +98,34 @@ describe("handler identity", () => {
     expect(hello({ concurrency: 8, batch: 1 })).toMatchObject({ capacity: 8, batch: 1 });
   });
 
+  it("declares the prefetch beyond the concurrency, and runs prefetched requests in order as slots free", async () => {
+    const started: string[] = [];
+    const releases: Array<() => void> = [];
+    const h = harness(
+      {
+        fetch: (r: Request) => {
+          started.push(new URL(r.url).pathname);
+          return new Promise<Response>((done) => releases.push(() => done(new Response("ok"))));
+        },
+      },
+      { concurrency: 1, prefetch: 2 },
+    );
+    expect(ofKind(h.messages, "hello")[0]).toMatchObject({ capacity: 3, batch: 3 });
+    const reqs = ["/a", "/b", "/c"].map((p) => h.request("GET", p));
+    await tick();
+    expect(started).toEqual(["/a"]);
+    releases.shift()!();
+    await h.done(reqs[0]!);
+    await tick();
+    expect(started).toEqual(["/a", "/b"]);
+    releases.shift()!();
+    await h.done(reqs[1]!);
+    await tick();
+    expect(started).toEqual(["/a", "/b", "/c"]);
+    releases.shift()!();
+    await h.done(reqs[2]!);
+  });
+
   it("refuses options the protocol cannot carry", () => {
     const transport = new MemoryTransport();
     for (const options of [
@@ -106,6 +134,8 @@ describe("handler identity", () => {
       { heartbeatMs: 99 },
       { heartbeatMs: 60_001 },
       { batch: 1025 },
+      { prefetch: -1 },
+      { concurrency: 65_000, prefetch: 537 },
     ]) {
       let caught: unknown;
       try {
