@@ -97,6 +97,17 @@ function write(group: Mongrel2Group, conn: number, input: Buffer): void {
 }
 
 function apply(group: Mongrel2Group, id: number, events: readonly M2ResponseEvent[]): void {
+  // The head, body and end one reply message holds reach the client in one write, not one each.
+  const socket = events.length > 1 ? group.pending.get(id)?.conn.socket : undefined;
+  socket?.cork();
+  try {
+    applyEvents(group, id, events);
+  } finally {
+    socket?.uncork();
+  }
+}
+
+function applyEvents(group: Mongrel2Group, id: number, events: readonly M2ResponseEvent[]): void {
   const responder = group.ctx.responder;
   for (const event of events) {
     const ex = group.pending.get(id);
