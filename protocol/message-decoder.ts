@@ -24,6 +24,7 @@ import {
   type FieldLayout,
   type KindLayout,
 } from "./schema-layout.js";
+import { KeySet } from "./msgpack-walker.js";
 import { FAIL, WireReader, type Fail } from "./wire-reader.js";
 
 /** Decoding never calls out while it runs, so one reader and one scratch table serve every call. */
@@ -50,19 +51,6 @@ function newStamp(): void {
 
 /** Marks a field slot whose error waits in `errors`. */
 const INVALID: unique symbol = Symbol("invalid");
-
-/** Duplicate detection for keys that are no field of the protocol (rare: no Set unless many). */
-class KeySet {
-  private list: string[] = [];
-  private set: Set<string> | undefined;
-  addUnique(key: string): boolean {
-    if (this.set) return this.set.size !== this.set.add(key).size;
-    if (this.list.includes(key)) return false;
-    this.list.push(key);
-    if (this.list.length > 32) this.set = new Set(this.list);
-    return true;
-  }
-}
 
 /** The value of one field on its happy path, or FAIL. */
 function readTyped(field: FieldLayout): unknown {

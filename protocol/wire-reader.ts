@@ -1,9 +1,9 @@
 /**
  * A strict msgpack reader over one payload, with two kinds of reads:
  *
- * - `value` (skip and validate) and `any` (validate and build a JS value) follow msgpack-check.ts
- *   step for step, so they throw the same structural errors (ERR_DECODE, ERR_LIMIT) at the same
- *   byte: invalid UTF-8, extension types, 0xc1, non-str keys, truncation, depth and counts.
+ * - `value` (skip and validate, msgpack-walker.ts, shared with the reference check) and `any`
+ *   (validate and build a JS value) throw the same structural errors (ERR_DECODE, ERR_LIMIT) at
+ *   the same byte: invalid UTF-8, extension types, 0xc1, non-str keys, truncation, depth, counts.
  * - Typed reads (`str`, `uint`, `bin`, `headers`, ...) take the happy path of one field type and
  *   return FAIL on anything else without throwing; the caller then rewinds and uses `any`, which
  *   throws what is structurally wrong or yields the value to explain (fields.ts) what is not.
@@ -12,8 +12,8 @@
  * views of the received bytes (no copy). Throws only ProtocolError.
  */
 import { isUtf8 } from "node:buffer";
-import { ProtocolError, ProtocolErrorCode as E } from "./errors.js";
 import { Limits } from "./limits.js";
+import { MsgpackWalker } from "./msgpack-walker.js";
 
 /** Returned by a typed read that did not find what it expected. */
 export const FAIL: unique symbol = Symbol("FAIL");
@@ -95,14 +95,9 @@ function shortAscii(b: Uint8Array, p: number, n: number): string {
   );
 }
 
-export class WireReader {
-  bytes: Uint8Array = new Uint8Array(0);
+export class WireReader extends MsgpackWalker {
   /** Position of the next byte to read, for `any` and the typed reads. */
   pos = 0;
-  /** Set by `value` and `any` when they pass a float (no field of the protocol is a float). */
-  sawFloat = false;
-  /** The text of the key `key()` read last when asked to keep it. */
-  lastKey = "";
   private buffer: SlicingBuffer | undefined;
 
   reset(bytes: Uint8Array): void {
@@ -112,135 +107,9 @@ export class WireReader {
     this.buffer = undefined;
   }
 
-  // ------------------------------------------------------------ structural reads (throwing)
-
-  private need(pos: number, n: number): void {
-    if (pos + n > this.bytes.length) throw new ProtocolError(E.Decode, "truncated msgpack");
-  }
-
-  /** A big-endian length of `size` bytes at `pos`. */
-  count(pos: number, size: 1 | 2 | 4): number {
-    this.need(pos, size);
-    const b = this.bytes;
-    if (size === 1) return b[pos]!;
-    if (size === 2) return (b[pos]! << 8) | b[pos + 1]!;
-    return b[pos]! * 0x1000000 + ((b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!);
-  }
-
-  /** Validates a str payload of `n` bytes at `pos`; returns the position after it. */
-  private strEnd(pos: number, n: number): number {
-    this.need(pos, n);
-    const end = pos + n;
-    const b = this.bytes;
-    for (let i = pos; i < end; i++) {
-      if (b[i]! >= 0x80) {
-        if (!isUtf8(b.subarray(pos, end))) {
-          throw new ProtocolError(E.Decode, "str is not valid UTF-8");
-        }
-        break;
-      }
-    }
-    return end;
-  }
-
-  private items(pos: number, n: number, depth: number): number {
-    // Every item takes at least one byte: refuse impossible counts before looping over them.
-    if (n > this.bytes.length - pos) throw new ProtocolError(E.Decode, "truncated msgpack");
-    for (let i = 0; i < n; i++) pos = this.value(pos, depth);
-    return pos;
-  }
-
-  private entries(pos: number, n: number, depth: number): number {
-    if (n > (this.bytes.length - pos) / 2) throw new ProtocolError(E.Decode, "truncated msgpack");
-    for (let i = 0; i < n; i++) {
-      pos = this.key(pos, false);
-      pos = this.value(pos, depth);
-    }
-    return pos;
-  }
-
-  /** Reads a map key (str only) into `lastKey` when `keep`; returns the position after it. */
-  key(pos: number, keep: boolean): number {
-    this.need(pos, 1);
-    const b = this.bytes[pos]!;
-    let start: number;
-    if (b >= 0xa0 && b <= 0xbf) start = pos + 1;
-    else if (b === 0xd9) start = pos + 2;
-    else if (b === 0xda) start = pos + 3;
-    else if (b === 0xdb) start = pos + 5;
-    else throw new ProtocolError(E.Decode, "map keys must be msgpack str");
-    const n = b <= 0xbf ? b & 0x1f : this.count(pos + 1, b === 0xd9 ? 1 : b === 0xda ? 2 : 4);
-    const end = this.strEnd(start, n);
-    if (keep) this.lastKey = this.text(start, end);
-    return end;
-  }
-
-  /** Skips one value starting at `pos`, validating it; returns the position after it. */
-  value(pos: number, depth: number): number {
-    this.need(pos, 1);
-    const b = this.bytes[pos]!;
-    if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return pos + 1;
-    if (b >= 0xa0 && b <= 0xbf) return this.strEnd(pos + 1, b & 0x1f);
-    if (depth >= Limits.maxDepth) {
-      if ((b >= 0x80 && b <= 0x9f) || (b >= 0xdc && b <= 0xdf)) {
-        throw new ProtocolError(E.Limit, `nested deeper than ${Limits.maxDepth}`);
-      }
-    }
-    if (b >= 0x90 && b <= 0x9f) return this.items(pos + 1, b & 0x0f, depth + 1);
-    if (b >= 0x80 && b <= 0x8f) return this.entries(pos + 1, b & 0x0f, depth + 1);
-    switch (b) {
-      case 0xc4:
-        return this.skip(pos + 2, this.count(pos + 1, 1));
-      case 0xc5:
-        return this.skip(pos + 3, this.count(pos + 1, 2));
-      case 0xc6:
-        return this.skip(pos + 5, this.count(pos + 1, 4));
-      case 0xca:
-        this.sawFloat = true;
-        return this.skip(pos + 1, 4);
-      case 0xcb:
-        this.sawFloat = true;
-        return this.skip(pos + 1, 8);
-      case 0xcc:
-      case 0xd0:
-        return this.skip(pos + 1, 1);
-      case 0xcd:
-      case 0xd1:
-        return this.skip(pos + 1, 2);
-      case 0xce:
-      case 0xd2:
-        return this.skip(pos + 1, 4);
-      case 0xcf:
-      case 0xd3:
-        return this.skip(pos + 1, 8);
-      case 0xd9:
-        return this.strEnd(pos + 2, this.count(pos + 1, 1));
-      case 0xda:
-        return this.strEnd(pos + 3, this.count(pos + 1, 2));
-      case 0xdb:
-        return this.strEnd(pos + 5, this.count(pos + 1, 4));
-      case 0xdc:
-        return this.items(pos + 3, this.count(pos + 1, 2), depth + 1);
-      case 0xdd:
-        return this.items(pos + 5, this.count(pos + 1, 4), depth + 1);
-      case 0xde:
-        return this.entries(pos + 3, this.count(pos + 1, 2), depth + 1);
-      case 0xdf:
-        return this.entries(pos + 5, this.count(pos + 1, 4), depth + 1);
-      case 0xc1:
-        throw new ProtocolError(E.Decode, "0xc1 is never used in msgpack");
-      default:
-        // 0xc7-0xc9, 0xd4-0xd8: extension types (timestamps included) are not part of the protocol.
-        throw new ProtocolError(
-          E.Decode,
-          `msgpack extension types are not used (0x${b.toString(16)})`,
-        );
-    }
-  }
-
-  private skip(pos: number, n: number): number {
-    this.need(pos, n);
-    return pos + n;
+  /** Keys decode like any other str (the walk's own key decoding is for the reference path). */
+  protected override keyText(start: number, end: number): string {
+    return this.text(start, end);
   }
 
   /**
