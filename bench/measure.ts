@@ -131,6 +131,17 @@ export async function throughputRounds(
   return samples;
 }
 
+/** A row whose figure is the median p99 of paced runs; `extra` are its other columns, in order. */
+export function p99Row(
+  id: string,
+  label: string,
+  rs: WrkResult[],
+  extra: Record<string, number>,
+): Row {
+  const p99 = rs.map((r) => r.latency.p99);
+  return { id, label, median: median(p99), min: min(p99), max: max(p99), samples: p99, extra };
+}
+
 /** A row from throughput samples: median req/s, with p50/p99 medians as extra columns. */
 export function throughputRow(id: string, label: string, rs: WrkResult[]): Row {
   const rps = rs.map((r) => r.rps);

@@ -2,11 +2,11 @@
  * The hello scenario's p99 table: for the stacks the latency targets compare, p50/p99 in a paced
  * run at 50% of the stack's own full-load req/s, beside the p99 of the full-load rounds.
  */
-import { emptyResult, ratioOf, type Started } from "../measure.js";
+import { emptyResult, p99Row, ratioOf, type Started } from "../measure.js";
 import type { BenchOptions } from "../options.js";
 import { pacedRounds, pacedSeconds, rateProblem, shareOf } from "../paced.js";
 import type { Row, ScenarioResult } from "../report/types.js";
-import { max, median, min } from "../stats.js";
+import { median } from "../stats.js";
 
 export const HALF_LOAD = 0.5;
 export const FULL_P99_COL = "p99 at full load ms";
@@ -61,23 +61,14 @@ export async function helloHalfLoad(
     const rate = rates.get(s.id);
     if (rate === undefined) continue;
     const rs = (runs.get(s.id) ?? []).map((x) => x.result);
-    const p99 = rs.map((r) => r.latency.p99);
     const full = fullLoad.find((r) => r.id === s.id)?.extra["p99 ms"];
-    const row: Row = {
-      id: s.id,
-      label: s.label,
-      median: median(p99),
-      min: min(p99),
-      max: max(p99),
-      samples: p99,
-      extra: {
-        ...(full !== undefined && { [FULL_P99_COL]: full }),
-        "p50 ms": median(rs.map((r) => r.latency.p50)),
-        "offered req/s": rate,
-        "served req/s": median(rs.map((r) => r.rps)),
-        "other load": median(rs.map((r) => r.foreignLoad ?? NaN)),
-      },
-    };
+    const row = p99Row(s.id, s.label, rs, {
+      ...(full !== undefined && { [FULL_P99_COL]: full }),
+      "p50 ms": median(rs.map((r) => r.latency.p50)),
+      "offered req/s": rate,
+      "served req/s": median(rs.map((r) => r.rps)),
+      "other load": median(rs.map((r) => r.foreignLoad ?? NaN)),
+    });
     const problem = rateProblem(rate, rs);
     if (problem !== undefined) {
       row.warning = problem;

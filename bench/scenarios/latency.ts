@@ -3,11 +3,18 @@
  * bench/lua/paced.lua (Debian's wrk 4.1 has no -R). The peak comes from the hello scenario of the
  * same run when it ran, else from one short unpaced run here.
  */
-import { emptyResult, startAll, stopAllStarted, type Started } from "../measure.js";
+import {
+  emptyResult,
+  p99Row,
+  ratioOf,
+  startAll,
+  stopAllStarted,
+  type Started,
+} from "../measure.js";
 import type { BenchOptions } from "../options.js";
-import type { Row, ScenarioResult } from "../report/types.js";
+import type { ScenarioResult } from "../report/types.js";
 import { latencyStacks } from "../stacks/catalog.js";
-import { max, median, min, rotate } from "../stats.js";
+import { median, rotate } from "../stats.js";
 import { foreignLoad } from "../noise.js";
 import { errorCount, wrk, type WrkResult } from "../wrk.js";
 
@@ -66,33 +73,19 @@ export async function latency(
   }
   for (const s of started) {
     const rs = samples.get(s.id) ?? [];
-    const p99 = rs.map((r) => r.latency.p99);
     const errors = rs.reduce((n, r) => n + errorCount(r), 0);
-    const row: Row = {
-      id: s.id,
-      label: s.label,
-      median: median(p99),
-      min: min(p99),
-      max: max(p99),
-      samples: p99,
-      extra: {
-        "p50 ms": median(rs.map((r) => r.latency.p50)),
-        "p99.9 ms": median(rs.map((r) => r.latency.p999)),
-        "offered req/s": rates.get(s.id) ?? 0,
-        "served req/s": median(rs.map((r) => r.rps)),
-        "other load": median(rs.map((r) => r.foreignLoad ?? NaN)),
-      },
-    };
+    const row = p99Row(s.id, s.label, rs, {
+      "p50 ms": median(rs.map((r) => r.latency.p50)),
+      "p99.9 ms": median(rs.map((r) => r.latency.p999)),
+      "offered req/s": rates.get(s.id) ?? 0,
+      "served req/s": median(rs.map((r) => r.rps)),
+      "other load": median(rs.map((r) => r.foreignLoad ?? NaN)),
+    });
     if (errors > 0) row.warning = `${errors} errors`;
     result.rows.push(row);
   }
-  const ratio = (name: string, a: string, b: string) => {
-    const ra = result.rows.find((r) => r.id === a);
-    const rb = result.rows.find((r) => r.id === b);
-    if (!ra || !rb) return;
-    const value = ra.median / rb.median;
-    result.ratios.push({ name, value, target: { op: "<=", value: 1 }, pass: value <= 1 });
-  };
+  const ratio = (name: string, a: string, b: string) =>
+    ratioOf(result, name, a, b, { op: "<=", value: 1 });
   ratio("p99: Ferry + TS handler / Mongrel2 + same TS handler", "ferry-ts", "mongrel2-ts");
   ratio(
     "p99: Ferry + TS handler / Mongrel2 + minimal zeromq.js handler (not the same handler)",
