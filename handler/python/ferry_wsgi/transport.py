@@ -143,16 +143,7 @@ class ZmqTransport:
         return fresh
 
     def publish(self, topic, payload):
-        if topic is not STAR and topic not in self.peers and topic not in self.gone:
-            self._await_peer(topic)
-        pub = self.pub
-        try:
-            _send(pub, topic, SNDMORE, True, False)
-        except zmq.Again:
-            self.dropped += 1
-            return
-        # The second frame of a message that has begun always goes (HWM is checked per message).
-        _send(pub, payload, 0, len(payload) < 65536, False)
+        self.publish_many(topic, (payload,))
 
     def publish_many(self, topic, payloads):
         """One message `[topic, payload, payload, ...]` (1 to MAX_PAYLOADS payloads)."""
