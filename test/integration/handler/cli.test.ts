@@ -44,5 +44,16 @@ describe("ferry handler", () => {
     const fast = startFerry(["handler", "examples/hello/index.ts", "--heartbeat", "50"]);
     expect(await fast.exited).toBe(2);
     expect(fast.output()).toMatch(/--heartbeat must be an integer 100\.\.60000/);
+    // One past what capacity can carry: concurrency + prefetch is at most 65,536.
+    const deep = startFerry([
+      "handler",
+      "examples/hello/index.ts",
+      "--concurrency",
+      "64",
+      "--prefetch",
+      "65473",
+    ]);
+    expect(await deep.exited).toBe(2);
+    expect(deep.output()).toMatch(/--prefetch must be an integer 0\.\.65472/);
   });
 });
